@@ -1,0 +1,48 @@
+/**
+ * Flags shared by plan, apply and destroy, and their translation to engine options.
+ */
+import { Flags } from '@oclif/core';
+import type { DiffOptions } from '../plans/diff.js';
+import { UserError } from './base-command.js';
+import { isValidAddress } from '../addrs/address.js';
+
+export const lockFlags = {
+  lock: Flags.boolean({ description: 'Take the state lock (disable with -lock=false).', default: true, allowNo: true }),
+  'lock-timeout': Flags.string({ description: 'How long to wait for the state lock, e.g. 30s (default 0s).', default: '0s', helpValue: 'DURATION' }),
+};
+
+export const planFlags = {
+  target: Flags.string({ description: 'Limit the plan to this address and what it depends on. Repeatable.', multiple: true, helpValue: 'ADDR' }),
+  replace: Flags.string({ description: 'Force replacement of this container even if unchanged. Repeatable.', multiple: true, helpValue: 'ADDR' }),
+  refresh: Flags.boolean({ description: 'Read the hosts before planning (disable with -refresh=false).', default: true, allowNo: true }),
+  ...lockFlags,
+};
+
+export function parseDuration(s: string): number {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(s.trim());
+  if (!m) throw new UserError(`invalid duration "${s}"; use e.g. 30s, 2m or 500ms`);
+  const n = Number(m[1]);
+  const unit = m[2] ?? 's';
+  return n * ({ ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[unit] ?? 1000);
+}
+
+export function diffOptions(flags: {
+  target?: string[] | undefined;
+  replace?: string[] | undefined;
+  refresh?: boolean | undefined;
+  destroy?: boolean | undefined;
+  'include-volumes'?: boolean | undefined;
+}): DiffOptions {
+  for (const a of [...(flags.target ?? []), ...(flags.replace ?? [])]) {
+    if (!isValidAddress(a)) {
+      throw new UserError(`invalid address "${a}"; addresses look like service.keystone, service.keystone.container.keystone["control01"] or volume.data["control01"]`);
+    }
+  }
+  return {
+    destroy: flags.destroy === true,
+    targets: flags.target ?? [],
+    replace: flags.replace ?? [],
+    includeVolumes: flags['include-volumes'] === true,
+    refreshed: flags.refresh !== false,
+  };
+}

@@ -1,0 +1,149 @@
+/**
+ * The plan as text, in Terraform's vocabulary and layout: drift first, then one block per
+ * change with attribute-level `old -> new` lines and `# forces replacement`, config files
+ * as unified diffs, and the summary line. A pure function of the plan.
+ */
+import type { AttrChange, Change, Plan } from '../plans/plan.js';
+import type { Palette } from './colour.js';
+
+const SYMBOL: Record<string, string> = {
+  create: '  +',
+  update: '  ~',
+  replace: '-/+',
+  delete: '  -',
+  restart: '  ↻',
+  run: '  ▶',
+};
+
+const VERB: Record<string, string> = {
+  create: 'will be created',
+  update: 'will be updated in-place',
+  replace: 'must be replaced',
+  delete: 'will be destroyed',
+  restart: 'will be restarted',
+  run: 'will run',
+};
+
+function fmt(v: unknown, sensitive: boolean): string {
+  if (sensitive) return '(sensitive)';
+  if (v === undefined) return 'null';
+  return JSON.stringify(v);
+}
+
+function colourFor(p: Palette, action: string): (s: string) => string {
+  switch (action) {
+    case 'create':
+      return p.green;
+    case 'delete':
+      return p.red;
+    case 'replace':
+      return p.yellow;
+    case 'update':
+    case 'restart':
+    case 'run':
+      return p.yellow;
+    default:
+      return (s) => s;
+  }
+}
+
+function attrLine(a: AttrChange, action: string, p: Palette): string {
+  const forces = a.forcesReplacement && action === 'replace' ? p.red(' # forces replacement') : '';
+  if (a.before === undefined) return `      ${p.green('+')} ${a.path} = ${fmt(a.after, a.sensitive)}${forces}`;
+  if (a.after === undefined) return `      ${p.red('-')} ${a.path} = ${fmt(a.before, a.sensitive)}${forces}`;
+  return `      ${p.yellow('~')} ${a.path} = ${fmt(a.before, a.sensitive)} -> ${fmt(a.after, a.sensitive)}${forces}`;
+}
+
+function title(c: Change): string {
+  if (/\.config_json\[/.test(c.address)) return 'config "config.json"';
+  const m = /^service\.[^.]+\.(container|bootstrap)\.([^[.]+)/.exec(c.address);
+  if (m) return `${m[1]} "${m[2]}"`;
+  const cfg = /config\["([^"]+)"\]/.exec(c.address);
+  if (cfg) return `config "${cfg[1]}"`;
+  if (/\.config_json\[/.test(c.address)) return 'config "config.json"';
+  const v = /^(volume|image)\.([^[]+)/.exec(c.address);
+  if (v) return `${v[1]} "${v[2]}"`;
+  return c.kind;
+}
+
+export function renderChange(c: Change, p: Palette): string {
+  const col = colourFor(p, c.action);
+  const lines: string[] = [];
+  lines.push(p.bold(`  # ${c.address} ${VERB[c.action] ?? c.action}`));
+  for (const r of c.reasons) lines.push(p.dim(`  #   (${r})`));
+  if (c.irreversible) lines.push(p.dim('  #   (irreversible: a rollback does not undo what it did)'));
+  lines.push(`${col(SYMBOL[c.action] ?? '   ')} ${title(c)} {`);
+  if (c.kind === 'container' && c.after?.kind === 'container') {
+    lines.push(
+      p.dim(
+        c.after.options.kollaStart
+          ? '      # command runs through the image\'s kolla_start (config.json)'
+          : '      # command is the Docker command',
+      ),
+    );
+  }
+  if (c.action === 'create' && c.kind === 'container') {
+    for (const a of c.attrs) if (!isEmpty(a.after)) lines.push(attrLine(a, c.action, p));
+  } else if (c.action === 'delete') {
+    if (c.before?.spec) lines.push(`      ${p.red('-')} image = ${fmt(c.before.spec.image, false)}`);
+    if (c.before?.path) lines.push(`      ${p.red('-')} path = ${fmt(c.before.path, false)}`);
+  } else {
+    for (const a of c.attrs) lines.push(attrLine(a, c.action, p));
+  }
+  if (c.after?.kind === 'config' && (c.action === 'create' || c.action === 'update')) {
+    lines.push(`        path = ${JSON.stringify(c.after.path)}`);
+  }
+  if (c.textDiff !== undefined) {
+    for (const raw of c.textDiff.replace(/\n$/, '').split('\n')) {
+      const l = raw.replace(/\t$/, '');
+      const coloured = l.startsWith('+') && !l.startsWith('+++') ? p.green(l) : l.startsWith('-') && !l.startsWith('---') ? p.red(l) : l.startsWith('@@') ? p.cyan(l) : l;
+      lines.push(`        ${coloured}`);
+    }
+  } else if (c.after?.kind === 'config' && c.after.sensitive && c.action !== 'noop') {
+    lines.push('        (sensitive content hidden)');
+  }
+  lines.push('    }');
+  return lines.join('\n');
+}
+
+function isEmpty(v: unknown): boolean {
+  if (v === undefined || v === null || v === false || v === 0 || v === '') return true;
+  if (Array.isArray(v)) return v.length === 0;
+  if (typeof v === 'object') return Object.keys(v).length === 0;
+  return false;
+}
+
+export function summaryLine(plan: Plan): string {
+  const s = plan.summary;
+  const run = s.run ? `, ${s.run} to run` : '';
+  return `Plan: ${s.add} to add, ${s.change} to change, ${s.destroy} to destroy, ${s.restart} to restart${run}.`;
+}
+
+export function renderPlan(plan: Plan, p: Palette): string {
+  const out: string[] = [];
+  if (plan.drift.length) {
+    out.push(p.bold('Note: Objects have changed outside of kolla'));
+    out.push('');
+    for (const d of plan.drift) out.push(`  ${p.yellow('#')} ${d.address}: ${d.detail}`);
+    out.push('');
+  }
+  const real = plan.changes.filter((c) => c.action !== 'noop').sort((a, b) => a.address.localeCompare(b.address));
+  if (real.length === 0) {
+    out.push(p.green(p.bold('No changes.')) + ' Your infrastructure matches the configuration.');
+    return out.join('\n') + '\n';
+  }
+  out.push('kolla will perform the following actions (symbols: + create, ~ update in-place, -/+ replace, - destroy, ↻ restart, ▶ run):');
+  out.push('');
+  for (const c of real) {
+    out.push(renderChange(c, p));
+    out.push('');
+  }
+  out.push(p.bold(summaryLine(plan)));
+  const outs = Object.entries(plan.outputs);
+  if (outs.length) {
+    out.push('');
+    out.push('Outputs:');
+    for (const [k, v] of outs) out.push(`  ${k} = ${v.sensitive ? '(sensitive)' : JSON.stringify(v.value)}`);
+  }
+  return out.join('\n') + '\n';
+}

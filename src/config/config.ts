@@ -1,0 +1,46 @@
+/**
+ * The evaluated configuration: settings, variables, hosts and groups resolved; services,
+ * volumes, images and outputs kept as decoded blocks with the scope to evaluate them per host.
+ */
+import type { Value } from './hcl/ast.js';
+import type { DecodedBlock } from './decode.js';
+import type { Scope } from './scope.js';
+import type { HostSpec } from '../expand/instances.js';
+import type { VariableDecl } from './variables.js';
+
+export interface BackendSettings {
+  type: 'local' | 'pg';
+  path?: string;
+  connStr?: string;
+  schemaName?: string;
+}
+
+export interface Settings {
+  project: string;
+  configDir: string;
+  parallelism: number;
+  settleTime: string;
+  history: number;
+  backend: BackendSettings;
+}
+
+export interface SecretDecl {
+  name: string;
+  length: number;
+  kind: 'password' | 'fernet_key' | 'hex' | 'uuid';
+}
+
+export interface Config {
+  dir: string;
+  settings: Settings;
+  blocks: DecodedBlock[];
+  variables: Record<string, Value>;
+  variableDecls: Map<string, VariableDecl>;
+  hosts: HostSpec[];
+  /** Group name → host names, in host declaration order; includes `all`. */
+  groups: Record<string, string[]>;
+  secrets: SecretDecl[];
+  /** Secret values known to this run (never written to state). */
+  secretValues: Record<string, string>;
+  scope: Scope;
+}

@@ -1,0 +1,295 @@
+/**
+ * Loading a configuration directory: read every `*.hcl`, check syntax with the reference
+ * parser, parse with positions, decode against the schemas, resolve variables, and set up
+ * the lazily evaluated scope (locals, hosts, groups, ...). All diagnostics of a run are
+ * collected and returned together.
+ */
+import path from 'node:path';
+import type { File, Value } from './hcl/ast.js';
+import { DiagnosticError, Diagnostics, type SourceRange } from '../diags/diagnostic.js';
+import { didYouMean } from '../diags/suggest.js';
+import { findConfigFiles } from './files.js';
+import { checkSyntax } from './syntax-check.js';
+import { parseFile } from './hcl/parser.js';
+import { decodeFiles, type DecodedBlock } from './decode.js';
+import { declareVariables, resolveVariables, type VarArg } from './variables.js';
+import { Scope, DependencyFailed } from './scope.js';
+import { checkValues } from './value-check.js';
+import type { Config, SecretDecl, Settings } from './config.js';
+import type { HostSpec } from '../expand/instances.js';
+import { resolveGroups } from '../expand/placement.js';
+
+export interface LoadOptions {
+  dir: string;
+  vars?: VarArg[];
+  env?: NodeJS.ProcessEnv;
+  /** Secret values (from the secrets file); missing ones evaluate to a placeholder. */
+  secretValues?: Record<string, string>;
+  /** Use the syntax-check cache under `.kolla/` (default true). */
+  syntaxCache?: boolean;
+}
+
+export interface LoadResult {
+  config?: Config;
+  diagnostics: Diagnostics;
+}
+
+export async function loadConfig(opts: LoadOptions): Promise<LoadResult> {
+  const diags = new Diagnostics();
+  const dir = path.resolve(opts.dir);
+  const sources = findConfigFiles(dir, diags);
+  if (diags.hasErrors()) return { diagnostics: diags };
+
+  // Our parser gives positions for everything; the reference parser has the last word on
+  // what is valid HCL.
+  const files: File[] = [];
+  const failed = new Set<string>();
+  for (const s of sources) {
+    const r = parseFile(s.name, s.text);
+    if (r.diagnostics.length) {
+      diags.push(...r.diagnostics);
+      failed.add(s.name);
+    }
+    if (r.file) files.push(r.file);
+  }
+  const syntax = await checkSyntax(
+    sources.filter((s) => !failed.has(s.name)),
+    opts.syntaxCache === false ? undefined : dir,
+  );
+  diags.push(...syntax);
+  if (diags.hasErrors()) return { diagnostics: diags };
+
+  const blocks = decodeFiles(files, diags);
+  const settings = readSettings(blocks, dir, diags);
+  const decls = declareVariables(blocks, diags, dir);
+  const variables = resolveVariables(decls, opts.vars ?? [], opts.env ?? process.env, dir, diags);
+  if (diags.hasErrors()) return { diagnostics: diags };
+
+  const scope = new Scope(dir, diags);
+  const secrets = declareSecrets(blocks);
+  const secretValues: Record<string, Value> = {};
+  for (const s of secrets) secretValues[s.name] = opts.secretValues?.[s.name] ?? `<secret ${s.name}>`;
+
+  scope.setRoot('var', variables);
+  scope.setRoot('secret', secretValues);
+  scope.setRoot('path', { root: dir, cwd: process.cwd() });
+  scope.setRoot('kolla', { project: settings.project, config_dir: settings.configDir });
+
+  const localAttrs = blocks.filter((b) => b.type === 'locals').flatMap((b) => [...b.attrs.values()]);
+  const seenLocals = new Map<string, SourceRange>();
+  const members: { key: string; label: string; range: SourceRange; compute: () => Value }[] = [];
+  for (const a of localAttrs) {
+    const prev = seenLocals.get(a.name);
+    if (prev) {
+      diags.error(
+        `Duplicate local value "${a.name}"`,
+        a.nameRange,
+        `local.${a.name} was already defined at ${prev.file}:${prev.start.line}:${prev.start.col}.`,
+      );
+      continue;
+    }
+    seenLocals.set(a.name, a.nameRange);
+    members.push({ key: a.name, label: `local.${a.name}`, range: a.nameRange, compute: () => scope.eval(a.expr) });
+  }
+  scope.defineLazyObject('local', members);
+
+  let hosts: HostSpec[] = [];
+  let groups: Record<string, string[]> = { all: [] };
+  scope.defineRoot('hosts', () => {
+    hosts = evaluateHosts(blocks, scope, diags);
+    return Object.fromEntries(hosts.map((h) => [h.name, hostValue(h)]));
+  });
+  scope.defineRoot('group', () => {
+    void scope.eval({ kind: 'variable', name: 'hosts', range: blocks[0]?.range ?? zeroRange() });
+    groups = resolveGroups(blocks, hosts, diags);
+    return groups;
+  });
+  scope.defineRoot('groups', () => scope.eval({ kind: 'variable', name: 'group', range: zeroRange() }));
+  scope.defineRoot('host', () => scope.eval({ kind: 'variable', name: 'hosts', range: zeroRange() }));
+  scope.setRoot(
+    'service',
+    Object.fromEntries(blocks.filter((b) => b.type === 'service').map((b) => [b.labels[0]!, { name: b.labels[0]! }])),
+  );
+  scope.setRoot(
+    'volume',
+    Object.fromEntries(blocks.filter((b) => b.type === 'volume').map((b) => [b.labels[0]!, { name: b.labels[0]! }])),
+  );
+  scope.defineRoot('image', () => imageRefs(blocks, scope));
+  scope.defineRoot('registry', () => registryValues(blocks, scope));
+
+  // Evaluate every local, host and group once so that their errors show even when unused.
+  scope.forceAll();
+  // hosts/groups are recomputed above only through the scope; read them back.
+  try {
+    scope.eval({ kind: 'variable', name: 'group', range: zeroRange() });
+  } catch (e) {
+    if (!(e instanceof DependencyFailed) && !(e instanceof DiagnosticError)) throw e;
+  }
+
+  for (const b of blocks) {
+    if (b.type === 'kolla' || b.type === 'variable') continue;
+    checkOrphanRefs(b, diags);
+  }
+
+  const config: Config = {
+    dir,
+    settings,
+    blocks,
+    variables,
+    variableDecls: decls,
+    hosts,
+    groups,
+    secrets,
+    secretValues: Object.fromEntries(Object.entries(opts.secretValues ?? {})),
+    scope,
+  };
+  return { config, diagnostics: diags };
+}
+
+function zeroRange(): SourceRange {
+  return { file: '', start: { line: 0, col: 0, offset: 0 }, end: { line: 0, col: 0, offset: 0 } };
+}
+
+/** Nothing for now: reference checking happens when blocks are evaluated. */
+function checkOrphanRefs(_b: DecodedBlock, _diags: Diagnostics): void {}
+
+function literal(b: DecodedBlock, name: string, scope: Scope): Value | undefined {
+  const a = b.attrs.get(name);
+  if (!a) return undefined;
+  const r = scope.tryEval(a.expr);
+  return r.ok ? r.value : undefined;
+}
+
+function readSettings(blocks: DecodedBlock[], dir: string, diags: Diagnostics): Settings {
+  const s: Settings = {
+    project: path.basename(dir).toLowerCase().replace(/[^a-z0-9_-]/g, '-'),
+    configDir: '/etc/kolla',
+    parallelism: 10,
+    settleTime: '2s',
+    history: 20,
+    backend: { type: 'local', path: 'kolla.state.json' },
+  };
+  const k = blocks.find((b) => b.type === 'kolla');
+  if (!k) return s;
+  const scope = new Scope(dir, diags);
+  const values: Record<string, Value> = {};
+  for (const [name, a] of k.attrs) {
+    const r = scope.tryEval(a.expr);
+    if (r.ok) values[name] = r.value;
+  }
+  checkValues(k, values, diags);
+  if (typeof values['project'] === 'string') s.project = values['project'];
+  if (typeof values['config_dir'] === 'string') s.configDir = values['config_dir'];
+  if (typeof values['parallelism'] === 'number') s.parallelism = values['parallelism'];
+  if (typeof values['settle_time'] === 'string') s.settleTime = values['settle_time'];
+  if (typeof values['history'] === 'number') s.history = values['history'];
+  const be = k.blocks.find((b) => b.type === 'backend');
+  if (be) {
+    const type = be.labels[0]!;
+    if (type !== 'local' && type !== 'pg') {
+      diags.error(`Unsupported backend type "${type}"${didYouMean(type, ['local', 'pg'])}`, be.labelRanges[0], 'Backends: local, pg.');
+    } else {
+      s.backend = { type };
+      const bv: Record<string, Value> = {};
+      for (const [name, a] of be.attrs) {
+        const r = scope.tryEval(a.expr);
+        if (r.ok) bv[name] = r.value;
+      }
+      checkValues(be, bv, diags);
+      if (typeof bv['path'] === 'string') s.backend.path = bv['path'];
+      else if (type === 'local') s.backend.path = 'kolla.state.json';
+      if (typeof bv['conn_str'] === 'string') s.backend.connStr = bv['conn_str'];
+      if (typeof bv['schema_name'] === 'string') s.backend.schemaName = bv['schema_name'];
+    }
+  }
+  return s;
+}
+
+function declareSecrets(blocks: DecodedBlock[]): SecretDecl[] {
+  const out: SecretDecl[] = [];
+  for (const b of blocks) {
+    if (b.type !== 'secret') continue;
+    const d: SecretDecl = { name: b.labels[0]!, length: 32, kind: 'password' };
+    const len = b.attrs.get('length')?.expr;
+    if (len?.kind === 'literal' && typeof len.value === 'number') d.length = len.value;
+    const kind = b.attrs.get('kind')?.expr;
+    if (kind?.kind === 'literal' && typeof kind.value === 'string') d.kind = kind.value as SecretDecl['kind'];
+    out.push(d);
+  }
+  return out;
+}
+
+export function hostValue(h: HostSpec): Value {
+  return {
+    name: h.name,
+    address: h.address,
+    connection: h.connection,
+    port: h.port,
+    user: h.user,
+    groups: h.groups,
+    vars: h.vars as Value,
+  };
+}
+
+function evaluateHosts(blocks: DecodedBlock[], scope: Scope, diags: Diagnostics): HostSpec[] {
+  const out: HostSpec[] = [];
+  for (const b of blocks) {
+    if (b.type !== 'host') continue;
+    const values: Record<string, Value> = {};
+    let ok = true;
+    for (const [name, a] of b.attrs) {
+      const r = scope.tryEval(a.expr);
+      if (r.ok) values[name] = r.value;
+      else ok = false;
+    }
+    if (!ok || !checkValues(b, values, diags)) continue;
+    const address = values['address'] as string;
+    const local = address === '127.0.0.1' || address === 'localhost' || address === '::1';
+    const h: HostSpec = {
+      name: b.labels[0]!,
+      address,
+      connection: (values['connection'] as 'ssh' | 'local' | undefined) ?? (local ? 'local' : 'ssh'),
+      port: (values['port'] as number | undefined) ?? 22,
+      user: (values['user'] as string | undefined) ?? 'root',
+      dockerSocket: (values['docker_socket'] as string | undefined) ?? '/var/run/docker.sock',
+      groups: (values['groups'] as string[] | undefined) ?? [],
+      vars: (values['vars'] as Record<string, unknown> | undefined) ?? {},
+    };
+    if (typeof values['identity_file'] === 'string') h.identityFile = values['identity_file'];
+    if (typeof values['docker_host'] === 'string') h.dockerHost = values['docker_host'];
+    out.push(h);
+  }
+  return out;
+}
+
+function imageRefs(blocks: DecodedBlock[], scope: Scope): Value {
+  const out: Record<string, Value> = {};
+  const regs = registryValues(blocks, scope) as Record<string, { address: string }>;
+  for (const b of blocks) {
+    if (b.type !== 'image') continue;
+    const name = b.labels[0]!;
+    const repo = literal(b, 'repository', scope);
+    const tag = literal(b, 'tag', scope);
+    const reg = b.attrs.get('registry');
+    let prefix = '';
+    if (reg) {
+      const r = scope.tryEval(reg.expr);
+      if (r.ok && r.value && typeof r.value === 'object' && !Array.isArray(r.value) && typeof r.value['address'] === 'string')
+        prefix = `${r.value['address']}/`;
+      else if (r.ok && typeof r.value === 'string') prefix = `${regs[r.value]?.address ?? r.value}/`;
+    }
+    out[name] = `${prefix}${typeof repo === 'string' ? repo : `kolla/${name}`}:${typeof tag === 'string' ? tag : 'latest'}`;
+  }
+  return out;
+}
+
+function registryValues(blocks: DecodedBlock[], scope: Scope): Value {
+  const out: Record<string, Value> = {};
+  for (const b of blocks) {
+    if (b.type !== 'registry') continue;
+    const address = literal(b, 'address', scope);
+    const username = literal(b, 'username', scope);
+    out[b.labels[0]!] = { name: b.labels[0]!, address: (address as string) ?? '', username: (username as string) ?? null };
+  }
+  return out;
+}

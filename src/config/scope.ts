@@ -1,0 +1,148 @@
+/**
+ * The evaluation scope: the root names an expression may use (`var`, `local`, `hosts`,
+ * `group`, ...), each computed lazily and at most once, so that locals, hosts and groups
+ * may refer to each other in any order; a cycle is reported with its path.
+ */
+import type { Expr, Value } from './hcl/ast.js';
+import { DiagnosticError, type Diagnostics, type SourceRange } from '../diags/diagnostic.js';
+import { evaluate } from './expr/evaluate.js';
+import { standardFunctions } from './expr/functions.js';
+
+/** Thrown when a value depends on one that already failed (and was reported). */
+export class DependencyFailed extends Error {
+  constructor() {
+    super('dependency failed');
+  }
+}
+
+interface Lazy {
+  label: string;
+  range?: SourceRange | undefined;
+  compute: () => Value;
+  state: 'new' | 'busy' | 'done' | 'failed';
+  value?: Value;
+}
+
+export class Scope {
+  private readonly lazies = new Map<string, Lazy>();
+  private readonly stack: Lazy[] = [];
+  private readonly rootValues: Record<string, Value> = {};
+
+  constructor(
+    readonly baseDir: string,
+    private readonly diags: Diagnostics,
+  ) {}
+
+  /** Add a root name whose whole value is computed lazily. */
+  defineRoot(name: string, compute: () => Value, label = name): void {
+    const lazy = this.lazy(`root:${name}`, label, compute);
+    Object.defineProperty(this.rootValues, name, {
+      get: () => this.force(lazy),
+      enumerable: true,
+      configurable: true,
+    });
+  }
+
+  /** Add a root name that is an object whose members are computed lazily one by one. */
+  defineLazyObject(
+    name: string,
+    members: { key: string; label: string; range?: SourceRange; compute: () => Value }[],
+  ): void {
+    const obj: Record<string, Value> = {};
+    for (const m of members) {
+      const lazy = this.lazy(`${name}:${m.key}`, m.label, m.compute, m.range);
+      Object.defineProperty(obj, m.key, { get: () => this.force(lazy), enumerable: true });
+    }
+    Object.defineProperty(this.rootValues, name, { value: obj, enumerable: true, configurable: true });
+  }
+
+  setRoot(name: string, value: Value): void {
+    Object.defineProperty(this.rootValues, name, { value, enumerable: true, configurable: true, writable: true });
+  }
+
+  /** Force a member of a lazy object so its diagnostics are reported even when unused. */
+  forceAll(): void {
+    for (const l of this.lazies.values()) {
+      try {
+        this.force(l);
+      } catch {
+        // reported already
+      }
+    }
+  }
+
+  private lazy(key: string, label: string, compute: () => Value, range?: SourceRange): Lazy {
+    const l: Lazy = { label, range, compute, state: 'new' };
+    this.lazies.set(key, l);
+    return l;
+  }
+
+  private force(l: Lazy): Value {
+    if (l.state === 'done') return l.value!;
+    if (l.state === 'failed') throw new DependencyFailed();
+    if (l.state === 'busy') {
+      const from = this.stack.indexOf(l);
+      const cycle = [...this.stack.slice(from), l].map((x) => x.label);
+      l.state = 'failed';
+      this.diags.error(`Cycle in references: ${cycle.join(' → ')}`, l.range, 'These values refer to each other; break the cycle.');
+      throw new DependencyFailed();
+    }
+    l.state = 'busy';
+    this.stack.push(l);
+    try {
+      l.value = l.compute();
+      l.state = 'done';
+      return l.value;
+    } catch (e) {
+      if (l.state === 'busy') l.state = 'failed';
+      if (e instanceof DiagnosticError) {
+        this.diags.push(e.diagnostic);
+        throw new DependencyFailed();
+      }
+      throw e;
+    } finally {
+      this.stack.pop();
+    }
+  }
+
+  /** Evaluate `expr` with the roots plus `extra` names (e.g. `host` inside a service). */
+  eval(expr: Expr, extra?: Record<string, Value>): Value {
+    let variables: Record<string, Value> = this.rootValues;
+    if (extra) {
+      variables = Object.create(this.rootValues) as Record<string, Value>;
+      for (const [k, v] of Object.entries(extra)) Object.defineProperty(variables, k, { value: v, enumerable: true });
+      // Own-property lookups must also see the inherited roots.
+      for (const k of Object.keys(this.rootValues)) {
+        if (!(k in extra)) Object.defineProperty(variables, k, { get: () => this.rootValues[k]!, enumerable: true });
+      }
+    }
+    return evaluate(expr, { variables, functions: standardFunctions, baseDir: this.baseDir });
+  }
+
+  /**
+   * Evaluate and report: returns undefined (with the diagnostic recorded) instead of throwing.
+   */
+  tryEval(expr: Expr, extra?: Record<string, Value>): { ok: true; value: Value } | { ok: false } {
+    try {
+      return { ok: true, value: this.eval(expr, extra) };
+    } catch (e) {
+      if (e instanceof DiagnosticError) {
+        this.report(e);
+        return { ok: false };
+      }
+      if (e instanceof DependencyFailed) return { ok: false };
+      throw e;
+    }
+  }
+
+  private readonly reported = new Set<string>();
+
+  /** Record a diagnostic once, even when the same expression fails for several hosts. */
+  report(e: DiagnosticError): void {
+    const d = e.diagnostic;
+    const key = `${d.summary}@${d.range?.file}:${d.range?.start.line}:${d.range?.start.col}`;
+    if (this.reported.has(key)) return;
+    this.reported.add(key);
+    this.diags.push(d);
+  }
+}

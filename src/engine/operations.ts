@@ -1,0 +1,234 @@
+/**
+ * The operations behind plan, apply, destroy and rollback: prepare the configuration,
+ * take the state lock, recover an interrupted apply, refresh and diff, ask for approval,
+ * apply. Commands call these and render; nothing here prints.
+ */
+import type { Diagnostic } from '../diags/diagnostic.js';
+import { Diagnostics } from '../diags/diagnostic.js';
+import type { VarArg } from '../config/variables.js';
+import { prepare, type Prepared } from './prepare.js';
+import { backendFor } from './backend-for.js';
+import type { Backend, LockHandle } from '../states/backend.js';
+import type { State } from '../states/state.js';
+import { HostConnections } from './hosts.js';
+import { computePlan, maskerFor } from './plan.js';
+import { applyPlan, type ApplyResult } from './apply.js';
+import { rollbackJournal } from './rollback.js';
+import type { EventSink } from './events.js';
+import { hasChanges, type Plan } from '../plans/plan.js';
+import type { DiffOptions } from '../plans/diff.js';
+import { loadPlan, staleReason } from '../plans/planfile.js';
+import type { Instance } from '../expand/instances.js';
+import { stateToInstances } from './state-instances.js';
+import { PREV_SUFFIX } from './apply.js';
+import { removeContainer } from '../providers/docker/container-ops.js';
+import { isNotFound } from '../providers/docker/errors.js';
+import os from 'node:os';
+
+export interface CommonOptions {
+  dir: string;
+  vars: VarArg[];
+  lock: boolean;
+  lockTimeoutMs: number;
+  onEvent: EventSink;
+}
+
+export interface PlanOptions extends CommonOptions {
+  diff: DiffOptions;
+}
+
+export interface PlanOutcome {
+  diagnostics: Diagnostic[];
+  plan?: Plan;
+  /** An interrupted apply's journal was found (and not handled: plan only reports it). */
+  openJournal?: number;
+}
+
+function who(): string {
+  return `${os.userInfo().username}@${os.hostname()}`;
+}
+
+async function withLock<T>(backend: Backend, o: CommonOptions, operation: string, fn: () => Promise<T>): Promise<T> {
+  if (!o.lock) return fn();
+  const handle: LockHandle = await backend.lock({ operation, who: who() }, o.lockTimeoutMs, (holder) =>
+    o.onEvent({ type: 'lock-wait', holder: `${holder.who} (${holder.operation}, id ${holder.id})` }),
+  );
+  if (handle.staleTakenOver) {
+    o.onEvent({
+      type: 'message',
+      level: 'warning',
+      text: `took over a stale lock ${handle.staleTakenOver.id} left by process ${handle.staleTakenOver.pid} (${handle.staleTakenOver.operation}), which is no longer running`,
+    });
+  }
+  try {
+    return await fn();
+  } finally {
+    await handle.release();
+  }
+}
+
+function ready(p: Prepared): p is Required<Prepared> {
+  return !!p.config && !!p.expansion && !!p.graph && !p.diagnostics.hasErrors();
+}
+
+export async function planOperation(o: PlanOptions): Promise<PlanOutcome> {
+  const p = await prepare({ dir: o.dir, vars: o.vars });
+  if (!ready(p)) return { diagnostics: [...p.diagnostics] };
+  const backend = backendFor(o.dir, p.config.settings);
+  return withLock(backend, o, 'plan', async () => {
+    const open = await backend.journal().open();
+    const prior = await backend.read();
+    const conns = new HostConnections(new Map(p.config.hosts.map((h) => [h.name, h])));
+    try {
+      const r = await computePlan({ config: p.config, expansion: p.expansion, prior, conns, options: o.diff, variables: toPlanVars(o.vars), onEvent: o.onEvent });
+      const diags = [...p.diagnostics];
+      for (const e of r.hostErrors) diags.push({ severity: 'error', summary: e });
+      const out: PlanOutcome = { diagnostics: diags, plan: r.plan };
+      if (open) out.openJournal = open.length;
+      return out;
+    } finally {
+      await conns.closeAll();
+    }
+  });
+}
+
+function toPlanVars(vars: VarArg[]): Plan['variables'] {
+  return vars.map((v) => (v.kind === 'var' ? { kind: 'var', text: v.text } : { kind: 'file', text: v.path }));
+}
+
+export interface ApplyOptions extends PlanOptions {
+  planFile?: string;
+  parallelism?: number;
+  continueJournal: boolean;
+  /** Shows the plan and returns whether to go on (the CLI asks the user). */
+  approve: (plan: Plan) => Promise<boolean>;
+  signal?: AbortSignal;
+  /** kolla rollback: the desired resources come from this earlier state instead of the configuration. */
+  fromState?: State;
+}
+
+export interface ApplyOutcome {
+  diagnostics: Diagnostic[];
+  plan?: Plan;
+  result?: ApplyResult;
+  cancelled?: boolean;
+  recovered?: string;
+}
+
+export async function applyOperation(o: ApplyOptions): Promise<ApplyOutcome> {
+  let vars = o.vars;
+  let saved: Plan | undefined;
+  if (o.planFile) {
+    const lp = loadPlan(o.planFile);
+    if (typeof lp === 'string') return { diagnostics: [{ severity: 'error', summary: lp }] };
+    saved = lp;
+    vars = lp.variables.map((v) => (v.kind === 'var' ? { kind: 'var', text: v.text } : { kind: 'file', path: v.text }));
+  }
+  const p = await prepare({ dir: o.dir, vars });
+  if (!ready(p)) return { diagnostics: [...p.diagnostics] };
+  const config = p.config;
+  const backend = backendFor(o.dir, config.settings);
+  const masker = maskerFor(config);
+  return withLock(backend, o, o.diff.destroy ? 'destroy' : 'apply', async () => {
+    const conns = new HostConnections(new Map(config.hosts.map((h) => [h.name, h])));
+    try {
+      let recovered: string | undefined;
+      const open = await backend.journal().open();
+      let prior = await backend.read();
+      if (open) {
+        recovered = await recover(open, backend, prior, conns, masker, o);
+        prior = await backend.read();
+      }
+      let instances: Instance[] = p.expansion.instances;
+      if (o.fromState) instances = stateToInstances(o.fromState, masker);
+      let plan: Plan;
+      if (saved) {
+        const why = staleReason(saved, prior?.lineage ?? '', prior?.serial ?? 0);
+        if (why) {
+          return {
+            diagnostics: [{ severity: 'error', summary: 'Saved plan is stale', detail: `${why}. Run kolla plan again to make a new plan.` }],
+          };
+        }
+        plan = saved;
+        const fresh = new Map(instances.map((i) => [i.address, JSON.stringify(masker.maskDeep(i))]));
+        for (const c of plan.changes) {
+          if (c.after && fresh.get(c.address) !== JSON.stringify(c.after)) {
+            return {
+              diagnostics: [
+                { severity: 'error', summary: 'Saved plan does not match the configuration', detail: `${c.address} is configured differently now than when the plan was saved. Run kolla plan again.` },
+              ],
+            };
+          }
+        }
+      } else {
+        const r = await computePlan({ config, expansion: { ...p.expansion, instances }, prior, conns, options: o.diff, variables: toPlanVars(o.vars), onEvent: o.onEvent });
+        if (r.hostErrors.length) {
+          return { diagnostics: [...p.diagnostics, ...r.hostErrors.map((e): Diagnostic => ({ severity: 'error', summary: e }))] };
+        }
+        plan = r.plan;
+      }
+      const base: ApplyOutcome = { diagnostics: [...p.diagnostics], plan };
+      if (recovered) base.recovered = recovered;
+      if (!hasChanges(plan)) {
+        // Still record outputs and observed IDs on a first apply of an empty plan.
+        if (!prior) {
+          const result = await applyPlan({ config, instances, plan, prior, backend, conns, masker, parallelism: o.parallelism ?? config.settings.parallelism, onEvent: o.onEvent });
+          return { ...base, result };
+        }
+        return base;
+      }
+      if (!(await o.approve(plan))) return { ...base, cancelled: true };
+      const actx: Parameters<typeof applyPlan>[0] = {
+        config,
+        instances,
+        plan,
+        prior,
+        backend,
+        conns,
+        masker,
+        parallelism: o.parallelism ?? config.settings.parallelism,
+        onEvent: o.onEvent,
+      };
+      if (o.signal) actx.signal = o.signal;
+      const result = await applyPlan(actx);
+      return { ...base, result };
+    } finally {
+      await conns.closeAll();
+    }
+  });
+}
+
+/** An apply was interrupted (kill -9, power loss): undo it, or with --continue keep it. */
+async function recover(
+  entries: NonNullable<Awaited<ReturnType<ReturnType<Backend['journal']>['open']>>>,
+  backend: Backend,
+  prior: State | undefined,
+  conns: HostConnections,
+  masker: ReturnType<typeof maskerFor>,
+  o: ApplyOptions,
+): Promise<string> {
+  const journal = backend.journal();
+  if (o.continueJournal) {
+    o.onEvent({ type: 'message', level: 'warning', text: `An interrupted apply left a journal of ${entries.length} steps; --continue keeps what it did.` });
+    for (const e of entries) {
+      if (e.op !== 'keep-container') continue;
+      try {
+        await removeContainer(await conns.get(e.host).docker(), e.prevName);
+      } catch (err) {
+        if (!isNotFound(err)) throw err;
+      }
+    }
+    await journal.close();
+    return 'continued';
+  }
+  o.onEvent({ type: 'rollback-start', reason: `an interrupted apply left a journal of ${entries.length} steps` });
+  const rb = await rollbackJournal(entries, conns, masker, o.onEvent);
+  if (prior) {
+    await backend.write({ ...prior, serial: prior.serial + 1 }, `interrupted apply ${rb.ok ? 'rolled back' : 'partly rolled back: ' + rb.problems.join('; ')}`);
+  }
+  await journal.close();
+  if (!rb.ok) throw new Error(`could not fully roll back the interrupted apply: ${rb.problems.join('; ')}`);
+  return 'rolled back';
+}
+
+export { PREV_SUFFIX, Diagnostics };

@@ -1,0 +1,77 @@
+/**
+ * plan(): refresh every host the configuration or the state concerns, then diff. Pure
+ * apart from the refresh reads; returns the Plan as data.
+ */
+import type { Config } from '../config/config.js';
+import type { Expansion } from '../expand/expand.js';
+import type { State } from '../states/state.js';
+import { emptyState } from '../states/state.js';
+import { SecretMasker } from '../states/secret-mask.js';
+import { makePlan, type DiffOptions } from '../plans/diff.js';
+import type { Plan } from '../plans/plan.js';
+import { refreshWorld, type RefreshRequest, type World } from './refresh.js';
+import type { HostConnections } from './hosts.js';
+import type { EventSink } from './events.js';
+import { kollaVersion } from '../version.js';
+
+export interface PlanContext {
+  config: Config;
+  expansion: Expansion;
+  prior: State | undefined;
+  conns: HostConnections;
+  options: DiffOptions;
+  variables: Plan['variables'];
+  onEvent: EventSink;
+}
+
+export interface PlanResult {
+  plan: Plan;
+  world: World;
+  /** Hosts that could not be refreshed, with why. */
+  hostErrors: string[];
+}
+
+export function maskerFor(config: Config): SecretMasker {
+  return new SecretMasker(config.secretValues);
+}
+
+export async function computePlan(ctx: PlanContext): Promise<PlanResult> {
+  const { config, expansion } = ctx;
+  const prior = ctx.prior ?? emptyState('', config.settings.project, kollaVersion());
+  const requests = new Map<string, RefreshRequest>();
+  const req = (h: string): RefreshRequest => {
+    let r = requests.get(h);
+    if (!r) requests.set(h, (r = { host: h, images: [], files: [] }));
+    return r;
+  };
+  const known = new Set(config.hosts.map((h) => h.name));
+  for (const i of expansion.instances) {
+    const r = req(i.host);
+    if (i.kind === 'container') r.images.push(i.spec.image);
+    if (i.kind === 'config') r.files.push(i.path);
+  }
+  for (const r of prior.resources) {
+    if (!known.has(r.host)) continue; // a host removed from the configuration cannot be reached
+    const q = req(r.host);
+    if (r.path) q.files.push(r.path);
+  }
+  let world: World = new Map();
+  const hostErrors: string[] = [];
+  if (ctx.options.refreshed) {
+    ctx.onEvent({ type: 'refresh', hosts: [...requests.keys()] });
+    world = await refreshWorld(ctx.conns, config.settings.project, [...requests.values()]);
+    for (const hw of world.values()) if (hw.error) hostErrors.push(hw.error);
+  }
+  const plan = makePlan({
+    project: config.settings.project,
+    kollaVersion: kollaVersion(),
+    instances: expansion.instances,
+    prior,
+    world,
+    masker: maskerFor(config),
+    options: ctx.options,
+    outputs: expansion.outputs,
+    variables: ctx.variables,
+  });
+  return { plan, world, hostErrors };
+}

@@ -1,0 +1,36 @@
+/**
+ * The first half of every command: load the configuration, expand it into instances and
+ * build their graph. Returns everything with the diagnostics of all three steps.
+ */
+import type { Config } from '../config/config.js';
+import type { Diagnostics } from '../diags/diagnostic.js';
+import { loadConfig } from '../config/load.js';
+import type { VarArg } from '../config/variables.js';
+import { expand, type Expansion } from '../expand/expand.js';
+import { instanceGraph } from '../graph/instance-graph.js';
+import type { Dag } from '../graph/dag.js';
+import { readSecrets } from '../secrets/secrets-file.js';
+
+export interface PrepareOptions {
+  dir: string;
+  vars?: VarArg[];
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface Prepared {
+  config?: Config;
+  expansion?: Expansion;
+  graph?: Dag;
+  diagnostics: Diagnostics;
+}
+
+export async function prepare(opts: PrepareOptions): Promise<Prepared> {
+  const secretValues = readSecrets(opts.dir);
+  const loaded = await loadConfig({ ...opts, secretValues });
+  const diags = loaded.diagnostics;
+  if (!loaded.config || diags.hasErrors()) return { diagnostics: diags };
+  const expansion = expand(loaded.config, diags);
+  if (diags.hasErrors()) return { config: loaded.config, diagnostics: diags };
+  const graph = instanceGraph(expansion.instances, diags);
+  return { config: loaded.config, expansion, graph, diagnostics: diags };
+}

@@ -1,0 +1,60 @@
+/**
+ * Refresh: read what is really on every host the plan concerns, in parallel — per host one
+ * label-filtered container list (with parallel inspects), the project's volumes, the image
+ * IDs of the desired images, and the hash of every managed file.
+ */
+import type { ObservedContainer, ObservedVolume } from '../providers/docker/refresh.js';
+import { imageIds, listVolumes, refreshHost } from '../providers/docker/refresh.js';
+import type { HostConnections } from './hosts.js';
+
+export interface HostWorld {
+  containers: Map<string, ObservedContainer>;
+  volumes: Map<string, ObservedVolume>;
+  images: Map<string, string | undefined>;
+  files: Map<string, string | undefined>;
+  error?: string;
+}
+
+export type World = Map<string, HostWorld>;
+
+export interface RefreshRequest {
+  host: string;
+  images: string[];
+  files: string[];
+}
+
+export async function refreshWorld(conns: HostConnections, project: string, requests: RefreshRequest[]): Promise<World> {
+  const world: World = new Map();
+  await Promise.all(
+    requests.map(async (r) => {
+      const hw: HostWorld = { containers: new Map(), volumes: new Map(), images: new Map(), files: new Map() };
+      world.set(r.host, hw);
+      try {
+        const t = conns.get(r.host);
+        const docker = await t.docker();
+        const [containers, volumes, images, hashes] = await Promise.all([
+          refreshHost(docker, project),
+          listVolumes(docker, project),
+          imageIds(docker, [...new Set(r.images)]),
+          Promise.all([...new Set(r.files)].map(async (f) => [f, await t.fileHash(f)] as const)),
+        ]);
+        for (const c of containers) hw.containers.set(c.name, c);
+        for (const v of volumes) hw.volumes.set(v.name, v);
+        hw.images = images;
+        for (const [f, h] of hashes) hw.files.set(f, h);
+      } catch (e) {
+        hw.error = describeHostError(r.host, e);
+      }
+    }),
+  );
+  return world;
+}
+
+function describeHostError(host: string, e: unknown): string {
+  const err = e as NodeJS.ErrnoException & { address?: string };
+  if (err.code === 'ENOENT' || err.code === 'ECONNREFUSED') {
+    return `host "${host}": cannot reach the Docker engine (${err.address ?? err.message}); is dockerd running? (scripts/docker-up.sh starts one)`;
+  }
+  if (err.code === 'EACCES') return `host "${host}": permission denied on the Docker socket (${err.address ?? ''})`;
+  return `host "${host}": ${err.message}`;
+}

@@ -1,0 +1,89 @@
+/**
+ * Rendering one config block for one host: the template (or literal content) and each
+ * existing override file, all rendered as templates, merged in order by format; and the
+ * config.json that tells the image's kolla_start what to copy where and what to run.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Value } from '../config/hcl/ast.js';
+import type { DecodedBlock } from '../config/decode.js';
+import { DiagnosticError, type Diagnostics } from '../diags/diagnostic.js';
+import { renderTemplateString } from '../render/template.js';
+import { mergeLayers, type ConfigFormat } from '../render/layers.js';
+import { KOLLA_CONFIG_MOUNT } from './instances.js';
+
+export type RenderContext = Record<string, unknown>;
+
+/** Override files that exist and were read, so unused ones can be reported. */
+export const usedOverrideFiles = new Set<string>();
+
+export function renderConfigFile(
+  cfg: DecodedBlock,
+  cv: Record<string, Value>,
+  ctx: RenderContext,
+  dir: string,
+  diags: Diagnostics,
+): string | undefined {
+  const layers: string[] = [];
+  const render = (text: string, name: string): string | undefined => {
+    try {
+      return renderTemplateString(text, ctx, name);
+    } catch (e) {
+      if (e instanceof DiagnosticError) {
+        if (!diags.some((d) => d.summary === e.diagnostic.summary)) diags.push(e.diagnostic);
+        return undefined;
+      }
+      throw e;
+    }
+  };
+  if (typeof cv['template'] === 'string') {
+    const file = path.resolve(dir, cv['template']);
+    if (!existsSync(file)) {
+      const msg = `Template file not found: ${cv['template']}`;
+      if (!diags.some((d) => d.summary === msg)) diags.error(msg, cfg.attrs.get('template')!.expr.range, `Looked for ${file}.`);
+      return undefined;
+    }
+    const out = render(readFileSync(file, 'utf8'), cv['template']);
+    if (out === undefined) return undefined;
+    layers.push(out);
+  } else if (typeof cv['content'] === 'string') {
+    layers.push(cv['content']);
+  } else {
+    const msg = `Config "${cfg.labels[0]}" needs a template or content`;
+    if (!diags.some((d) => d.summary === msg)) diags.error(msg, cfg.labelRanges[0]);
+    return undefined;
+  }
+  for (const o of Array.isArray(cv['overrides']) ? cv['overrides'] : []) {
+    const file = path.resolve(dir, String(o));
+    if (!existsSync(file)) continue; // missing overrides are skipped, as in kolla-ansible
+    usedOverrideFiles.add(file);
+    const out = render(readFileSync(file, 'utf8'), String(o));
+    if (out === undefined) return undefined;
+    layers.push(out);
+  }
+  const format = (typeof cv['format'] === 'string' ? cv['format'] : 'raw') as ConfigFormat;
+  try {
+    return mergeLayers(format, layers, cv['extend_lists'] === true);
+  } catch (e) {
+    diags.error(`Cannot merge config "${cfg.labels[0]}" as ${format}`, cfg.labelRanges[0], (e as Error).message);
+    return undefined;
+  }
+}
+
+/** The config.json of Kolla's image contract. */
+export function configJson(
+  command: Value | undefined,
+  files: { name: string; dest: string; owner: string; perm: string; optional: boolean }[],
+): string {
+  const cmd = command === undefined || command === null ? undefined : Array.isArray(command) ? command.map(String).join(' ') : String(command);
+  const doc: Record<string, unknown> = {};
+  if (cmd !== undefined) doc['command'] = cmd;
+  doc['config_files'] = files.map((f) => ({
+    source: `${KOLLA_CONFIG_MOUNT}${f.name}`,
+    dest: f.dest,
+    owner: f.owner,
+    perm: f.perm,
+    ...(f.optional ? { optional: true } : {}),
+  }));
+  return JSON.stringify(doc, null, 2) + '\n';
+}

@@ -1,0 +1,146 @@
+/**
+ * Desired instances: what the configuration asks for on each host, after evaluation and
+ * group placement. These are plain data; providers turn them into Docker calls.
+ */
+import type { SourceRange } from '../diags/diagnostic.js';
+
+/** How a host is reached. */
+export interface HostSpec {
+  name: string;
+  address: string;
+  connection: 'local' | 'ssh';
+  port: number;
+  user: string;
+  identityFile?: string;
+  dockerSocket: string;
+  dockerHost?: string;
+  groups: string[];
+  vars: Record<string, unknown>;
+}
+
+export interface HealthcheckSpec {
+  test: string[];
+  /** Durations in Docker's Go syntax ("10s", "1m30s"). */
+  interval?: string;
+  timeout?: string;
+  retries?: number;
+  start_period?: string;
+}
+
+export interface UlimitSpec {
+  name: string;
+  soft: number;
+  hard: number;
+}
+
+/**
+ * A container's desired spec. Fields marked (in place) change without a new container
+ * (Docker's update call); every other field forces replacement.
+ */
+export interface ContainerSpec {
+  name: string;
+  image: string;
+  /** Docker Cmd (exec form). For Kolla images the command goes to config.json instead. */
+  command?: string[];
+  entrypoint?: string[];
+  environment: Record<string, string>;
+  /** "volume_or_path:/dest[:ro|rw]" */
+  volumes: string[];
+  /** "[ip:]hostPort:containerPort[/proto]" for non-host networks. */
+  ports: string[];
+  network_mode?: string;
+  privileged: boolean;
+  pid_mode?: string;
+  ipc_mode?: string;
+  cap_add: string[];
+  security_opt: string[];
+  user?: string;
+  working_dir?: string;
+  labels: Record<string, string>;
+  /** (in place) "no" | "always" | "unless-stopped" | "on-failure" | "on-failure:N" */
+  restart_policy: string;
+  healthcheck?: HealthcheckSpec;
+  ulimits: UlimitSpec[];
+  /** "/path[:options]" */
+  tmpfs: string[];
+  init: boolean;
+  /** (in place) memory limit in bytes, 0 = none. */
+  memory: number;
+  /** (in place) relative CPU weight, 0 = default. */
+  cpu_shares: number;
+  /** How long to wait for healthy (or running) after a start, Go duration. Not a Docker field. */
+  health_timeout: string;
+}
+
+export interface VolumeSpec {
+  name: string;
+  driver: string;
+  labels: Record<string, string>;
+}
+
+export type InstanceKind = 'container' | 'volume' | 'config' | 'bootstrap' | 'image';
+
+interface InstanceBase {
+  /** Stable address, e.g. `service.keystone.container.keystone["control01"]`. */
+  address: string;
+  kind: InstanceKind;
+  host: string;
+  /** Addresses this instance depends on (explicit and implicit). */
+  dependsOn: string[];
+  range?: SourceRange;
+}
+
+export interface ContainerInstance extends InstanceBase {
+  kind: 'container';
+  service: string;
+  spec: ContainerSpec;
+  options: ContainerOptions;
+  /** Serial batch size of the service: a number of hosts, or a percentage string. */
+  serial?: number | string;
+}
+
+export interface VolumeInstance extends InstanceBase {
+  kind: 'volume';
+  spec: VolumeSpec;
+}
+
+/** A config file rendered for one container on one host (filled in by the config issue). */
+export interface ConfigInstance extends InstanceBase {
+  kind: 'config';
+  service: string;
+  container: string;
+  name: string;
+  /** Path inside the container (from config.json), or undefined for config.json itself. */
+  dest?: string;
+  /** Absolute path on the host. */
+  path: string;
+  content: string;
+  mode: string;
+  sensitive: boolean;
+}
+
+export interface BootstrapInstance extends InstanceBase {
+  kind: 'bootstrap';
+  service: string;
+  name: string;
+  spec: ContainerSpec;
+}
+
+export interface ImageInstance extends InstanceBase {
+  kind: 'image';
+  name: string;
+  ref: string;
+}
+
+export type Instance = ContainerInstance | VolumeInstance | ConfigInstance | BootstrapInstance | ImageInstance;
+
+/** Extra per-container settings that are not part of the Docker spec. */
+export interface ContainerOptions {
+  ignoreChanges: string[];
+  /** The image runs kolla_start: config changes need a restart (COPY_ALWAYS) or a recreate. */
+  kollaStart: boolean;
+  configStrategy: 'COPY_ALWAYS' | 'COPY_ONCE';
+}
+
+/** Where a Kolla image expects its config files and config.json. */
+export const KOLLA_CONFIG_MOUNT = '/var/lib/kolla/config_files/';

@@ -1,0 +1,365 @@
+/**
+ * Container lifecycle on one engine: create, start, stop, rename, remove, update in
+ * place, restart, wait until healthy, and one-shot runs (bootstrap). Each call is one
+ * step; sequencing (create-new → stop-old → swap names) is apply's business.
+ *
+ * Idempotence where it is free: starting a running container, stopping a stopped one
+ * and removing a missing one succeed, so a retried apply does not trip over its own
+ * half-finished work.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import type Dockerode from 'dockerode';
+import type { ContainerInspectInfo } from 'dockerode';
+import type { ContainerSpec } from '../../expand/instances.js';
+import { parseRestartPolicy, toCreateOptions, type ContainerMeta } from './container-options.js';
+import { dockerMessage, isConflict, isNotFound, isNotModified, wrapDockerError } from './errors.js';
+import { PROJECT_LABEL } from './labels.js';
+import { DEFAULT_LOG_LINES, logTail } from './logs.js';
+import { inPlaceBlocker } from './spec-hash.js';
+
+/** Docker's default stop grace period, in seconds. */
+export const DEFAULT_STOP_TIMEOUT_S = 10;
+
+/** Create (not start) the container; `tempName` replaces spec.name (for create-before-destroy). */
+export async function createContainer(
+  docker: Dockerode,
+  spec: ContainerSpec,
+  meta: ContainerMeta,
+  tempName?: string,
+): Promise<string> {
+  const opts = toCreateOptions(spec, meta);
+  if (tempName !== undefined) opts.name = tempName;
+  try {
+    const c = await docker.createContainer(opts);
+    return c.id;
+  } catch (err) {
+    throw wrapDockerError(`create container ${opts.name ?? spec.name} (image ${spec.image})`, err);
+  }
+}
+
+export async function startContainer(docker: Dockerode, id: string): Promise<void> {
+  try {
+    await docker.getContainer(id).start();
+  } catch (err) {
+    if (isNotModified(err)) return; // already running
+    throw wrapDockerError(`start container ${short(id)}`, err);
+  }
+}
+
+/** Stop with SIGTERM, then SIGKILL after `timeoutS` seconds. */
+export async function stopContainer(
+  docker: Dockerode,
+  id: string,
+  timeoutS = DEFAULT_STOP_TIMEOUT_S,
+): Promise<void> {
+  try {
+    await docker.getContainer(id).stop({ t: timeoutS });
+  } catch (err) {
+    if (isNotModified(err)) return; // already stopped
+    throw wrapDockerError(`stop container ${short(id)}`, err);
+  }
+}
+
+export async function restartContainer(
+  docker: Dockerode,
+  id: string,
+  timeoutS = DEFAULT_STOP_TIMEOUT_S,
+): Promise<void> {
+  try {
+    await docker.getContainer(id).restart({ t: timeoutS });
+  } catch (err) {
+    throw wrapDockerError(`restart container ${short(id)}`, err);
+  }
+}
+
+export async function renameContainer(docker: Dockerode, id: string, name: string): Promise<void> {
+  try {
+    await docker.getContainer(id).rename({ name });
+  } catch (err) {
+    throw wrapDockerError(`rename container ${short(id)} to ${name}`, err);
+  }
+}
+
+/**
+ * Force-remove (a running container is killed). Anonymous volumes are kept (v=false):
+ * data is never deleted as a side effect of replacing a container.
+ */
+export async function removeContainer(docker: Dockerode, id: string): Promise<void> {
+  const c = docker.getContainer(id);
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await c.remove({ force: true, v: false });
+      return;
+    } catch (err) {
+      if (isNotFound(err)) return;
+      // "removal of container … is already in progress": wait for the other removal.
+      if (isConflict(err) && /in progress/i.test(dockerMessage(err)) && attempt < 50) {
+        await sleep(100);
+        continue;
+      }
+      throw wrapDockerError(`remove container ${short(id)}`, err);
+    }
+  }
+}
+
+/**
+ * Apply the spec's in-place fields (restart policy, memory, CPU shares) to a container
+ * without recreating it. Docker's update reads 0 as "unchanged", so CPU shares 0 is sent
+ * as 1024 (the kernel default weight) and removing a memory limit is refused (it needs a
+ * new container; see inPlaceBlocker). Raising memory also sets the swap limit to twice
+ * the memory, which is what Docker gives a new container and what the update requires.
+ */
+export async function updateInPlace(docker: Dockerode, id: string, spec: ContainerSpec): Promise<void> {
+  const c = docker.getContainer(id);
+  let info: ContainerInspectInfo;
+  try {
+    info = await c.inspect();
+  } catch (err) {
+    throw wrapDockerError(`update container ${short(id)}`, err);
+  }
+  const current = { memory: info.HostConfig.Memory ?? 0 };
+  const blocker = inPlaceBlocker(spec, { restartPolicy: '', memory: current.memory, cpuShares: 0 });
+  if (blocker !== undefined) throw new Error(`update container ${spec.name}: ${blocker}`);
+  const body: Record<string, unknown> = {
+    RestartPolicy: parseRestartPolicy(spec.restart_policy),
+    CpuShares: spec.cpu_shares === 0 ? 1024 : spec.cpu_shares,
+  };
+  if (spec.memory !== current.memory) {
+    body['Memory'] = spec.memory;
+    body['MemorySwap'] = spec.memory * 2;
+  }
+  try {
+    await c.update(body);
+  } catch (err) {
+    throw wrapDockerError(`update container ${spec.name}`, err);
+  }
+}
+
+// ---- waiting for health -----------------------------------------------------------------
+
+export type FailureReason = 'unhealthy' | 'exited' | 'restarted' | 'not-running' | 'missing' | 'timeout';
+
+/** A container that did not come up; the message carries its last log lines. */
+export class ContainerFailedError extends Error {
+  constructor(
+    message: string,
+    readonly containerId: string,
+    readonly reason: FailureReason,
+    readonly logTail: string,
+    readonly exitCode?: number,
+  ) {
+    super(message);
+    this.name = 'ContainerFailedError';
+  }
+}
+
+export interface WaitHealthyOptions {
+  /** Give up after this long (the spec's health_timeout). */
+  timeoutMs: number;
+  /** Without a healthcheck: how long the container must keep running to count as up. */
+  settleMs: number;
+  /** Called after every poll, for progress output. */
+  onTick?: (elapsedMs: number) => void;
+  signal?: AbortSignal;
+  /** Inspect interval; 250ms by default. */
+  pollMs?: number;
+}
+
+/**
+ * Resolve once the container is up: healthy if it has a healthcheck (its own or its
+ * image's), otherwise running without a restart for `settleMs`. Reject with a
+ * ContainerFailedError (message includes the last log lines) when it turns unhealthy,
+ * exits, is restarted by its restart policy, is not running at all (never started,
+ * paused), or the timeout passes. Call it right after starting the container.
+ *
+ * Time is measured on our clock, never from the engine's timestamps, so that a remote
+ * host's clock skew cannot shorten or stretch the wait.
+ */
+export async function waitHealthy(docker: Dockerode, id: string, opts: WaitHealthyOptions): Promise<void> {
+  const c = docker.getContainer(id);
+  const pollMs = opts.pollMs ?? 250;
+  const t0 = Date.now();
+  let baseline: { startedAt: string; restartCount: number } | undefined;
+  let runningSince: number | undefined;
+  let last: ContainerInspectInfo | undefined;
+
+  const fail = async (reason: FailureReason, what: string, exitCode?: number): Promise<never> => {
+    const name = last ? last.Name.replace(/^\//, '') : short(id);
+    const logs = await logTail(docker, id, DEFAULT_LOG_LINES);
+    const healthOut = lastHealthOutput(last);
+    let msg = `container ${name} ${what}`;
+    if (healthOut !== undefined) msg += `\nlast health check output: ${healthOut}`;
+    msg += `\n--- last ${DEFAULT_LOG_LINES} log lines ---\n${logs === '' ? '(no output)' : logs}`;
+    throw new ContainerFailedError(msg, id, reason, logs, exitCode);
+  };
+
+  for (;;) {
+    opts.signal?.throwIfAborted();
+    try {
+      last = await c.inspect();
+    } catch (err) {
+      if (isNotFound(err)) return fail('missing', 'disappeared while waiting for it to become healthy');
+      throw wrapDockerError(`inspect container ${short(id)}`, err);
+    }
+    const now = Date.now();
+    const elapsed = now - t0;
+    opts.onTick?.(elapsed);
+    const st = last.State;
+    baseline ??= { startedAt: st.StartedAt, restartCount: last.RestartCount };
+
+    if (st.Status === 'exited' || st.Status === 'dead') {
+      return fail('exited', `exited with code ${st.ExitCode}${exitDetail(last)}`, st.ExitCode);
+    }
+    if (st.Restarting || last.RestartCount > baseline.restartCount || st.StartedAt !== baseline.startedAt) {
+      return fail(
+        'restarted',
+        `exited with code ${st.ExitCode}${exitDetail(last)} and was restarted by its restart policy`,
+        st.ExitCode,
+      );
+    }
+    if (st.Status !== 'running') return fail('not-running', `is ${st.Status}, not running`);
+
+    const health = st.Health?.Status;
+    if (health === 'healthy') return;
+    if (health === 'unhealthy') {
+      return fail(
+        'unhealthy',
+        `is unhealthy (health check failed ${st.Health?.FailingStreak ?? 0} time(s) in a row)`,
+      );
+    }
+    if (health === undefined || health === 'none') {
+      runningSince ??= now;
+      if (now - runningSince >= opts.settleMs) return;
+    }
+
+    if (elapsed >= opts.timeoutMs) {
+      const state = health === 'starting' ? 'health check still starting' : `status ${st.Status}`;
+      return fail('timeout', `did not become healthy within ${fmtMs(opts.timeoutMs)} (${state})`);
+    }
+    const wait = Math.max(10, Math.min(pollMs, opts.timeoutMs - elapsed));
+    await sleep(wait, undefined, opts.signal ? { signal: opts.signal } : undefined);
+  }
+}
+
+function exitDetail(info: ContainerInspectInfo): string {
+  const st = info.State;
+  if (st.OOMKilled) return ' (killed: out of memory)';
+  if (st.Error) return ` (${st.Error})`;
+  return '';
+}
+
+function lastHealthOutput(info: ContainerInspectInfo | undefined): string | undefined {
+  const log = info?.State.Health?.Log;
+  const entry = log?.[log.length - 1];
+  if (entry === undefined) return undefined;
+  const out = entry.Output.trim();
+  return `exit ${entry.ExitCode}${out === '' ? '' : `: ${out}`}`;
+}
+
+// ---- one-shot runs ----------------------------------------------------------------------
+
+export interface RunOnceOptions {
+  /** Kill the container and reject after this long; no limit by default. */
+  timeoutMs?: number;
+  signal?: AbortSignal;
+  /** Log lines to return; 20 by default. */
+  tailLines?: number;
+}
+
+export interface RunOnceResult {
+  exitCode: number;
+  logTail: string;
+}
+
+/**
+ * Run a container to completion (Kolla bootstrap tasks): create, start, wait for it to
+ * exit, read its last log lines, remove it. The exit code is returned, not judged. The
+ * restart policy is forced to "no" — a one-shot must not be restarted by Docker. A
+ * container of the same name left by an interrupted earlier run of this project is
+ * removed first; one belonging to anything else is not touched.
+ */
+export async function runOnce(
+  docker: Dockerode,
+  spec: ContainerSpec,
+  meta: ContainerMeta,
+  opts: RunOnceOptions = {},
+): Promise<RunOnceResult> {
+  const oneShot: ContainerSpec = { ...spec, restart_policy: 'no' };
+  let id: string;
+  try {
+    id = await createContainer(docker, oneShot, meta);
+  } catch (err) {
+    if (!isConflict(err) || !(await removeLeftover(docker, spec.name, meta.project))) throw err;
+    id = await createContainer(docker, oneShot, meta);
+  }
+  const tailLines = opts.tailLines ?? DEFAULT_LOG_LINES;
+  let phase: 'start' | 'wait' = 'start';
+  try {
+    await startContainer(docker, id);
+    phase = 'wait';
+    const exitCode = await waitExit(docker.getContainer(id), spec.name, opts);
+    return { exitCode, logTail: await logTail(docker, id, tailLines) };
+  } catch (err) {
+    if (opts.signal?.aborted) throw err;
+    const tail = await logTail(docker, id, tailLines);
+    throw new ContainerFailedError(
+      `${(err as Error).message}\n--- last ${tailLines} log lines ---\n${tail || '(no output)'}`,
+      id,
+      phase === 'start' ? 'not-running' : 'timeout',
+      tail,
+    );
+  } finally {
+    await removeContainer(docker, id).catch(() => {
+      /* a leftover is removed by the next run; do not hide the real outcome */
+    });
+  }
+}
+
+async function waitExit(c: Dockerode.Container, name: string, opts: RunOnceOptions): Promise<number> {
+  // "not-running" (the default) returns at once if it already exited, so waiting after
+  // start cannot miss a fast exit. The timer and the caller's signal both abort the
+  // wait request and kill the container.
+  const ac = new AbortController();
+  let timedOut = false;
+  const onAbort = (): void => ac.abort();
+  opts.signal?.addEventListener('abort', onAbort, { once: true });
+  const timer =
+    opts.timeoutMs === undefined
+      ? undefined
+      : setTimeout(() => {
+          timedOut = true;
+          ac.abort();
+        }, opts.timeoutMs);
+  try {
+    opts.signal?.throwIfAborted();
+    const r = (await c.wait({ condition: 'not-running', abortSignal: ac.signal })) as { StatusCode: number };
+    return r.StatusCode;
+  } catch (err) {
+    if (!ac.signal.aborted) throw err;
+    await c.kill().catch(() => {});
+    if (!timedOut) throw opts.signal?.reason ?? err;
+    throw new Error(`one-shot container ${name} did not finish within ${fmtMs(opts.timeoutMs ?? 0)}; killed`);
+  } finally {
+    if (timer !== undefined) clearTimeout(timer);
+    opts.signal?.removeEventListener('abort', onAbort);
+  }
+}
+
+async function removeLeftover(docker: Dockerode, name: string, project: string): Promise<boolean> {
+  try {
+    const info = await docker.getContainer(name).inspect();
+    if (info.Config.Labels?.[PROJECT_LABEL] !== project) return false;
+    await removeContainer(docker, info.Id);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function short(id: string): string {
+  return /^[0-9a-f]{64}$/.test(id) ? id.slice(0, 12) : id;
+}
+
+function fmtMs(ms: number): string {
+  return ms % 1000 === 0 ? `${ms / 1000}s` : `${(ms / 1000).toFixed(1)}s`;
+}

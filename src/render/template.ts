@@ -1,0 +1,80 @@
+/**
+ * Jinja-style templates (config files, `templatefile()`), rendered with nunjucks.
+ * Owns the nunjucks environment settings and turns nunjucks errors into diagnostics that
+ * name the template and line. Filters (Jinja2/Ansible compatibility) are registered in
+ * `createTemplateEnvironment`.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import nunjucks from 'nunjucks';
+import { DiagnosticError, errorAt } from '../diags/diagnostic.js';
+import type { Pos } from '../diags/diagnostic.js';
+
+const OPTIONS: nunjucks.ConfigureOptions = {
+  // A misspelt variable must be an error, not an empty string in a config file.
+  throwOnUndefined: true,
+  autoescape: false,
+  trimBlocks: false,
+};
+
+/**
+ * A configured environment. `searchPaths` are where `{% include %}` / `{% import %}`
+ * look (the template's own directory for files).
+ */
+export function createTemplateEnvironment(searchPaths: string[] = []): nunjucks.Environment {
+  const loader = searchPaths.length > 0 ? new nunjucks.FileSystemLoader(searchPaths) : null;
+  return new nunjucks.Environment(loader, OPTIONS);
+}
+
+let sharedEnv: nunjucks.Environment | undefined;
+
+/** Render template text; `name` is used in error messages (usually the file name). */
+export function renderTemplateString(src: string, vars: Record<string, unknown>, name: string): string {
+  sharedEnv ??= createTemplateEnvironment();
+  return render(sharedEnv, src, vars, name);
+}
+
+/** Render a template file; includes are resolved relative to its directory. */
+export function renderTemplateFile(file: string, vars: Record<string, unknown>, displayName = file): string {
+  let src: string;
+  try {
+    src = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw errorAt(`Cannot read template ${displayName}`, undefined, e instanceof Error ? e.message : String(e));
+  }
+  return render(createTemplateEnvironment([path.dirname(file)]), src, vars, displayName);
+}
+
+function render(env: nunjucks.Environment, src: string, vars: Record<string, unknown>, name: string): string {
+  try {
+    return new nunjucks.Template(src, env, name, true).render(vars);
+  } catch (e) {
+    if (e instanceof DiagnosticError) throw e;
+    throw templateError(e, src, name);
+  }
+}
+
+/**
+ * nunjucks puts the position only in the message, as "(name) [Line 3, Column 5]\n  msg";
+ * split it back into a position and the bare message.
+ */
+function templateError(e: unknown, src: string, name: string): DiagnosticError {
+  const raw = e instanceof Error ? e.message : String(e);
+  const m = /^\((.*?)\)(?: \[Line (\d+)(?:, Column (\d+))?\])?\n\s*/.exec(raw);
+  const message = (m ? raw.slice(m[0].length) : raw).replace(/^Error: /, '');
+  const line = m?.[2] !== undefined ? Number(m[2]) : undefined;
+  const col = m?.[3] !== undefined ? Number(m[3]) : 1;
+  if (line === undefined) return errorAt(`Error in template ${name}`, undefined, message);
+  const start = posOf(src, line, col);
+  return errorAt(`Error in template ${name} at line ${line}`, { file: name, start, end: start }, message);
+}
+
+function posOf(src: string, line: number, col: number): Pos {
+  let offset = 0;
+  for (let l = 1; l < line; l++) {
+    const nl = src.indexOf('\n', offset);
+    if (nl < 0) break;
+    offset = nl + 1;
+  }
+  return { line, col, offset: offset + col - 1 };
+}

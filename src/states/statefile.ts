@@ -1,0 +1,187 @@
+/**
+ * The state document's rules, independent of where it is stored: lineage and serial (how
+ * one state succeeds another), parsing, and validation against `schemas/state.schema.json`
+ * with errors that say where and what.
+ */
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { ErrorObject, ValidateFunction } from 'ajv';
+import { Ajv } from 'ajv';
+import { StaleLineageError } from './backend.js';
+import type { State } from './state.js';
+import { STATE_VERSION } from './state.js';
+
+/** Both from src/states and dist/states. */
+export const STATE_SCHEMA_PATH = path.resolve(
+  path.dirname(fileURLToPath(import.meta.url)),
+  '../../schemas/state.schema.json',
+);
+
+/** What a run decides; version, serial and lineage follow from the previous state. */
+export type StateContent = Pick<State, 'kolla_version' | 'project' | 'resources' | 'outputs'>;
+
+/** A state file (or a state about to be written) that kolla cannot use. */
+export class StateFileError extends Error {
+  override readonly name: string = 'StateFileError';
+  constructor(
+    message: string,
+    /** The file (or description) it came from, when known. */
+    readonly source?: string,
+    /** Each violation, "resources[2].kind: must be one of ...". */
+    readonly problems: string[] = [],
+  ) {
+    super(message);
+  }
+}
+
+/** The state was written by a newer kolla, with a format this one does not know. */
+export class StateVersionError extends StateFileError {
+  override readonly name = 'StateVersionError';
+  constructor(
+    readonly version: number,
+    source: string | undefined,
+    writtenBy: string | undefined,
+  ) {
+    super(
+      `${source ? `${source}: ` : ''}this state has format version ${version}` +
+        `${writtenBy ? ` (written by kolla ${writtenBy})` : ''}, but this kolla understands up to ` +
+        `version ${STATE_VERSION}. Upgrade kolla to use it; an older kolla must not rewrite it.`,
+      source,
+    );
+  }
+}
+
+export function newLineage(): string {
+  return randomUUID();
+}
+
+/**
+ * The state that follows `prev`: same lineage, serial + 1, current format version. With no
+ * previous state, a new lineage at serial 1 (serial 0 is the empty state nobody wrote).
+ */
+export function nextState(prev: State | undefined, content: StateContent): State {
+  return {
+    version: STATE_VERSION,
+    serial: prev ? prev.serial + 1 : 1,
+    lineage: prev?.lineage ?? newLineage(),
+    kolla_version: content.kolla_version,
+    project: content.project,
+    resources: content.resources,
+    outputs: content.outputs,
+  };
+}
+
+/**
+ * Throws StaleLineageError unless `next` may replace `current`: same lineage and a greater
+ * serial. This is what stops a run that read an older state from overwriting a newer one.
+ */
+export function assertSuccessor(current: State, next: State, where?: string): void {
+  if (current.lineage !== next.lineage || next.serial <= current.serial) {
+    throw new StaleLineageError(
+      { lineage: current.lineage, serial: current.serial },
+      { lineage: next.lineage, serial: next.serial },
+      where,
+    );
+  }
+}
+
+/** Parses a state file's text. Invalid JSON is an error naming the file, never "no state". */
+export function parseState(text: string, file: string): State {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    throw new StateFileError(
+      `${file} is not valid JSON (${(e as Error).message}). kolla will not treat it as an empty ` +
+        `state; restore it from the history or a backup, or fix it by hand.`,
+      file,
+    );
+  }
+  return validateState(json, file);
+}
+
+let validator: ValidateFunction | undefined;
+
+function compiled(): ValidateFunction {
+  if (!validator) {
+    const schema = JSON.parse(readFileSync(STATE_SCHEMA_PATH, 'utf8')) as object;
+    validator = new Ajv({ allErrors: true }).compile(schema);
+  }
+  return validator;
+}
+
+/**
+ * Checks that `json` is a state this kolla can use and returns it typed. A newer format
+ * version is reported as such (not as a pile of schema errors) so that the fix is clear.
+ */
+export function validateState(json: unknown, source?: string): State {
+  const from = source ? ` in ${source}` : '';
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) {
+    throw new StateFileError(`Invalid state${from}: expected a JSON object.`, source, [
+      '(top level): not an object',
+    ]);
+  }
+  const o = json as Record<string, unknown>;
+  const version = o['version'];
+  if (typeof version === 'number' && Number.isInteger(version) && version > STATE_VERSION) {
+    const by = typeof o['kolla_version'] === 'string' ? o['kolla_version'] : undefined;
+    throw new StateVersionError(version, source, by);
+  }
+  const validate = compiled();
+  const problems: string[] = [];
+  if (!validate(json)) problems.push(...dedupe((validate.errors ?? []).map(describeError)));
+  // Not expressible in draft-07: addresses are the resources' keys.
+  if (problems.length === 0) {
+    const seen = new Set<string>();
+    (json as State).resources.forEach((r, i) => {
+      if (seen.has(r.address))
+        problems.push(`resources[${i}].address: "${r.address}" appears more than once`);
+      seen.add(r.address);
+    });
+  }
+  if (problems.length) {
+    const shown = problems.slice(0, 20);
+    const more = problems.length > shown.length ? [`... and ${problems.length - shown.length} more`] : [];
+    throw new StateFileError(
+      `Invalid state${from}:\n${[...shown, ...more].map((p) => `  - ${p}`).join('\n')}`,
+      source,
+      problems,
+    );
+  }
+  return json as State;
+}
+
+/** "/resources/0/spec/memory" → "resources[0].spec.memory" */
+function jsonPath(pointer: string): string {
+  let out = '';
+  for (const raw of pointer.split('/').slice(1)) {
+    const part = raw.replace(/~1/g, '/').replace(/~0/g, '~');
+    if (/^\d+$/.test(part)) out += `[${part}]`;
+    else if (/^[A-Za-z_][A-Za-z0-9_]*$/.test(part)) out += out ? `.${part}` : part;
+    else out += `[${JSON.stringify(part)}]`;
+  }
+  return out || '(top level)';
+}
+
+function describeError(e: ErrorObject): string {
+  const at = jsonPath(e.instancePath);
+  const p = e.params as Record<string, unknown>;
+  switch (e.keyword) {
+    case 'required':
+      return `${at}: missing required field "${String(p['missingProperty'])}"`;
+    case 'additionalProperties':
+      return `${at}: unknown field "${String(p['additionalProperty'])}"`;
+    case 'enum':
+      return `${at}: must be one of ${(p['allowedValues'] as unknown[]).map((x) => JSON.stringify(x)).join(', ')}`;
+    case 'type':
+      return `${at}: must be ${String(p['type']).replace(/,/g, ' or ')}`;
+    default:
+      return `${at}: ${e.message ?? e.keyword}`;
+  }
+}
+
+function dedupe(xs: string[]): string[] {
+  return [...new Set(xs)];
+}

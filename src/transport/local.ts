@@ -1,0 +1,182 @@
+/**
+ * LocalTransport: the host kolla runs on. Docker through the local socket (or DOCKER_HOST),
+ * files through node:fs with crash-safe atomic writes.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import * as fs from 'node:fs/promises';
+import * as path from 'node:path';
+import type Dockerode from 'dockerode';
+import type { DockerOptions } from 'dockerode';
+import type { Transport } from './transport.js';
+
+export const DEFAULT_DOCKER_SOCKET = '/var/run/docker.sock';
+
+export interface LocalTransportOptions {
+  /** Inventory name of the host; defaults to "localhost". */
+  host?: string;
+  /** Engine socket path used when neither dockerHost nor DOCKER_HOST is set. */
+  dockerSocket?: string;
+  /** Docker host URL (unix://, tcp://, ssh://); beats the DOCKER_HOST environment variable. */
+  dockerHost?: string;
+}
+
+export class LocalTransport implements Transport {
+  readonly host: string;
+  private readonly opts: LocalTransportOptions;
+  private client: Promise<Dockerode> | undefined;
+
+  constructor(opts: LocalTransportOptions = {}) {
+    this.host = opts.host ?? 'localhost';
+    this.opts = opts;
+  }
+
+  docker(): Promise<Dockerode> {
+    // dockerode (and its request stack) costs tens of milliseconds to load; commands that
+    // never touch Docker (validate, state list) should not pay for it.
+    this.client ??= import('dockerode').then(
+      ({ default: Docker }) => new Docker(dockerOptions(this.opts, process.env)),
+    );
+    return this.client;
+  }
+
+  async readFile(file: string): Promise<Buffer | undefined> {
+    try {
+      return await fs.readFile(file);
+    } catch (err) {
+      if (isErrno(err, 'ENOENT')) return undefined;
+      throw err;
+    }
+  }
+
+  async writeFileAtomic(file: string, data: Buffer | string, mode: number): Promise<void> {
+    const dir = path.dirname(file);
+    // Same directory as the target so that rename() is atomic (same filesystem); the
+    // random suffix keeps concurrent writers from sharing a temp file.
+    const tmp = path.join(
+      dir,
+      `.${path.basename(file)}.kolla-tmp-${process.pid}-${randomBytes(4).toString('hex')}`,
+    );
+    const handle = await fs.open(tmp, 'wx', mode);
+    try {
+      try {
+        await handle.writeFile(data);
+        // open()'s mode is filtered by the umask; chmod makes the result exact.
+        await handle.chmod(mode);
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+      await fs.rename(tmp, file);
+    } catch (err) {
+      await fs.rm(tmp, { force: true });
+      throw err;
+    }
+    await syncDir(dir);
+  }
+
+  async removeFile(file: string): Promise<void> {
+    await fs.rm(file, { force: true });
+  }
+
+  async mkdirp(dir: string, mode: number): Promise<void> {
+    const first = await fs.mkdir(dir, { recursive: true, mode });
+    if (first === undefined) return;
+    // mkdir's mode is filtered by the umask: fix every directory we created, from the
+    // first one down to the leaf, and leave pre-existing parents alone.
+    const target = path.resolve(dir);
+    let cur = path.resolve(first);
+    for (;;) {
+      await fs.chmod(cur, mode);
+      if (cur === target) break;
+      const rest = path.relative(cur, target).split(path.sep)[0];
+      if (rest === undefined || rest === '') break;
+      cur = path.join(cur, rest);
+    }
+  }
+
+  fileHash(file: string): Promise<string | undefined> {
+    return new Promise((resolve, reject) => {
+      const hash = createHash('sha256');
+      createReadStream(file)
+        .on('error', (err) => (isErrno(err, 'ENOENT') ? resolve(undefined) : reject(err)))
+        .on('data', (chunk) => hash.update(chunk))
+        .on('end', () => resolve(hash.digest('hex')));
+    });
+  }
+
+  async close(): Promise<void> {
+    // dockerode keeps no persistent connection to the local socket; nothing to release.
+    this.client = undefined;
+  }
+}
+
+/**
+ * Options for dockerode. Precedence: explicit dockerHost, then DOCKER_HOST (left to
+ * docker-modem, which also honours DOCKER_TLS_VERIFY / DOCKER_CERT_PATH), then the socket.
+ */
+export function dockerOptions(opts: LocalTransportOptions, env: NodeJS.ProcessEnv): DockerOptions {
+  if (opts.dockerHost !== undefined && opts.dockerHost !== '') {
+    return parseDockerHost(opts.dockerHost);
+  }
+  if (env['DOCKER_HOST']) return {};
+  return { socketPath: opts.dockerSocket ?? DEFAULT_DOCKER_SOCKET };
+}
+
+/**
+ * Turn a Docker host URL into dockerode options. Every connection field is set (possibly
+ * to undefined) because docker-modem merges our options over what it read from
+ * DOCKER_HOST, and a stray env host must not win over an explicit one.
+ */
+export function parseDockerHost(url: string): DockerOptions {
+  const cleared: DockerOptions = {
+    socketPath: undefined,
+    host: undefined,
+    port: undefined,
+    protocol: undefined,
+    ca: undefined,
+    cert: undefined,
+    key: undefined,
+  };
+  if (url.startsWith('unix://')) {
+    return { ...cleared, socketPath: url.slice('unix://'.length) || DEFAULT_DOCKER_SOCKET };
+  }
+  if (url.startsWith('/')) return { ...cleared, socketPath: url };
+  const u = new URL(url.includes('//') ? url : `tcp://${url}`);
+  switch (u.protocol) {
+    case 'tcp:':
+    case 'http:':
+      return { ...cleared, protocol: 'http', host: u.hostname, port: u.port || '2375' };
+    case 'https:':
+      return { ...cleared, protocol: 'https', host: u.hostname, port: u.port || '2376' };
+    case 'ssh:':
+      return {
+        ...cleared,
+        protocol: 'ssh',
+        host: u.hostname,
+        port: u.port || '22',
+        ...(u.username ? { username: decodeURIComponent(u.username) } : {}),
+      };
+    default:
+      throw new Error(`unsupported docker host URL "${url}" (expected unix://, tcp:// or ssh://)`);
+  }
+}
+
+async function syncDir(dir: string): Promise<void> {
+  // Persist the rename itself; some filesystems refuse fsync on a directory, and the
+  // write is already complete for readers, so failure here is not an error.
+  try {
+    const h = await fs.open(dir, 'r');
+    try {
+      await h.sync();
+    } finally {
+      await h.close();
+    }
+  } catch {
+    /* best effort */
+  }
+}
+
+function isErrno(err: unknown, code: string): boolean {
+  return typeof err === 'object' && err !== null && (err as NodeJS.ErrnoException).code === code;
+}

@@ -1,0 +1,15 @@
+/** kolla's version, as written into states and plans. */
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+
+let cached: string | undefined;
+
+export function kollaVersion(): string {
+  if (cached) return cached;
+  const pkg = JSON.parse(
+    readFileSync(path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../package.json'), 'utf8'),
+  ) as { version: string };
+  cached = pkg.version;
+  return cached;
+}
