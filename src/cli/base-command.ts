@@ -21,11 +21,27 @@ export const commonFlags = {
 };
 
 export const varFlags = {
-  var: Flags.string({ description: 'Set a variable: NAME=VALUE. Repeatable.', multiple: true, helpValue: 'NAME=VALUE' }),
-  'var-file': Flags.string({ description: 'Read variables from an HCL file. Repeatable.', multiple: true, helpValue: 'FILE' }),
+  var: Flags.string({
+    description: 'Set a variable: NAME=VALUE. Repeatable.',
+    multiple: true,
+    helpValue: 'NAME=VALUE',
+  }),
+  'var-file': Flags.string({
+    description: 'Read variables from an HCL file. Repeatable.',
+    multiple: true,
+    helpValue: 'FILE',
+  }),
 };
 
-const USER_ERROR_NAMES = new Set(['LockHeldError', 'StaleLineageError', 'StateFileError', 'StateVersionError', 'JournalCorruptError', 'KollaError', 'ConfigError']);
+const USER_ERROR_NAMES = new Set([
+  'LockHeldError',
+  'StaleLineageError',
+  'StateFileError',
+  'StateVersionError',
+  'JournalCorruptError',
+  'KollaError',
+  'ConfigError',
+]);
 
 /** A user error the command has already explained. */
 export class UserError extends Error {
@@ -78,7 +94,9 @@ export abstract class KollaCommand extends Command {
     process.stdout.write(s.endsWith('\n') ? s : s + '\n');
   }
 
-  protected override async catch(err: Error & { exitCode?: number; oclif?: { exit?: number } }): Promise<unknown> {
+  protected override async catch(
+    err: Error & { exitCode?: number; oclif?: { exit?: number } },
+  ): Promise<unknown> {
     if (err.oclif?.exit !== undefined && err.message.startsWith('EEXIT')) throw err;
     if (err instanceof UserError) {
       process.stderr.write(`${this.errColours.red(this.errColours.bold('Error:'))} ${err.message}\n`);

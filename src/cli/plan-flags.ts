@@ -7,14 +7,34 @@ import { UserError } from './base-command.js';
 import { isValidAddress } from '../addrs/address.js';
 
 export const lockFlags = {
-  lock: Flags.boolean({ description: 'Take the state lock (disable with -lock=false).', default: true, allowNo: true }),
-  'lock-timeout': Flags.string({ description: 'How long to wait for the state lock, e.g. 30s (default 0s).', default: '0s', helpValue: 'DURATION' }),
+  lock: Flags.boolean({
+    description: 'Take the state lock (disable with -lock=false).',
+    default: true,
+    allowNo: true,
+  }),
+  'lock-timeout': Flags.string({
+    description: 'How long to wait for the state lock, e.g. 30s (default 0s).',
+    default: '0s',
+    helpValue: 'DURATION',
+  }),
 };
 
 export const planFlags = {
-  target: Flags.string({ description: 'Limit the plan to this address and what it depends on. Repeatable.', multiple: true, helpValue: 'ADDR' }),
-  replace: Flags.string({ description: 'Force replacement of this container even if unchanged. Repeatable.', multiple: true, helpValue: 'ADDR' }),
-  refresh: Flags.boolean({ description: 'Read the hosts before planning (disable with -refresh=false).', default: true, allowNo: true }),
+  target: Flags.string({
+    description: 'Limit the plan to this address and what it depends on. Repeatable.',
+    multiple: true,
+    helpValue: 'ADDR',
+  }),
+  replace: Flags.string({
+    description: 'Force replacement of this container even if unchanged. Repeatable.',
+    multiple: true,
+    helpValue: 'ADDR',
+  }),
+  refresh: Flags.boolean({
+    description: 'Read the hosts before planning (disable with -refresh=false).',
+    default: true,
+    allowNo: true,
+  }),
   ...lockFlags,
 };
 
@@ -35,7 +55,9 @@ export function diffOptions(flags: {
 }): DiffOptions {
   for (const a of [...(flags.target ?? []), ...(flags.replace ?? [])]) {
     if (!isValidAddress(a)) {
-      throw new UserError(`invalid address "${a}"; addresses look like service.keystone, service.keystone.container.keystone["control01"] or volume.data["control01"]`);
+      throw new UserError(
+        `invalid address "${a}"; addresses look like service.keystone, service.keystone.container.keystone["control01"] or volume.data["control01"]`,
+      );
     }
   }
   return {

@@ -22,7 +22,11 @@ const ED: Record<string, string> = {
   run: 'Run complete',
 };
 
-export function progressPrinter(p: Palette, json: boolean, write: (s: string) => void): (e: EngineEvent) => void {
+export function progressPrinter(
+  p: Palette,
+  json: boolean,
+  write: (s: string) => void,
+): (e: EngineEvent) => void {
   return (e) => {
     if (json) {
       write(JSON.stringify({ '@timestamp': new Date().toISOString(), ...e }) + '\n');
@@ -30,7 +34,11 @@ export function progressPrinter(p: Palette, json: boolean, write: (s: string) =>
     }
     switch (e.type) {
       case 'refresh':
-        write(p.dim(`Refreshing ${e.hosts.length} host${e.hosts.length === 1 ? '' : 's'}: ${e.hosts.join(', ')}\n`));
+        write(
+          p.dim(
+            `Refreshing ${e.hosts.length} host${e.hosts.length === 1 ? '' : 's'}: ${e.hosts.join(', ')}\n`,
+          ),
+        );
         break;
       case 'lock-wait':
         write(p.yellow(`Waiting for the state lock held by ${e.holder}...\n`));

@@ -15,10 +15,13 @@ export function renderDiagnostic(d: Diagnostic, baseDir: string, p: Palette): st
     const src = sourceLine(path.resolve(baseDir, d.range.file), d.range.start.line);
     if (src !== undefined) {
       const num = String(d.range.start.line);
-      const width = d.range.end.line === d.range.start.line ? Math.max(1, d.range.end.col - d.range.start.col) : 1;
+      const width =
+        d.range.end.line === d.range.start.line ? Math.max(1, d.range.end.col - d.range.start.col) : 1;
       lines.push('');
       lines.push(`  ${p.dim(num + ' |')} ${src}`);
-      lines.push(`  ${' '.repeat(num.length)} ${p.dim('|')} ${' '.repeat(Math.max(0, d.range.start.col - 1))}${p.red('^'.repeat(width))}`);
+      lines.push(
+        `  ${' '.repeat(num.length)} ${p.dim('|')} ${' '.repeat(Math.max(0, d.range.start.col - 1))}${p.red('^'.repeat(width))}`,
+      );
     }
   }
   if (d.address) lines.push(`  (${d.address})`);

@@ -49,7 +49,8 @@ function colourFor(p: Palette, action: string): (s: string) => string {
 
 function attrLine(a: AttrChange, action: string, p: Palette): string {
   const forces = a.forcesReplacement && action === 'replace' ? p.red(' # forces replacement') : '';
-  if (a.before === undefined) return `      ${p.green('+')} ${a.path} = ${fmt(a.after, a.sensitive)}${forces}`;
+  if (a.before === undefined)
+    return `      ${p.green('+')} ${a.path} = ${fmt(a.after, a.sensitive)}${forces}`;
   if (a.after === undefined) return `      ${p.red('-')} ${a.path} = ${fmt(a.before, a.sensitive)}${forces}`;
   return `      ${p.yellow('~')} ${a.path} = ${fmt(a.before, a.sensitive)} -> ${fmt(a.after, a.sensitive)}${forces}`;
 }
@@ -77,7 +78,7 @@ export function renderChange(c: Change, p: Palette): string {
     lines.push(
       p.dim(
         c.after.options.kollaStart
-          ? '      # command runs through the image\'s kolla_start (config.json)'
+          ? "      # command runs through the image's kolla_start (config.json)"
           : '      # command is the Docker command',
       ),
     );
@@ -96,7 +97,14 @@ export function renderChange(c: Change, p: Palette): string {
   if (c.textDiff !== undefined) {
     for (const raw of c.textDiff.replace(/\n$/, '').split('\n')) {
       const l = raw.replace(/\t$/, '');
-      const coloured = l.startsWith('+') && !l.startsWith('+++') ? p.green(l) : l.startsWith('-') && !l.startsWith('---') ? p.red(l) : l.startsWith('@@') ? p.cyan(l) : l;
+      const coloured =
+        l.startsWith('+') && !l.startsWith('+++')
+          ? p.green(l)
+          : l.startsWith('-') && !l.startsWith('---')
+            ? p.red(l)
+            : l.startsWith('@@')
+              ? p.cyan(l)
+              : l;
       lines.push(`        ${coloured}`);
     }
   } else if (c.after?.kind === 'config' && c.after.sensitive && c.action !== 'noop') {
@@ -127,12 +135,16 @@ export function renderPlan(plan: Plan, p: Palette): string {
     for (const d of plan.drift) out.push(`  ${p.yellow('#')} ${d.address}: ${d.detail}`);
     out.push('');
   }
-  const real = plan.changes.filter((c) => c.action !== 'noop').sort((a, b) => a.address.localeCompare(b.address));
+  const real = plan.changes
+    .filter((c) => c.action !== 'noop')
+    .sort((a, b) => a.address.localeCompare(b.address));
   if (real.length === 0) {
     out.push(p.green(p.bold('No changes.')) + ' Your infrastructure matches the configuration.');
     return out.join('\n') + '\n';
   }
-  out.push('kolla will perform the following actions (symbols: + create, ~ update in-place, -/+ replace, - destroy, ↻ restart, ▶ run):');
+  out.push(
+    'kolla will perform the following actions (symbols: + create, ~ update in-place, -/+ replace, - destroy, ↻ restart, ▶ run):',
+  );
   out.push('');
   for (const c of real) {
     out.push(renderChange(c, p));

@@ -33,7 +33,11 @@ export abstract class ApplyLike extends KollaCommand {
     const onSigint = (): void => {
       interrupts++;
       if (interrupts === 1) {
-        process.stderr.write(this.errColours.yellow('\nInterrupt received: stopping and rolling back (press Ctrl-C again to force quit).\n'));
+        process.stderr.write(
+          this.errColours.yellow(
+            '\nInterrupt received: stopping and rolling back (press Ctrl-C again to force quit).\n',
+          ),
+        );
         abort.abort();
       } else process.exit(130);
     };
@@ -45,8 +49,14 @@ export abstract class ApplyLike extends KollaCommand {
         vars: this.varArgs(),
         lock: flags.lock,
         lockTimeoutMs: parseDuration(flags['lock-timeout']),
-        onEvent: progressPrinter(this.errColours, json, (s) => (json ? process.stdout : process.stderr).write(s)),
-        diff: diffOptions({ ...(flags as Parameters<typeof diffOptions>[0]), destroy: o.destroy, 'include-volumes': o.includeVolumes }),
+        onEvent: progressPrinter(this.errColours, json, (s) =>
+          (json ? process.stdout : process.stderr).write(s),
+        ),
+        diff: diffOptions({
+          ...(flags as Parameters<typeof diffOptions>[0]),
+          destroy: o.destroy,
+          'include-volumes': o.includeVolumes,
+        }),
         ...(planFile ? { planFile } : {}),
         ...(typeof flags['parallelism'] === 'number' ? { parallelism: flags['parallelism'] } : {}),
         continueJournal: flags['continue'] === true,
@@ -56,7 +66,8 @@ export abstract class ApplyLike extends KollaCommand {
       });
       this.printDiagnostics(r.diagnostics);
       if (r.diagnostics.some((d) => d.severity === 'error')) this.exit(EXIT_ERROR);
-      if (r.recovered) process.stderr.write(this.errColours.yellow(`The interrupted apply was ${r.recovered}.\n`));
+      if (r.recovered)
+        process.stderr.write(this.errColours.yellow(`The interrupted apply was ${r.recovered}.\n`));
       if (r.cancelled) {
         this.out(`${o.verb[0]!.toUpperCase()}${o.verb.slice(1)} cancelled.`);
         this.exit(EXIT_ERROR);
@@ -82,7 +93,8 @@ export abstract class ApplyLike extends KollaCommand {
         const outs = Object.entries(r.result.state.outputs);
         if (outs.length && !o.destroy) {
           this.out('\nOutputs:\n');
-          for (const [k, v] of outs) this.out(`${k} = ${v.sensitive ? '(sensitive)' : JSON.stringify(v.value)}`);
+          for (const [k, v] of outs)
+            this.out(`${k} = ${v.sensitive ? '(sensitive)' : JSON.stringify(v.value)}`);
         }
       }
       return r;
@@ -109,8 +121,13 @@ export abstract class ApplyLike extends KollaCommand {
 
 export const applyFlags = {
   'auto-approve': Flags.boolean({ description: 'Skip the interactive approval.' }),
-  parallelism: Flags.integer({ description: 'How many changes run at once (default: the kolla block\'s parallelism, 10).', min: 1 }),
-  continue: Flags.boolean({ description: 'After an interrupted apply: keep what it did instead of rolling it back.' }),
+  parallelism: Flags.integer({
+    description: "How many changes run at once (default: the kolla block's parallelism, 10).",
+    min: 1,
+  }),
+  continue: Flags.boolean({
+    description: 'After an interrupted apply: keep what it did instead of rolling it back.',
+  }),
 };
 
 export default class Apply extends ApplyLike {
@@ -123,7 +140,9 @@ export default class Apply extends ApplyLike {
     '<%= config.bin %> apply --continue   # after a crash: keep what the interrupted apply did',
   ];
   static override enableJsonFlag = true;
-  static override args = { planfile: Args.string({ description: 'A plan saved with `kolla plan -out FILE`.' }) };
+  static override args = {
+    planfile: Args.string({ description: 'A plan saved with `kolla plan -out FILE`.' }),
+  };
   static override flags = { ...commonFlags, ...varFlags, ...planFlags, ...applyFlags };
 
   async run(): Promise<unknown> {

@@ -6,7 +6,10 @@ import { ApplyLike, applyFlags } from './apply.js';
 export default class Destroy extends ApplyLike {
   static override description =
     'Remove every container and config file kolla manages for this configuration. Volumes are kept (as kolla-ansible does) unless --include-volumes.';
-  static override examples = ['<%= config.bin %> destroy', '<%= config.bin %> destroy -auto-approve --include-volumes'];
+  static override examples = [
+    '<%= config.bin %> destroy',
+    '<%= config.bin %> destroy -auto-approve --include-volumes',
+  ];
   static override enableJsonFlag = true;
   static override flags = {
     ...commonFlags,
@@ -19,7 +22,11 @@ export default class Destroy extends ApplyLike {
   async run(): Promise<unknown> {
     const { flags } = await this.parse(Destroy);
     this.setup(flags);
-    const r = await this.runApply(flags, undefined, { destroy: true, includeVolumes: flags['include-volumes'], verb: 'destroy' });
+    const r = await this.runApply(flags, undefined, {
+      destroy: true,
+      includeVolumes: flags['include-volumes'],
+      verb: 'destroy',
+    });
     return r.result?.state ?? r.plan;
   }
 }

@@ -3,7 +3,8 @@ import { KollaCommand, commonFlags } from '../cli/base-command.js';
 import { openBackend } from '../engine/state-access.js';
 
 export default class ForceUnlock extends KollaCommand {
-  static override description = 'Release a state lock left by a kolla that died. Give the lock ID shown in the lock error.';
+  static override description =
+    'Release a state lock left by a kolla that died. Give the lock ID shown in the lock error.';
   static override examples = ['<%= config.bin %> force-unlock 9f3c0e1a-…'];
   static override args = { id: Args.string({ description: 'The lock ID.', required: true }) };
   static override flags = { ...commonFlags };

@@ -5,7 +5,10 @@ import { toDot } from '../graph/instance-graph.js';
 export default class Graph extends KollaCommand {
   static override description =
     'Print the dependency graph of the desired instances in Graphviz DOT (edges point to what a node waits for).';
-  static override examples = ['<%= config.bin %> graph | dot -Tsvg > graph.svg', '<%= config.bin %> graph --chdir examples/hello'];
+  static override examples = [
+    '<%= config.bin %> graph | dot -Tsvg > graph.svg',
+    '<%= config.bin %> graph --chdir examples/hello',
+  ];
   static override flags = { ...commonFlags, ...varFlags };
 
   async run(): Promise<void> {

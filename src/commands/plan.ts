@@ -22,10 +22,17 @@ export default class PlanCommand extends KollaCommand {
     ...commonFlags,
     ...varFlags,
     ...planFlags,
-    out: Flags.string({ description: 'Save the plan to FILE for a later `kolla apply FILE`.', helpValue: 'FILE' }),
-    destroy: Flags.boolean({ description: 'Plan to destroy everything kolla manages (volumes are kept unless --include-volumes).' }),
+    out: Flags.string({
+      description: 'Save the plan to FILE for a later `kolla apply FILE`.',
+      helpValue: 'FILE',
+    }),
+    destroy: Flags.boolean({
+      description: 'Plan to destroy everything kolla manages (volumes are kept unless --include-volumes).',
+    }),
     'include-volumes': Flags.boolean({ description: 'With --destroy: remove volumes too.' }),
-    'detailed-exitcode': Flags.boolean({ description: 'Exit 0 when there are no changes, 2 when there are, 1 on error.' }),
+    'detailed-exitcode': Flags.boolean({
+      description: 'Exit 0 when there are no changes, 2 when there are, 1 on error.',
+    }),
   };
 
   async run(): Promise<Plan | undefined> {
@@ -53,7 +60,10 @@ export default class PlanCommand extends KollaCommand {
     if (flags.out) savePlan(flags.out, plan);
     if (!json) {
       this.out(renderPlan(plan, this.colours));
-      if (flags.out) this.out(`Saved the plan to: ${flags.out}\nTo perform exactly these actions, run: kolla apply ${flags.out}`);
+      if (flags.out)
+        this.out(
+          `Saved the plan to: ${flags.out}\nTo perform exactly these actions, run: kolla apply ${flags.out}`,
+        );
     }
     if (flags['detailed-exitcode'] && hasChanges(plan)) {
       if (json) this.logJson(plan);

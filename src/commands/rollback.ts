@@ -7,14 +7,21 @@ import { openBackend } from '../engine/state-access.js';
 export default class Rollback extends ApplyLike {
   static override description =
     'Go back to an earlier state from the history (default: the one before the current): its images, specs and config files are re-applied through the same plan/apply path, plan shown first. Bootstrap tasks are not re-run.';
-  static override examples = ['<%= config.bin %> rollback', '<%= config.bin %> rollback --to 3 -auto-approve', '<%= config.bin %> state history'];
+  static override examples = [
+    '<%= config.bin %> rollback',
+    '<%= config.bin %> rollback --to 3 -auto-approve',
+    '<%= config.bin %> state history',
+  ];
   static override enableJsonFlag = true;
   static override flags = {
     ...commonFlags,
     ...varFlags,
     ...lockFlags,
     ...applyFlags,
-    to: Flags.integer({ description: 'Serial of the state to go back to (see `kolla state history`).', min: 1 }),
+    to: Flags.integer({
+      description: 'Serial of the state to go back to (see `kolla state history`).',
+      min: 1,
+    }),
   };
 
   async run(): Promise<unknown> {
@@ -24,15 +31,26 @@ export default class Rollback extends ApplyLike {
     const current = await backend.read();
     if (!current) throw new UserError('there is no state yet: nothing to roll back');
     const history = await backend.history();
-    const candidates = history.filter((h) => h.serial < current.serial && !h.message.startsWith('apply failed') && !h.message.startsWith('interrupted'));
+    const candidates = history.filter(
+      (h) =>
+        h.serial < current.serial &&
+        !h.message.startsWith('apply failed') &&
+        !h.message.startsWith('interrupted'),
+    );
     const to = flags.to ?? candidates.at(-1)?.serial;
     if (to === undefined) throw new UserError('the history holds no earlier state to roll back to');
     const target = await backend.readHistory(to);
     if (!target) {
-      throw new UserError(`no state with serial ${to} in the history; available: ${history.map((h) => h.serial).join(', ') || 'none'}`);
+      throw new UserError(
+        `no state with serial ${to} in the history; available: ${history.map((h) => h.serial).join(', ') || 'none'}`,
+      );
     }
     this.out(`Rolling back to serial ${to} (current serial ${current.serial}).`);
-    const r = await this.runApply({ ...flags, refresh: true }, undefined, { destroy: false, fromState: target, verb: `roll back to serial ${to}` });
+    const r = await this.runApply({ ...flags, refresh: true }, undefined, {
+      destroy: false,
+      fromState: target,
+      verb: `roll back to serial ${to}`,
+    });
     return r.result?.state ?? r.plan;
   }
 }

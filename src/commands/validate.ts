@@ -12,7 +12,10 @@ interface ValidateResult {
 export default class Validate extends KollaCommand {
   static override description =
     'Check the configuration: syntax, arguments, types, references, placement and dependency cycles. Touches no host.';
-  static override examples = ['<%= config.bin %> validate', '<%= config.bin %> validate --chdir examples/all-in-one --json'];
+  static override examples = [
+    '<%= config.bin %> validate',
+    '<%= config.bin %> validate --chdir examples/all-in-one --json',
+  ];
   static override enableJsonFlag = true;
   static override flags = { ...commonFlags, ...varFlags };
 
@@ -37,7 +40,11 @@ export default class Validate extends KollaCommand {
     this.printDiagnostics(ds);
     if (!result.valid) this.exit(1);
     const n = p.expansion?.instances.length ?? 0;
-    this.out(this.colours.green(`Success! The configuration is valid (${n} instances on ${p.config?.hosts.length ?? 0} hosts).`));
+    this.out(
+      this.colours.green(
+        `Success! The configuration is valid (${n} instances on ${p.config?.hosts.length ?? 0} hosts).`,
+      ),
+    );
     return result;
   }
 }

@@ -6,7 +6,7 @@
  */
 import type { Attribute, Block, Body, File } from './hcl/ast.js';
 import type { Diagnostics, SourceRange } from '../diags/diagnostic.js';
-import { didYouMean } from '../diags/suggest.js';
+import { didYouMean, nameSuggestion } from '../diags/suggest.js';
 import { blockDefs, type BlockDef } from './schema.js';
 
 export interface DecodedBlock {
@@ -78,7 +78,12 @@ function describe(b: Block): string {
   return b.labels.length ? `${b.type} "${b.labels[0]}"` : b.type;
 }
 
-function decodeChild(b: Block, parent: BlockDef, where: string, diags: Diagnostics): DecodedBlock | undefined {
+function decodeChild(
+  b: Block,
+  parent: BlockDef,
+  where: string,
+  diags: Diagnostics,
+): DecodedBlock | undefined {
   const rule = parent.blocks[b.type];
   if (!rule) {
     diags.error(
@@ -126,6 +131,9 @@ function decodeBody(b: Block, def: BlockDef, diags: Diagnostics): DecodedBlock {
   const body: Body = b.body;
   const what = describe(b);
   const attrs = new Map<string, Attribute>();
+  // Names offered as "did you mean" for a misspelt argument: that one mistake is already
+  // reported, so a missing required argument of the same name is not reported again.
+  const suggested = new Set<string>();
   for (const a of body.attributes) {
     const prev = attrs.get(a.name);
     if (prev) {
@@ -138,6 +146,8 @@ function decodeBody(b: Block, def: BlockDef, diags: Diagnostics): DecodedBlock {
     }
     if (!def.anyAttributes && !(a.name in def.properties)) {
       const blockHint = def.blocks[a.name] ? ` ("${a.name}" is a block here: write ${a.name} { ... })` : '';
+      const suggestion = nameSuggestion(a.name, Object.keys(def.properties));
+      if (suggestion) suggested.add(suggestion);
       diags.error(
         `Unsupported argument "${a.name}" in ${what}${didYouMean(a.name, Object.keys(def.properties))}${blockHint}`,
         a.nameRange,
@@ -150,7 +160,7 @@ function decodeBody(b: Block, def: BlockDef, diags: Diagnostics): DecodedBlock {
     attrs.set(a.name, a);
   }
   for (const r of def.required) {
-    if (!attrs.has(r) && !body.attributes.some((a) => a.name === r)) {
+    if (!attrs.has(r) && !body.attributes.some((a) => a.name === r) && !suggested.has(r)) {
       diags.error(
         `Missing required argument "${r}" in ${what}`,
         b.typeRange,
@@ -175,7 +185,11 @@ function decodeBody(b: Block, def: BlockDef, diags: Diagnostics): DecodedBlock {
     counts.set(child.type, n);
     const max = def.blocks[child.type]?.max;
     if (max !== undefined && n > max) {
-      diags.error(`Duplicate ${child.type} block in ${what}`, child.typeRange, `Only ${max} ${child.type} block is allowed here.`);
+      diags.error(
+        `Duplicate ${child.type} block in ${what}`,
+        child.typeRange,
+        `Only ${max} ${child.type} block is allowed here.`,
+      );
       continue;
     }
     if (d.labels.length) {

@@ -30,11 +30,15 @@ export function readSource(file: string, shownAs: string, diags: Diagnostics): S
     return { name: shownAs, path: file, text };
   } catch {
     const line = lineOfInvalidUtf8(buf);
-    diags.error(`Invalid UTF-8 in ${shownAs}`, {
-      file: shownAs,
-      start: { line, col: 1, offset: 0 },
-      end: { line, col: 1, offset: 0 },
-    }, 'Configuration files must be UTF-8 encoded.');
+    diags.error(
+      `Invalid UTF-8 in ${shownAs}`,
+      {
+        file: shownAs,
+        start: { line, col: 1, offset: 0 },
+        end: { line, col: 1, offset: 0 },
+      },
+      'Configuration files must be UTF-8 encoded.',
+    );
     return undefined;
   }
 }
@@ -61,7 +65,11 @@ export function findConfigFiles(dir: string, diags: Diagnostics): SourceFile[] {
   let entries: string[];
   try {
     if (!statSync(dir).isDirectory()) {
-      diags.error(`${dir} is not a directory`, undefined, 'Pass the configuration directory with --chdir DIR.');
+      diags.error(
+        `${dir} is not a directory`,
+        undefined,
+        'Pass the configuration directory with --chdir DIR.',
+      );
       return [];
     }
     entries = readdirSync(dir);

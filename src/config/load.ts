@@ -66,11 +66,11 @@ export async function loadConfig(opts: LoadOptions): Promise<LoadResult> {
   if (diags.hasErrors()) return { diagnostics: diags };
 
   const scope = new Scope(dir, diags);
-  const secrets = declareSecrets(blocks);
+  scope.setRoot('var', variables);
+  const secrets = declareSecrets(blocks, scope, diags);
   const secretValues: Record<string, Value> = {};
   for (const s of secrets) secretValues[s.name] = opts.secretValues?.[s.name] ?? `<secret ${s.name}>`;
 
-  scope.setRoot('var', variables);
   scope.setRoot('secret', secretValues);
   scope.setRoot('path', { root: dir, cwd: process.cwd() });
   scope.setRoot('kolla', { project: settings.project, config_dir: settings.configDir });
@@ -89,7 +89,12 @@ export async function loadConfig(opts: LoadOptions): Promise<LoadResult> {
       continue;
     }
     seenLocals.set(a.name, a.nameRange);
-    members.push({ key: a.name, label: `local.${a.name}`, range: a.nameRange, compute: () => scope.eval(a.expr) });
+    members.push({
+      key: a.name,
+      label: `local.${a.name}`,
+      range: a.nameRange,
+      compute: () => scope.eval(a.expr),
+    });
   }
   scope.defineLazyObject('local', members);
 
@@ -100,19 +105,23 @@ export async function loadConfig(opts: LoadOptions): Promise<LoadResult> {
     return Object.fromEntries(hosts.map((h) => [h.name, hostValue(h)]));
   });
   scope.defineRoot('group', () => {
-    void scope.eval({ kind: 'variable', name: 'hosts', range: blocks[0]?.range ?? zeroRange() });
+    void scope.root('hosts');
     groups = resolveGroups(blocks, hosts, diags);
     return groups;
   });
-  scope.defineRoot('groups', () => scope.eval({ kind: 'variable', name: 'group', range: zeroRange() }));
-  scope.defineRoot('host', () => scope.eval({ kind: 'variable', name: 'hosts', range: zeroRange() }));
+  scope.defineRoot('groups', () => scope.root('group'));
+  scope.defineRoot('host', () => scope.root('hosts'));
   scope.setRoot(
     'service',
-    Object.fromEntries(blocks.filter((b) => b.type === 'service').map((b) => [b.labels[0]!, { name: b.labels[0]! }])),
+    Object.fromEntries(
+      blocks.filter((b) => b.type === 'service').map((b) => [b.labels[0]!, { name: b.labels[0]! }]),
+    ),
   );
   scope.setRoot(
     'volume',
-    Object.fromEntries(blocks.filter((b) => b.type === 'volume').map((b) => [b.labels[0]!, { name: b.labels[0]! }])),
+    Object.fromEntries(
+      blocks.filter((b) => b.type === 'volume').map((b) => [b.labels[0]!, { name: b.labels[0]! }]),
+    ),
   );
   scope.defineRoot('image', () => imageRefs(blocks, scope));
   scope.defineRoot('registry', () => registryValues(blocks, scope));
@@ -121,7 +130,7 @@ export async function loadConfig(opts: LoadOptions): Promise<LoadResult> {
   scope.forceAll();
   // hosts/groups are recomputed above only through the scope; read them back.
   try {
-    scope.eval({ kind: 'variable', name: 'group', range: zeroRange() });
+    scope.root('group');
   } catch (e) {
     if (!(e instanceof DependencyFailed) && !(e instanceof DiagnosticError)) throw e;
   }
@@ -146,10 +155,6 @@ export async function loadConfig(opts: LoadOptions): Promise<LoadResult> {
   return { config, diagnostics: diags };
 }
 
-function zeroRange(): SourceRange {
-  return { file: '', start: { line: 0, col: 0, offset: 0 }, end: { line: 0, col: 0, offset: 0 } };
-}
-
 /** Nothing for now: reference checking happens when blocks are evaluated. */
 function checkOrphanRefs(_b: DecodedBlock, _diags: Diagnostics): void {}
 
@@ -162,7 +167,10 @@ function literal(b: DecodedBlock, name: string, scope: Scope): Value | undefined
 
 function readSettings(blocks: DecodedBlock[], dir: string, diags: Diagnostics): Settings {
   const s: Settings = {
-    project: path.basename(dir).toLowerCase().replace(/[^a-z0-9_-]/g, '-'),
+    project: path
+      .basename(dir)
+      .toLowerCase()
+      .replace(/[^a-z0-9_-]/g, '-'),
     configDir: '/etc/kolla',
     parallelism: 10,
     settleTime: '2s',
@@ -187,7 +195,11 @@ function readSettings(blocks: DecodedBlock[], dir: string, diags: Diagnostics): 
   if (be) {
     const type = be.labels[0]!;
     if (type !== 'local' && type !== 'pg') {
-      diags.error(`Unsupported backend type "${type}"${didYouMean(type, ['local', 'pg'])}`, be.labelRanges[0], 'Backends: local, pg.');
+      diags.error(
+        `Unsupported backend type "${type}"${didYouMean(type, ['local', 'pg'])}`,
+        be.labelRanges[0],
+        'Backends: local, pg.',
+      );
     } else {
       s.backend = { type };
       const bv: Record<string, Value> = {};
@@ -205,15 +217,22 @@ function readSettings(blocks: DecodedBlock[], dir: string, diags: Diagnostics): 
   return s;
 }
 
-function declareSecrets(blocks: DecodedBlock[]): SecretDecl[] {
+/** Secret declarations; their arguments are checked like any block's (length range, kind). */
+function declareSecrets(blocks: DecodedBlock[], scope: Scope, diags: Diagnostics): SecretDecl[] {
   const out: SecretDecl[] = [];
   for (const b of blocks) {
     if (b.type !== 'secret') continue;
     const d: SecretDecl = { name: b.labels[0]!, length: 32, kind: 'password' };
-    const len = b.attrs.get('length')?.expr;
-    if (len?.kind === 'literal' && typeof len.value === 'number') d.length = len.value;
-    const kind = b.attrs.get('kind')?.expr;
-    if (kind?.kind === 'literal' && typeof kind.value === 'string') d.kind = kind.value as SecretDecl['kind'];
+    const values: Record<string, Value> = {};
+    for (const [name, a] of b.attrs) {
+      const r = scope.tryEval(a.expr);
+      if (r.ok) values[name] = r.value;
+    }
+    // The name is declared even when an argument is wrong, so references to it still resolve.
+    if (checkValues(b, values, diags)) {
+      if (typeof values['length'] === 'number') d.length = values['length'];
+      if (typeof values['kind'] === 'string') d.kind = values['kind'] as SecretDecl['kind'];
+    }
     out.push(d);
   }
   return out;
@@ -274,11 +293,18 @@ function imageRefs(blocks: DecodedBlock[], scope: Scope): Value {
     let prefix = '';
     if (reg) {
       const r = scope.tryEval(reg.expr);
-      if (r.ok && r.value && typeof r.value === 'object' && !Array.isArray(r.value) && typeof r.value['address'] === 'string')
+      if (
+        r.ok &&
+        r.value &&
+        typeof r.value === 'object' &&
+        !Array.isArray(r.value) &&
+        typeof r.value['address'] === 'string'
+      )
         prefix = `${r.value['address']}/`;
       else if (r.ok && typeof r.value === 'string') prefix = `${regs[r.value]?.address ?? r.value}/`;
     }
-    out[name] = `${prefix}${typeof repo === 'string' ? repo : `kolla/${name}`}:${typeof tag === 'string' ? tag : 'latest'}`;
+    out[name] =
+      `${prefix}${typeof repo === 'string' ? repo : `kolla/${name}`}:${typeof tag === 'string' ? tag : 'latest'}`;
   }
   return out;
 }
@@ -289,7 +315,11 @@ function registryValues(blocks: DecodedBlock[], scope: Scope): Value {
     if (b.type !== 'registry') continue;
     const address = literal(b, 'address', scope);
     const username = literal(b, 'username', scope);
-    out[b.labels[0]!] = { name: b.labels[0]!, address: (address as string) ?? '', username: (username as string) ?? null };
+    out[b.labels[0]!] = {
+      name: b.labels[0]!,
+      address: (address as string) ?? '',
+      username: (username as string) ?? null,
+    };
   }
   return out;
 }

@@ -4,9 +4,26 @@
  * may refer to each other in any order; a cycle is reported with its path.
  */
 import type { Expr, Value } from './hcl/ast.js';
-import { DiagnosticError, type Diagnostics, type SourceRange } from '../diags/diagnostic.js';
+import { DiagnosticError, errorAt, type Diagnostics, type SourceRange } from '../diags/diagnostic.js';
+import { didYouMean } from '../diags/suggest.js';
+import { referencesOf } from './hcl/traversal.js';
 import { evaluate } from './expr/evaluate.js';
 import { standardFunctions } from './expr/functions.js';
+
+/** Root names whose members are declared by blocks: what to call a missing one. */
+const DECLARED: Record<string, { what: string; how: string }> = {
+  var: { what: 'input variable', how: 'a variable "NAME" {} block' },
+  local: { what: 'local value', how: 'an argument of a locals block' },
+  group: { what: 'group', how: 'a group "NAME" {} block or a host\'s groups' },
+  groups: { what: 'group', how: 'a group "NAME" {} block or a host\'s groups' },
+  hosts: { what: 'host', how: 'a host "NAME" {} block' },
+  host: { what: 'host', how: 'a host "NAME" {} block' },
+  secret: { what: 'secret', how: 'a secret "NAME" {} block' },
+  service: { what: 'service', how: 'a service "NAME" {} block' },
+  volume: { what: 'volume', how: 'a volume "NAME" {} block' },
+  image: { what: 'image', how: 'an image "NAME" {} block' },
+  registry: { what: 'registry', how: 'a registry "NAME" {} block' },
+};
 
 /** Thrown when a value depends on one that already failed (and was reported). */
 export class DependencyFailed extends Error {
@@ -27,6 +44,8 @@ export class Scope {
   private readonly lazies = new Map<string, Lazy>();
   private readonly stack: Lazy[] = [];
   private readonly rootValues: Record<string, Value> = {};
+  /** Ranges of the expressions being evaluated, innermost last: where a cycle closes. */
+  private readonly exprStack: SourceRange[] = [];
 
   constructor(
     readonly baseDir: string,
@@ -57,7 +76,12 @@ export class Scope {
   }
 
   setRoot(name: string, value: Value): void {
-    Object.defineProperty(this.rootValues, name, { value, enumerable: true, configurable: true, writable: true });
+    Object.defineProperty(this.rootValues, name, {
+      value,
+      enumerable: true,
+      configurable: true,
+      writable: true,
+    });
   }
 
   /** Force a member of a lazy object so its diagnostics are reported even when unused. */
@@ -84,7 +108,14 @@ export class Scope {
       const from = this.stack.indexOf(l);
       const cycle = [...this.stack.slice(from), l].map((x) => x.label);
       l.state = 'failed';
-      this.diags.error(`Cycle in references: ${cycle.join(' → ')}`, l.range, 'These values refer to each other; break the cycle.');
+      // Roots such as hosts and group have no position of their own: point at the
+      // expression that closed the cycle instead.
+      const at = l.range ?? [...this.exprStack].reverse().find((r) => r.file !== '');
+      this.diags.error(
+        `Cycle in references: ${cycle.join(' → ')}`,
+        at,
+        'These values refer to each other; break the cycle.',
+      );
       throw new DependencyFailed();
     }
     l.state = 'busy';
@@ -110,13 +141,28 @@ export class Scope {
     let variables: Record<string, Value> = this.rootValues;
     if (extra) {
       variables = Object.create(this.rootValues) as Record<string, Value>;
-      for (const [k, v] of Object.entries(extra)) Object.defineProperty(variables, k, { value: v, enumerable: true });
+      for (const [k, v] of Object.entries(extra))
+        Object.defineProperty(variables, k, { value: v, enumerable: true });
       // Own-property lookups must also see the inherited roots.
       for (const k of Object.keys(this.rootValues)) {
-        if (!(k in extra)) Object.defineProperty(variables, k, { get: () => this.rootValues[k]!, enumerable: true });
+        if (!(k in extra))
+          Object.defineProperty(variables, k, { get: () => this.rootValues[k]!, enumerable: true });
       }
     }
-    return evaluate(expr, { variables, functions: standardFunctions, baseDir: this.baseDir });
+    this.exprStack.push(expr.range);
+    try {
+      return evaluate(expr, { variables, functions: standardFunctions, baseDir: this.baseDir });
+    } catch (e) {
+      if (e instanceof DiagnosticError) throw undeclaredReference(e, expr, variables, extra) ?? e;
+      throw e;
+    } finally {
+      this.exprStack.pop();
+    }
+  }
+
+  /** The value of a root name (forcing it when lazy), for code that needs it directly. */
+  root(name: string): Value {
+    return this.rootValues[name]!;
   }
 
   /**
@@ -145,4 +191,46 @@ export class Scope {
     this.reported.add(key);
     this.diags.push(d);
   }
+}
+
+/**
+ * The evaluator reports `var.nme` as an "Unsupported attribute" of the object `var`; say
+ * instead what is missing — an undeclared variable, local, group, host... — as Terraform
+ * does. Only an error that escaped evaluation is reworded, so try() and can() still work.
+ */
+function undeclaredReference(
+  e: DiagnosticError,
+  expr: Expr,
+  variables: Record<string, Value>,
+  extra: Record<string, Value> | undefined,
+): DiagnosticError | undefined {
+  const d = e.diagnostic;
+  if (d.summary !== 'Unsupported attribute' || !d.range) return undefined;
+  for (const ref of referencesOf(expr)) {
+    const [root, name] = ref.parts;
+    if (root === undefined || name === undefined || !Object.hasOwn(DECLARED, root)) continue;
+    if (!within(d.range, ref.range) || !(d.detail ?? '').includes(`"${name}"`)) continue;
+    const inService = extra !== undefined && root in extra;
+    if (inService) continue;
+    const obj = variables[root];
+    if (!obj || typeof obj !== 'object' || Array.isArray(obj) || Object.hasOwn(obj, name)) continue;
+    const kind = DECLARED[root]!;
+    const hint =
+      root === 'host' && ['name', 'address', 'vars', 'groups', 'user', 'port', 'connection'].includes(name)
+        ? ` Outside a service, host.NAME is the host block NAME; host.${name} means the host being expanded only inside a service block.`
+        : '';
+    return errorAt(
+      `Reference to undeclared ${kind.what} "${name}"${didYouMean(name, Object.keys(obj))}`,
+      d.range,
+      `No ${kind.what} "${name}" is declared; declare it with ${kind.how.replace('NAME', name)}.${hint}`,
+    );
+  }
+  return undefined;
+}
+
+function within(inner: SourceRange, outer: SourceRange): boolean {
+  const key = (p: { line: number; col: number }): number => p.line * 1e6 + p.col;
+  return (
+    inner.file === outer.file && key(inner.start) >= key(outer.start) && key(inner.start) <= key(outer.end)
+  );
 }

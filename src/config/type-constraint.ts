@@ -14,7 +14,8 @@ export type TypeConstraint =
 /** Read a type expression; returns an error message on a bad one. */
 export function parseType(e: Expr): TypeConstraint | string {
   if (e.kind === 'variable') {
-    if (e.name === 'string' || e.name === 'number' || e.name === 'bool' || e.name === 'any') return { kind: e.name };
+    if (e.name === 'string' || e.name === 'number' || e.name === 'bool' || e.name === 'any')
+      return { kind: e.name };
     if (e.name === 'list' || e.name === 'set' || e.name === 'map')
       return { kind: e.name, element: { kind: 'any' } };
     return `Unknown type "${e.name}"; expected string, number, bool, list(T), set(T), map(T), object({...}), tuple([...]) or any`;
@@ -27,7 +28,8 @@ export function parseType(e: Expr): TypeConstraint | string {
       return typeof el === 'string' ? el : { kind: e.name, element: el };
     }
     if (e.name === 'object') {
-      if (arg.kind !== 'object') return 'object(...) takes an object of attribute types, e.g. object({ name = string })';
+      if (arg.kind !== 'object')
+        return 'object(...) takes an object of attribute types, e.g. object({ name = string })';
       const attrs: Record<string, TypeConstraint> = {};
       for (const it of arg.items) {
         const k = keyName(it.key);
@@ -112,7 +114,8 @@ export function convert(v: Value, t: TypeConstraint, path = ''): Value {
       return out;
     }
     case 'map': {
-      if (typeof v !== 'object' || Array.isArray(v)) throw `map of ${typeString(t.element)} required${at}, got ${kindOf(v)}`;
+      if (typeof v !== 'object' || Array.isArray(v))
+        throw `map of ${typeString(t.element)} required${at}, got ${kindOf(v)}`;
       const out: Record<string, Value> = {};
       for (const [k, x] of Object.entries(v)) out[k] = convert(x, t.element, `${path}["${k}"]`);
       return out;

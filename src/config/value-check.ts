@@ -52,15 +52,30 @@ export function checkValues(b: DecodedBlock, values: Record<string, Value>, diag
     seen.add(attr);
     const a = b.attrs.get(attr);
     const sub = parts.length > 1 ? ` at ${parts.slice(1).join('.')}` : '';
-    diags.error(`Invalid value for "${attr}" in ${what}`, a?.expr.range ?? b.typeRange, `${describe(e)}${sub}.`);
+    diags.error(
+      `Invalid value for "${attr}" in ${what}`,
+      a?.expr.range ?? b.typeRange,
+      `${describe(e)}${sub}.`,
+    );
   }
   return false;
 }
 
+const HCL_TYPE_NAMES: Record<string, string> = {
+  array: 'list',
+  object: 'object (map)',
+  boolean: 'bool',
+  integer: 'whole number',
+};
+
 function describe(e: AjvError): string {
   switch (e.keyword) {
     case 'type':
-      return `${String(e.params['type']).replace(/integer/, 'whole number').replace(/,/g, ' or ')} required`;
+      // In HCL's words: users write lists and bools, not JSON arrays and booleans.
+      return `${String(e.params['type'])
+        .split(',')
+        .map((t) => HCL_TYPE_NAMES[t] ?? t)
+        .join(' or ')} required`;
     case 'enum':
       return `must be one of ${(e.params['allowedValues'] as unknown[]).map((x) => JSON.stringify(x)).join(', ')}`;
     case 'pattern':

@@ -7,7 +7,8 @@
 import path from 'node:path';
 import type { Expr, Value } from './hcl/ast.js';
 import type { DecodedBlock } from './decode.js';
-import { DiagnosticError, Diagnostics, errorAt, type SourceRange } from '../diags/diagnostic.js';
+import type { Diagnostics} from '../diags/diagnostic.js';
+import { DiagnosticError, errorAt, type SourceRange } from '../diags/diagnostic.js';
 import { didYouMean } from '../diags/suggest.js';
 import { convert, parseType, typeString, type TypeConstraint } from './type-constraint.js';
 import { findAutoVarFiles, readSource } from './files.js';
@@ -38,7 +39,11 @@ interface Given {
   range?: SourceRange;
 }
 
-export function declareVariables(blocks: DecodedBlock[], diags: Diagnostics, baseDir: string): Map<string, VariableDecl> {
+export function declareVariables(
+  blocks: DecodedBlock[],
+  diags: Diagnostics,
+  baseDir: string,
+): Map<string, VariableDecl> {
   const out = new Map<string, VariableDecl>();
   for (const b of blocks) {
     if (b.type !== 'variable') continue;
@@ -79,13 +84,19 @@ export function declareVariables(blocks: DecodedBlock[], diags: Diagnostics, bas
     };
     const def = b.attrs.get('default');
     if (def) {
+      // The variable has a default even when it is invalid (reported below): it is not
+      // "required", and saying so would be a second, misleading error.
+      decl.hasDefault = true;
       const v = lit('default');
       if (v !== undefined) {
         try {
           decl.default = convert(v, type);
-          decl.hasDefault = true;
         } catch (msg) {
-          diags.error(`Invalid default value for variable "${name}"`, def.expr.range, `${String(msg)} (type ${typeString(type)}).`);
+          diags.error(
+            `Invalid default value for variable "${name}"`,
+            def.expr.range,
+            `${String(msg)} (type ${typeString(type)}).`,
+          );
         }
       }
     }
@@ -124,7 +135,11 @@ export function resolveVariables(
     diags.push(...parsed.diagnostics);
     if (!parsed.file) return;
     for (const blk of parsed.file.body.blocks) {
-      diags.error(`Unexpected ${blk.type} block in variable file ${shown}`, blk.typeRange, 'A variable file holds only name = value lines.');
+      diags.error(
+        `Unexpected ${blk.type} block in variable file ${shown}`,
+        blk.typeRange,
+        'A variable file holds only name = value lines.',
+      );
     }
     for (const a of parsed.file.body.attributes) {
       if (!decls.has(a.name)) {
@@ -152,7 +167,11 @@ export function resolveVariables(
     }
     const eq = a.text.indexOf('=');
     if (eq <= 0) {
-      diags.error(`Invalid -var option "${a.text}"`, undefined, 'The option takes NAME=VALUE, e.g. -var tag=zed.');
+      diags.error(
+        `Invalid -var option "${a.text}"`,
+        undefined,
+        'The option takes NAME=VALUE, e.g. -var tag=zed.',
+      );
       continue;
     }
     const name = a.text.slice(0, eq);
@@ -183,7 +202,11 @@ export function resolveVariables(
     let v = g.value;
     if (g.raw && typeof v === 'string' && d.type.kind !== 'string' && d.type.kind !== 'any') {
       try {
-        v = evaluate(parseExpression(v, g.source), { variables: {}, functions: standardFunctions, baseDir: dir });
+        v = evaluate(parseExpression(v, g.source), {
+          variables: {},
+          functions: standardFunctions,
+          baseDir: dir,
+        });
       } catch {
         // leave as string: conversion below reports the mismatch
       }
@@ -191,11 +214,19 @@ export function resolveVariables(
     try {
       v = convert(v, d.type);
     } catch (msg) {
-      diags.error(`Invalid value for variable "${d.name}"`, g.range ?? d.range, `From ${g.source}: ${String(msg)} (type ${typeString(d.type)}).`);
+      diags.error(
+        `Invalid value for variable "${d.name}"`,
+        g.range ?? d.range,
+        `From ${g.source}: ${String(msg)} (type ${typeString(d.type)}).`,
+      );
       continue;
     }
     if (v === null && !d.nullable) {
-      diags.error(`Invalid value for variable "${d.name}"`, g.range ?? d.range, 'The variable is not nullable.');
+      diags.error(
+        `Invalid value for variable "${d.name}"`,
+        g.range ?? d.range,
+        'The variable is not nullable.',
+      );
       continue;
     }
     values[d.name] = v;
@@ -204,10 +235,15 @@ export function resolveVariables(
   for (const d of decls.values()) {
     if (!(d.name in values)) continue;
     for (const rule of d.validations) {
-      const ctx = { variables: { var: { [d.name]: values[d.name]! } }, functions: standardFunctions, baseDir: dir };
+      const ctx = {
+        variables: { var: { [d.name]: values[d.name]! } },
+        functions: standardFunctions,
+        baseDir: dir,
+      };
       try {
         const ok = evaluate(rule.condition, ctx);
-        if (typeof ok !== 'boolean') throw errorAt('Invalid validation condition', rule.range, 'The condition must be a bool.');
+        if (typeof ok !== 'boolean')
+          throw errorAt('Invalid validation condition', rule.range, 'The condition must be a bool.');
         if (!ok) {
           const msg = evaluate(rule.errorMessage, ctx);
           diags.error(`Invalid value for variable "${d.name}"`, rule.range, String(msg));

@@ -62,6 +62,15 @@ export interface ApplyResult {
   rollbackProblems?: string[];
 }
 
+/**
+ * Fault injection for the crash tests: `KOLLA_TEST_CRASH_AT=after-create` (or after-rename,
+ * health-wait, after-file) makes the process kill itself with SIGKILL at that point, exactly
+ * as a power cut or `kill -9` would.
+ */
+function crashPoint(name: string): void {
+  if (process.env['KOLLA_TEST_CRASH_AT'] === name) process.kill(process.pid, 'SIGKILL');
+}
+
 export const PREV_SUFFIX = '.kolla-prev';
 export const NEW_SUFFIX = '.kolla-new';
 
@@ -87,7 +96,12 @@ export async function applyPlan(ctx: ApplyContext): Promise<ApplyResult> {
     const images = new Map<string, Set<string>>();
     for (const c of active) {
       const inst = byAddr.get(c.address);
-      if (inst && (inst.kind === 'container' || inst.kind === 'bootstrap') && c.action !== 'restart' && c.action !== 'update') {
+      if (
+        inst &&
+        (inst.kind === 'container' || inst.kind === 'bootstrap') &&
+        c.action !== 'restart' &&
+        c.action !== 'update'
+      ) {
         const set = images.get(inst.host) ?? new Set();
         set.add(inst.spec.image);
         images.set(inst.host, set);
@@ -139,14 +153,22 @@ export async function applyPlan(ctx: ApplyContext): Promise<ApplyResult> {
     // 3. Deletions, deferred: containers are stopped and kept until the commit.
     for (const c of deletes) {
       if (c.kind !== 'container') continue;
-      const name = c.before?.spec?.name ?? c.address.replace(/^container /, '');
+      const name = c.containerName ?? c.before?.spec?.name;
+      if (!name) continue;
       const host = c.host;
       onEvent({ type: 'change-start', address: c.address, action: 'delete' });
       const docker = await conns.get(host).docker();
       try {
         const info = await docker.getContainer(c.currentId ?? name).inspect();
-        await log({ op: 'keep-container', host, name, prevName: name + PREV_SUFFIX, address: c.address, wasRunning: info.State.Running });
-        if (info.State.Running) await stopContainer(docker, info.Id);
+        await log({
+          op: 'keep-container',
+          host,
+          name,
+          prevName: name + PREV_SUFFIX,
+          address: c.address,
+          wasRunning: info.State.Running,
+        });
+        if (info.State.Running) await stopContainer(docker, info.Id, c.before?.options?.stopTimeoutS);
         await renameContainer(docker, info.Id, name + PREV_SUFFIX);
       } catch (e) {
         if (!isNotFound(e)) throw new StepError(c.address, describe(e));
@@ -154,7 +176,10 @@ export async function applyPlan(ctx: ApplyContext): Promise<ApplyResult> {
       onEvent({ type: 'change-done', address: c.address, action: 'delete', elapsedMs: 0 });
     }
   } catch (e) {
-    failure = e instanceof StepError ? { address: e.address, message: e.message } : { address: 'apply', message: describe(e) };
+    failure =
+      e instanceof StepError
+        ? { address: e.address, message: e.message }
+        : { address: 'apply', message: describe(e) };
   }
 
   if (failure) {
@@ -177,13 +202,19 @@ export async function applyPlan(ctx: ApplyContext): Promise<ApplyResult> {
       const docker = await conns.get(e.host).docker();
       await removeContainer(docker, e.prevName);
     } catch (err) {
-      if (!isNotFound(err)) onEvent({ type: 'message', level: 'warning', text: `could not remove ${e.prevName} on ${e.host}: ${describe(err)}` });
+      if (!isNotFound(err))
+        onEvent({
+          type: 'message',
+          level: 'warning',
+          text: `could not remove ${e.prevName} on ${e.host}: ${describe(err)}`,
+        });
     }
   }
   for (const c of deletes) {
     try {
       if (c.kind === 'config' && c.before?.path) await conns.get(c.host).removeFile(c.before.path);
-      if (c.kind === 'volume' && c.before?.volume) await removeVolume(await conns.get(c.host).docker(), c.before.volume.name);
+      if (c.kind === 'volume' && c.before?.volume)
+        await removeVolume(await conns.get(c.host).docker(), c.before.volume.name);
     } catch (err) {
       onEvent({ type: 'message', level: 'warning', text: `could not remove ${c.address}: ${describe(err)}` });
     }
@@ -228,7 +259,10 @@ async function applyChange(c: Change, inst: Instance, ctx: StepContext): Promise
       return writeConfig(inst, ctx);
     case 'volume': {
       await ctx.log({ op: 'create-volume', host: inst.host, name: inst.spec.name, address: inst.address });
-      await createVolume(await t.docker(), inst.spec, { project: ctx.config.settings.project, address: inst.address });
+      await createVolume(await t.docker(), inst.spec, {
+        project: ctx.config.settings.project,
+        address: inst.address,
+      });
       return;
     }
     case 'image':
@@ -238,7 +272,10 @@ async function applyChange(c: Change, inst: Instance, ctx: StepContext): Promise
       const docker = await t.docker();
       const r = await runOnce(docker, inst.spec, meta(ctx, inst.address, inst.spec), {});
       if (r.exitCode !== 0) {
-        throw new StepError(inst.address, `bootstrap exited with code ${r.exitCode}; last log lines:\n${r.logTail}`);
+        throw new StepError(
+          inst.address,
+          `bootstrap exited with code ${r.exitCode}; last log lines:\n${r.logTail}`,
+        );
       }
       return;
     }
@@ -247,14 +284,19 @@ async function applyChange(c: Change, inst: Instance, ctx: StepContext): Promise
   }
 }
 
-function meta(ctx: StepContext, address: string, spec: ContainerInstance['spec']): { project: string; address: string; specHash: string } {
+function meta(
+  ctx: StepContext,
+  address: string,
+  spec: ContainerInstance['spec'],
+): { project: string; address: string; specHash: string } {
   return { project: ctx.config.settings.project, address, specHash: specHash(spec) };
 }
 
 async function writeConfig(inst: ConfigInstance, ctx: StepContext): Promise<void> {
   const t = ctx.conns.get(inst.host);
   const prev = await t.readFile(inst.path);
-  if (prev === undefined) await ctx.log({ op: 'create-file', host: inst.host, path: inst.path, address: inst.address });
+  if (prev === undefined)
+    await ctx.log({ op: 'create-file', host: inst.host, path: inst.path, address: inst.address });
   else
     await ctx.log({
       op: 'write-file',
@@ -266,9 +308,15 @@ async function writeConfig(inst: ConfigInstance, ctx: StepContext): Promise<void
     });
   await t.mkdirp(path.posix.dirname(inst.path), 0o755);
   await t.writeFileAtomic(inst.path, inst.content, parseInt(inst.mode, 8));
+  crashPoint('after-file');
 }
 
-async function waitUp(ctx: StepContext, docker: Awaited<ReturnType<ReturnType<HostConnections['get']>['docker']>>, id: string, inst: ContainerInstance): Promise<void> {
+async function waitUp(
+  ctx: StepContext,
+  docker: Awaited<ReturnType<ReturnType<HostConnections['get']>['docker']>>,
+  id: string,
+  inst: ContainerInstance,
+): Promise<void> {
   let lastReport = 0;
   const opts: Parameters<typeof waitHealthy>[2] = {
     timeoutMs: durationMs(inst.spec.health_timeout),
@@ -310,6 +358,7 @@ async function applyContainer(c: Change, inst: ContainerInstance, ctx: StepConte
       const temp = name + NEW_SUFFIX;
       await ctx.log({ op: 'create-container', host: inst.host, name: temp, address: inst.address });
       const id = await createContainer(docker, { ...inst.spec, name: temp }, m);
+      crashPoint('after-create');
       const old = docker.getContainer(c.currentId ?? name);
       let wasRunning = false;
       let oldId: string | undefined;
@@ -321,12 +370,22 @@ async function applyContainer(c: Change, inst: ContainerInstance, ctx: StepConte
         if (!isNotFound(e)) throw e;
       }
       if (oldId) {
-        await ctx.log({ op: 'keep-container', host: inst.host, name, prevName: name + PREV_SUFFIX, address: inst.address, wasRunning });
-        if (wasRunning) await stopContainer(docker, oldId);
+        await ctx.log({
+          op: 'keep-container',
+          host: inst.host,
+          name,
+          prevName: name + PREV_SUFFIX,
+          address: inst.address,
+          wasRunning,
+        });
+        if (wasRunning) await stopContainer(docker, oldId, inst.options.stopTimeoutS);
         await renameContainer(docker, oldId, name + PREV_SUFFIX);
       }
+      crashPoint('after-rename');
       await renameContainer(docker, id, name);
       await startContainer(docker, id);
+      if (process.env['KOLLA_TEST_CRASH_AT'] === 'health-wait')
+        setTimeout(() => crashPoint('health-wait'), 300);
       await waitUp(ctx, docker, id, inst);
       await record(id);
       return;
@@ -350,7 +409,7 @@ async function applyContainer(c: Change, inst: ContainerInstance, ctx: StepConte
       await updateInPlace(docker, info.Id, inst.spec);
       if (c.reasons.some((r) => r.startsWith('config '))) {
         await ctx.log({ op: 'restart-container', host: inst.host, name, address: inst.address });
-        await restartContainer(docker, info.Id);
+        await restartContainer(docker, info.Id, inst.options.stopTimeoutS);
         await waitUp(ctx, docker, info.Id, inst);
       }
       await record(info.Id);
@@ -360,7 +419,7 @@ async function applyContainer(c: Change, inst: ContainerInstance, ctx: StepConte
       const id = c.currentId ?? name;
       await ctx.log({ op: 'restart-container', host: inst.host, name, address: inst.address });
       const info = await docker.getContainer(id).inspect();
-      if (info.State.Running) await restartContainer(docker, info.Id);
+      if (info.State.Running) await restartContainer(docker, info.Id, inst.options.stopTimeoutS);
       else await startContainer(docker, info.Id);
       await waitUp(ctx, docker, info.Id, inst);
       await record(info.Id);
@@ -397,7 +456,9 @@ function nextState(
         r.spec_hash = specHash(i.spec);
         r.options = i.options;
         r.service = i.service;
-        const o = observed.get(i.address) ?? (prev?.observed ? { id: prev.observed.id, image_id: prev.observed.image_id } : undefined);
+        const o =
+          observed.get(i.address) ??
+          (prev?.observed ? { id: prev.observed.id, image_id: prev.observed.image_id } : undefined);
         const id = o?.id ?? c.currentId;
         if (id) r.observed = { id, image_id: o?.image_id ?? '', state: 'running' };
         break;

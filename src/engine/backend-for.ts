@@ -10,5 +10,7 @@ export function backendFor(dir: string, settings: Settings): Backend {
   if (settings.backend.type === 'pg') {
     throw new Error('the "pg" backend is not available in this version of kolla yet; use backend "local"');
   }
-  return new LocalBackend(path.resolve(dir, settings.backend.path ?? 'kolla.state.json'), { historyLimit: settings.history });
+  return new LocalBackend(path.resolve(dir, settings.backend.path ?? 'kolla.state.json'), {
+    historyLimit: settings.history,
+  });
 }

@@ -20,7 +20,10 @@ export class HostConnections {
         `host "${name}" (${h.address}) is reached over SSH, which this version of kolla cannot do yet; use connection = "local" for the local engine`,
       );
     }
-    const opts: { host: string; dockerSocket: string; dockerHost?: string } = { host: name, dockerSocket: h.dockerSocket };
+    const opts: { host: string; dockerSocket: string; dockerHost?: string } = {
+      host: name,
+      dockerSocket: h.dockerSocket,
+    };
     if (h.dockerHost) opts.dockerHost = h.dockerHost;
     t = new LocalTransport(opts);
     this.open.set(name, t);

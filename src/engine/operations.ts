@@ -48,7 +48,12 @@ function who(): string {
   return `${os.userInfo().username}@${os.hostname()}`;
 }
 
-async function withLock<T>(backend: Backend, o: CommonOptions, operation: string, fn: () => Promise<T>): Promise<T> {
+async function withLock<T>(
+  backend: Backend,
+  o: CommonOptions,
+  operation: string,
+  fn: () => Promise<T>,
+): Promise<T> {
   if (!o.lock) return fn();
   const handle: LockHandle = await backend.lock({ operation, who: who() }, o.lockTimeoutMs, (holder) =>
     o.onEvent({ type: 'lock-wait', holder: `${holder.who} (${holder.operation}, id ${holder.id})` }),
@@ -80,7 +85,15 @@ export async function planOperation(o: PlanOptions): Promise<PlanOutcome> {
     const prior = await backend.read();
     const conns = new HostConnections(new Map(p.config.hosts.map((h) => [h.name, h])));
     try {
-      const r = await computePlan({ config: p.config, expansion: p.expansion, prior, conns, options: o.diff, variables: toPlanVars(o.vars), onEvent: o.onEvent });
+      const r = await computePlan({
+        config: p.config,
+        expansion: p.expansion,
+        prior,
+        conns,
+        options: o.diff,
+        variables: toPlanVars(o.vars),
+        onEvent: o.onEvent,
+      });
       const diags = [...p.diagnostics];
       for (const e of r.hostErrors) diags.push({ severity: 'error', summary: e });
       const out: PlanOutcome = { diagnostics: diags, plan: r.plan };
@@ -122,7 +135,9 @@ export async function applyOperation(o: ApplyOptions): Promise<ApplyOutcome> {
     const lp = loadPlan(o.planFile);
     if (typeof lp === 'string') return { diagnostics: [{ severity: 'error', summary: lp }] };
     saved = lp;
-    vars = lp.variables.map((v) => (v.kind === 'var' ? { kind: 'var', text: v.text } : { kind: 'file', path: v.text }));
+    vars = lp.variables.map((v) =>
+      v.kind === 'var' ? { kind: 'var', text: v.text } : { kind: 'file', path: v.text },
+    );
   }
   const p = await prepare({ dir: o.dir, vars });
   if (!ready(p)) return { diagnostics: [...p.diagnostics] };
@@ -146,7 +161,13 @@ export async function applyOperation(o: ApplyOptions): Promise<ApplyOutcome> {
         const why = staleReason(saved, prior?.lineage ?? '', prior?.serial ?? 0);
         if (why) {
           return {
-            diagnostics: [{ severity: 'error', summary: 'Saved plan is stale', detail: `${why}. Run kolla plan again to make a new plan.` }],
+            diagnostics: [
+              {
+                severity: 'error',
+                summary: 'Saved plan is stale',
+                detail: `${why}. Run kolla plan again to make a new plan.`,
+              },
+            ],
           };
         }
         plan = saved;
@@ -155,15 +176,32 @@ export async function applyOperation(o: ApplyOptions): Promise<ApplyOutcome> {
           if (c.after && fresh.get(c.address) !== JSON.stringify(c.after)) {
             return {
               diagnostics: [
-                { severity: 'error', summary: 'Saved plan does not match the configuration', detail: `${c.address} is configured differently now than when the plan was saved. Run kolla plan again.` },
+                {
+                  severity: 'error',
+                  summary: 'Saved plan does not match the configuration',
+                  detail: `${c.address} is configured differently now than when the plan was saved. Run kolla plan again.`,
+                },
               ],
             };
           }
         }
       } else {
-        const r = await computePlan({ config, expansion: { ...p.expansion, instances }, prior, conns, options: o.diff, variables: toPlanVars(o.vars), onEvent: o.onEvent });
+        const r = await computePlan({
+          config,
+          expansion: { ...p.expansion, instances },
+          prior,
+          conns,
+          options: o.diff,
+          variables: toPlanVars(o.vars),
+          onEvent: o.onEvent,
+        });
         if (r.hostErrors.length) {
-          return { diagnostics: [...p.diagnostics, ...r.hostErrors.map((e): Diagnostic => ({ severity: 'error', summary: e }))] };
+          return {
+            diagnostics: [
+              ...p.diagnostics,
+              ...r.hostErrors.map((e): Diagnostic => ({ severity: 'error', summary: e })),
+            ],
+          };
         }
         plan = r.plan;
       }
@@ -172,7 +210,17 @@ export async function applyOperation(o: ApplyOptions): Promise<ApplyOutcome> {
       if (!hasChanges(plan)) {
         // Still record outputs and observed IDs on a first apply of an empty plan.
         if (!prior) {
-          const result = await applyPlan({ config, instances, plan, prior, backend, conns, masker, parallelism: o.parallelism ?? config.settings.parallelism, onEvent: o.onEvent });
+          const result = await applyPlan({
+            config,
+            instances,
+            plan,
+            prior,
+            backend,
+            conns,
+            masker,
+            parallelism: o.parallelism ?? config.settings.parallelism,
+            onEvent: o.onEvent,
+          });
           return { ...base, result };
         }
         return base;
@@ -209,7 +257,11 @@ async function recover(
 ): Promise<string> {
   const journal = backend.journal();
   if (o.continueJournal) {
-    o.onEvent({ type: 'message', level: 'warning', text: `An interrupted apply left a journal of ${entries.length} steps; --continue keeps what it did.` });
+    o.onEvent({
+      type: 'message',
+      level: 'warning',
+      text: `An interrupted apply left a journal of ${entries.length} steps; --continue keeps what it did.`,
+    });
     for (const e of entries) {
       if (e.op !== 'keep-container') continue;
       try {
@@ -221,10 +273,16 @@ async function recover(
     await journal.close();
     return 'continued';
   }
-  o.onEvent({ type: 'rollback-start', reason: `an interrupted apply left a journal of ${entries.length} steps` });
+  o.onEvent({
+    type: 'rollback-start',
+    reason: `an interrupted apply left a journal of ${entries.length} steps`,
+  });
   const rb = await rollbackJournal(entries, conns, masker, o.onEvent);
   if (prior) {
-    await backend.write({ ...prior, serial: prior.serial + 1 }, `interrupted apply ${rb.ok ? 'rolled back' : 'partly rolled back: ' + rb.problems.join('; ')}`);
+    await backend.write(
+      { ...prior, serial: prior.serial + 1 },
+      `interrupted apply ${rb.ok ? 'rolled back' : 'partly rolled back: ' + rb.problems.join('; ')}`,
+    );
   }
   await journal.close();
   if (!rb.ok) throw new Error(`could not fully roll back the interrupted apply: ${rb.problems.join('; ')}`);

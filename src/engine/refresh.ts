@@ -23,11 +23,20 @@ export interface RefreshRequest {
   files: string[];
 }
 
-export async function refreshWorld(conns: HostConnections, project: string, requests: RefreshRequest[]): Promise<World> {
+export async function refreshWorld(
+  conns: HostConnections,
+  project: string,
+  requests: RefreshRequest[],
+): Promise<World> {
   const world: World = new Map();
   await Promise.all(
     requests.map(async (r) => {
-      const hw: HostWorld = { containers: new Map(), volumes: new Map(), images: new Map(), files: new Map() };
+      const hw: HostWorld = {
+        containers: new Map(),
+        volumes: new Map(),
+        images: new Map(),
+        files: new Map(),
+      };
       world.set(r.host, hw);
       try {
         const t = conns.get(r.host);
@@ -55,6 +64,7 @@ function describeHostError(host: string, e: unknown): string {
   if (err.code === 'ENOENT' || err.code === 'ECONNREFUSED') {
     return `host "${host}": cannot reach the Docker engine (${err.address ?? err.message}); is dockerd running? (scripts/docker-up.sh starts one)`;
   }
-  if (err.code === 'EACCES') return `host "${host}": permission denied on the Docker socket (${err.address ?? ''})`;
+  if (err.code === 'EACCES')
+    return `host "${host}": permission denied on the Docker socket (${err.address ?? ''})`;
   return `host "${host}": ${err.message}`;
 }

@@ -69,17 +69,24 @@ export async function rollbackJournal(
             if (!isNotFound(err)) throw err;
           }
           await prev.rename({ name: e.name });
-          if (e.wasRunning) await docker.getContainer(e.name).start().catch((err: unknown) => {
-            if ((err as { statusCode?: number }).statusCode !== 304) throw err;
-          });
+          if (e.wasRunning)
+            await docker
+              .getContainer(e.name)
+              .start()
+              .catch((err: unknown) => {
+                if ((err as { statusCode?: number }).statusCode !== 304) throw err;
+              });
         });
         break;
       case 'stop-container':
         await step(`start container ${e.name} on ${e.host}`, async () => {
           const docker = await conns.get(e.host).docker();
-          await docker.getContainer(e.name).start().catch((err: unknown) => {
-            if ((err as { statusCode?: number }).statusCode !== 304) throw err;
-          });
+          await docker
+            .getContainer(e.name)
+            .start()
+            .catch((err: unknown) => {
+              if ((err as { statusCode?: number }).statusCode !== 304) throw err;
+            });
         });
         break;
       case 'write-file':

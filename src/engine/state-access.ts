@@ -5,7 +5,7 @@ import type { VarArg } from '../config/variables.js';
 import { loadConfig } from '../config/load.js';
 import { backendFor } from './backend-for.js';
 import type { Backend } from '../states/backend.js';
-import { Diagnostics } from '../diags/diagnostic.js';
+import type { Diagnostics } from '../diags/diagnostic.js';
 
 export class ConfigError extends Error {
   constructor(readonly diagnostics: Diagnostics) {

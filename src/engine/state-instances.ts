@@ -12,7 +12,13 @@ export function stateToInstances(state: State, masker: SecretMasker): Instance[]
   for (const r of state.resources) {
     const base = { address: r.address, host: r.host, dependsOn: r.dependencies };
     if (r.kind === 'container' && r.spec && r.options && r.service) {
-      out.push({ ...base, kind: 'container', service: r.service, spec: masker.unmaskDeep(r.spec), options: r.options });
+      out.push({
+        ...base,
+        kind: 'container',
+        service: r.service,
+        spec: masker.unmaskDeep(r.spec),
+        options: r.options,
+      });
     } else if (r.kind === 'volume' && r.volume) {
       out.push({ ...base, kind: 'volume', spec: r.volume });
     } else if (r.kind === 'config' && r.path && r.content !== undefined && !r.sensitive) {

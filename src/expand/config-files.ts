@@ -25,12 +25,15 @@ export function renderConfigFile(
   diags: Diagnostics,
 ): string | undefined {
   const layers: string[] = [];
-  const render = (text: string, name: string): string | undefined => {
+  const render = (text: string, name: string, attr: 'template' | 'overrides'): string | undefined => {
     try {
       return renderTemplateString(text, ctx, name);
     } catch (e) {
       if (e instanceof DiagnosticError) {
-        if (!diags.some((d) => d.summary === e.diagnostic.summary)) diags.push(e.diagnostic);
+        // Some nunjucks errors (an unclosed {% if %} at the end of the file) carry no line:
+        // point at the argument that names the template instead of nowhere.
+        const d = e.diagnostic.range ? e.diagnostic : { ...e.diagnostic, range: cfg.attrs.get(attr)!.expr.range };
+        if (!diags.some((x) => x.summary === d.summary)) diags.push(d);
         return undefined;
       }
       throw e;
@@ -40,10 +43,11 @@ export function renderConfigFile(
     const file = path.resolve(dir, cv['template']);
     if (!existsSync(file)) {
       const msg = `Template file not found: ${cv['template']}`;
-      if (!diags.some((d) => d.summary === msg)) diags.error(msg, cfg.attrs.get('template')!.expr.range, `Looked for ${file}.`);
+      if (!diags.some((d) => d.summary === msg))
+        diags.error(msg, cfg.attrs.get('template')!.expr.range, `Looked for ${file}.`);
       return undefined;
     }
-    const out = render(readFileSync(file, 'utf8'), cv['template']);
+    const out = render(readFileSync(file, 'utf8'), cv['template'], 'template');
     if (out === undefined) return undefined;
     layers.push(out);
   } else if (typeof cv['content'] === 'string') {
@@ -57,7 +61,7 @@ export function renderConfigFile(
     const file = path.resolve(dir, String(o));
     if (!existsSync(file)) continue; // missing overrides are skipped, as in kolla-ansible
     usedOverrideFiles.add(file);
-    const out = render(readFileSync(file, 'utf8'), String(o));
+    const out = render(readFileSync(file, 'utf8'), String(o), 'overrides');
     if (out === undefined) return undefined;
     layers.push(out);
   }
@@ -65,7 +69,11 @@ export function renderConfigFile(
   try {
     return mergeLayers(format, layers, cv['extend_lists'] === true);
   } catch (e) {
-    diags.error(`Cannot merge config "${cfg.labels[0]}" as ${format}`, cfg.labelRanges[0], (e as Error).message);
+    diags.error(
+      `Cannot merge config "${cfg.labels[0]}" as ${format}`,
+      cfg.labelRanges[0],
+      (e as Error).message,
+    );
     return undefined;
   }
 }
@@ -75,7 +83,12 @@ export function configJson(
   command: Value | undefined,
   files: { name: string; dest: string; owner: string; perm: string; optional: boolean }[],
 ): string {
-  const cmd = command === undefined || command === null ? undefined : Array.isArray(command) ? command.map(String).join(' ') : String(command);
+  const cmd =
+    command === undefined || command === null
+      ? undefined
+      : Array.isArray(command)
+        ? command.map(String).join(' ')
+        : String(command);
   const doc: Record<string, unknown> = {};
   if (cmd !== undefined) doc['command'] = cmd;
   doc['config_files'] = files.map((f) => ({

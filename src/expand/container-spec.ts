@@ -35,7 +35,8 @@ export function parseSize(v: Value | undefined): number {
   if (v === undefined || v === null) return 0;
   if (typeof v === 'number') return v;
   const m = SIZE_RE.exec(String(v).trim());
-  if (!m) throw new SpecError('memory', `Invalid size "${String(v)}"; use a number of bytes or e.g. 512m, 2g`);
+  if (!m)
+    throw new SpecError('memory', `Invalid size "${String(v)}"; use a number of bytes or e.g. 512m, 2g`);
   const mult = { '': 1, b: 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4 }[m[2]!.toLowerCase()] ?? 1;
   return Math.round(Number(m[1]) * mult);
 }
@@ -45,7 +46,8 @@ const DURATION_RE = /^(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+$/;
 export function checkDuration(attr: string, v: Value | undefined): string | undefined {
   if (v === undefined || v === null) return undefined;
   const s = String(v);
-  if (!DURATION_RE.test(s)) throw new SpecError(attr, `Invalid duration "${s}"; use Go syntax such as 10s, 1m30s or 500ms`);
+  if (!DURATION_RE.test(s))
+    throw new SpecError(attr, `Invalid duration "${s}"; use Go syntax such as 10s, 1m30s or 500ms`);
   return s;
 }
 
@@ -57,10 +59,12 @@ export function buildContainerSpec(
 ): ContainerSpec {
   const env: Record<string, string> = {};
   const e = v['environment'];
-  if (e && typeof e === 'object' && !Array.isArray(e)) for (const [k, x] of Object.entries(e)) env[k] = String(x);
+  if (e && typeof e === 'object' && !Array.isArray(e))
+    for (const [k, x] of Object.entries(e)) env[k] = String(x);
   const labels: Record<string, string> = {};
   const l = v['labels'];
-  if (l && typeof l === 'object' && !Array.isArray(l)) for (const [k, x] of Object.entries(l)) labels[k] = String(x);
+  if (l && typeof l === 'object' && !Array.isArray(l))
+    for (const [k, x] of Object.entries(l)) labels[k] = String(x);
   const ulimits: UlimitSpec[] = [];
   const u = v['ulimits'];
   if (u && typeof u === 'object' && !Array.isArray(u)) {
@@ -100,7 +104,10 @@ export function buildContainerSpec(
   if (typeof v['user'] === 'string') spec.user = v['user'];
   if (typeof v['working_dir'] === 'string') spec.working_dir = v['working_dir'];
   if (spec.network_mode === 'host' && spec.ports.length)
-    throw new SpecError('ports', 'ports cannot be published with network_mode = "host": the container already uses the host\'s ports');
+    throw new SpecError(
+      'ports',
+      'ports cannot be published with network_mode = "host": the container already uses the host\'s ports',
+    );
   if (healthcheck) {
     const h: HealthcheckSpec = { test: strList(healthcheck['test']) };
     const iv = checkDuration('interval', healthcheck['interval']);
@@ -111,7 +118,7 @@ export function buildContainerSpec(
     if (sp) h.start_period = sp;
     if (typeof healthcheck['retries'] === 'number') h.retries = healthcheck['retries'];
     if (!['CMD', 'CMD-SHELL', 'NONE'].includes(h.test[0] ?? ''))
-      throw new SpecError('healthcheck', 'healthcheck test must start with "CMD", "CMD-SHELL" or "NONE"');
+      throw new SpecError('test', 'healthcheck test must start with "CMD", "CMD-SHELL" or "NONE"');
     spec.healthcheck = h;
   }
   return spec;

@@ -14,6 +14,7 @@ import { referencesOf } from '../config/hcl/traversal.js';
 import { bootstrapAddr, configAddr, containerAddr, imageAddr, volumeAddr } from '../addrs/address.js';
 import { buildContainerSpec, checkDuration, SpecError } from './container-spec.js';
 import { hostValue } from '../config/load.js';
+import { durationMs } from '../providers/docker/duration.js';
 import { renderConfigFile, configJson, type RenderContext } from './config-files.js';
 import type {
   BootstrapInstance,
@@ -72,6 +73,14 @@ export function expand(config: Config, diags: Diagnostics): Expansion {
     if (!hr.ok) continue;
     const hosts = hostList(hr.value, hostsAttr.expr.range, `service "${name}"`, hostsByName, diags);
     if (!hosts) continue;
+    if (hosts.length === 0) {
+      // Legal (a group with no hosts yet), but a service that silently deploys nothing surprises.
+      diags.warning(
+        `Service "${name}" is placed on no hosts`,
+        hostsAttr.expr.range,
+        'Its hosts evaluate to an empty list (an empty group?), so it has no containers.',
+      );
+    }
     const info: ServiceInfo = { block: b, name, hosts, dependsOnServices: [], dependsOnVolumes: [] };
     const dep = b.attrs.get('depends_on');
     if (dep) readDependsOn(dep.expr, info, serviceNames, volumeNames, diags);
@@ -81,7 +90,12 @@ export function expand(config: Config, diags: Diagnostics): Expansion {
       if (r.ok) {
         if (typeof r.value === 'number' && r.value >= 1) info.serial = r.value;
         else if (typeof r.value === 'string' && /^\d+%$/.test(r.value)) info.serial = r.value;
-        else diags.error(`Invalid value for "serial" in service "${name}"`, serial.expr.range, 'A number of hosts (1 or more) or a percentage such as "33%" is required.');
+        else
+          diags.error(
+            `Invalid value for "serial" in service "${name}"`,
+            serial.expr.range,
+            'A number of hosts (1 or more) or a percentage such as "33%" is required.',
+          );
       }
     }
     services.push(info);
@@ -97,12 +111,19 @@ export function expand(config: Config, diags: Diagnostics): Expansion {
     if (!values || !checkValues(b, values, diags)) continue;
     let hosts: string[] | undefined;
     if (values['hosts'] !== undefined && values['hosts'] !== null) {
-      hosts = hostList(values['hosts'], b.attrs.get('hosts')!.expr.range, `volume "${name}"`, hostsByName, diags);
+      hosts = hostList(
+        values['hosts'],
+        b.attrs.get('hosts')!.expr.range,
+        `volume "${name}"`,
+        hostsByName,
+        diags,
+      );
       if (!hosts) continue;
     }
     volumeHosts.set(name, new Set(hosts ?? []));
     if (!hosts) volumeHosts.set(name, new Set<string>(['__auto__']));
-    (b as DecodedBlock & { _driver?: string })._driver = typeof values['driver'] === 'string' ? values['driver'] : 'local';
+    (b as DecodedBlock & { _driver?: string })._driver =
+      typeof values['driver'] === 'string' ? values['driver'] : 'local';
   }
 
   // 3. Per service and host: containers, config files, bootstrap.
@@ -139,7 +160,11 @@ export function expand(config: Config, diags: Diagnostics): Expansion {
         target = r.value;
       }
       if (!target) {
-        diags.error(`Config "${cb.labels[0]}" has no container to go to`, cb.labelRanges[0], `Service "${svc.name}" has no container block.`);
+        diags.error(
+          `Config "${cb.labels[0]}" has no container to go to`,
+          cb.labelRanges[0],
+          `Service "${svc.name}" has no container block.`,
+        );
         continue;
       }
       configTarget.set(cb, target);
@@ -166,13 +191,14 @@ export function expand(config: Config, diags: Diagnostics): Expansion {
         const lc = cb.blocks.find((x) => x.type === 'lifecycle');
         const lcv = lc ? evalAttrs(lc, config, extra, diags) : {};
         const myConfigs = configBlocks.filter((c) => configTarget.get(c) === cname);
-        const kollaStart = typeof values['kolla_start'] === 'boolean' ? values['kolla_start'] : myConfigs.length > 0;
+        const kollaStart =
+          typeof values['kolla_start'] === 'boolean' ? values['kolla_start'] : myConfigs.length > 0;
         let spec;
         try {
           spec = buildContainerSpec(cname, values, hc, kollaStart);
         } catch (e) {
           if (e instanceof SpecError) {
-            const a = cb.attrs.get(e.attr) ?? (hcBlock?.attrs.get(e.attr));
+            const a = cb.attrs.get(e.attr) ?? hcBlock?.attrs.get(e.attr);
             report(diags, `Invalid container "${cname}": ${e.message}`, a?.expr.range ?? cb.labelRanges[0]);
             continue;
           }
@@ -188,7 +214,8 @@ export function expand(config: Config, diags: Diagnostics): Expansion {
           continue;
         }
         seenOnHost.set(cname, addr);
-        const strategy = spec.environment['KOLLA_CONFIG_STRATEGY'] === 'COPY_ONCE' ? 'COPY_ONCE' : 'COPY_ALWAYS';
+        const strategy =
+          spec.environment['KOLLA_CONFIG_STRATEGY'] === 'COPY_ONCE' ? 'COPY_ONCE' : 'COPY_ALWAYS';
         const deps: string[] = [];
         // Config files for this container.
         if (myConfigs.length > 0 || kollaStart) {
@@ -245,7 +272,8 @@ export function expand(config: Config, diags: Diagnostics): Expansion {
           deps.push(json.address);
           spec.volumes = [...spec.volumes, `${dir}/:${KOLLA_CONFIG_MOUNT}:ro`];
           if (kollaStart) {
-            if (!('KOLLA_CONFIG_STRATEGY' in spec.environment)) spec.environment['KOLLA_CONFIG_STRATEGY'] = strategy;
+            if (!('KOLLA_CONFIG_STRATEGY' in spec.environment))
+              spec.environment['KOLLA_CONFIG_STRATEGY'] = strategy;
             if (!('KOLLA_SERVICE_NAME' in spec.environment)) spec.environment['KOLLA_SERVICE_NAME'] = cname;
           }
         }
@@ -256,7 +284,9 @@ export function expand(config: Config, diags: Diagnostics): Expansion {
             volumeUse.push({ volume: src, host: hostName, user: addr });
           }
         }
-        for (const ref of referencesOf(cb.attrs.get('image')?.expr ?? { kind: 'literal', value: null, range: cb.range })) {
+        for (const ref of referencesOf(
+          cb.attrs.get('image')?.expr ?? { kind: 'literal', value: null, range: cb.range },
+        )) {
           if (ref.parts[0] === 'image' && ref.parts[1] && imageNames.has(ref.parts[1])) {
             deps.push(imageAddr(ref.parts[1], hostName));
             const set = imageUse.get(ref.parts[1]) ?? new Set();
@@ -276,6 +306,13 @@ export function expand(config: Config, diags: Diagnostics): Expansion {
             ignoreChanges: Array.isArray(lcv?.['ignore_changes']) ? (lcv['ignore_changes'] as string[]) : [],
             kollaStart,
             configStrategy: strategy,
+            ...(typeof values['stop_timeout'] === 'string'
+              ? {
+                  stopTimeoutS: Math.ceil(
+                    durationMs(checkDuration('stop_timeout', values['stop_timeout'])!) / 1000,
+                  ),
+                }
+              : {}),
           },
         };
         if (svc.serial !== undefined) inst.serial = svc.serial;
@@ -321,7 +358,11 @@ export function expand(config: Config, diags: Diagnostics): Expansion {
         checkDuration('timeout', values['timeout']);
       } catch (e) {
         if (e instanceof SpecError) {
-          report(diags, `Invalid bootstrap "${bname}": ${e.message}`, bb.attrs.get(e.attr)?.expr.range ?? bb.labelRanges[0]);
+          report(
+            diags,
+            `Invalid bootstrap "${bname}": ${e.message}`,
+            bb.attrs.get(e.attr)?.expr.range ?? bb.labelRanges[0],
+          );
           continue;
         }
         throw e;
@@ -351,6 +392,7 @@ export function expand(config: Config, diags: Diagnostics): Expansion {
   }
 
   // 4. Volume instances: declared hosts, or every host that mounts the volume.
+  const unplaced = new Set<string>(); // volume addresses already reported as not placed
   for (const b of blocks) {
     if (b.type !== 'volume') continue;
     const name = b.labels[0]!;
@@ -360,7 +402,8 @@ export function expand(config: Config, diags: Diagnostics): Expansion {
       ? new Set(volumeUse.filter((u) => u.volume === name).map((u) => u.host))
       : declared;
     for (const u of volumeUse) {
-      if (u.volume === name && !hosts.has(u.host)) {
+      if (u.volume === name && !hosts.has(u.host) && !unplaced.has(volumeAddr(name, u.host))) {
+        unplaced.add(volumeAddr(name, u.host));
         diags.error(
           `Volume "${name}" is not placed on host "${u.host}"`,
           b.labelRanges[0],
@@ -386,7 +429,8 @@ export function expand(config: Config, diags: Diagnostics): Expansion {
   }
 
   // 5. Images on the hosts that use them.
-  const refs = (config.scope.tryEval({ kind: 'variable', name: 'image', range: blocks[0]!.range }) as { ok: true; value: Record<string, string> } | { ok: false });
+  const refs = config.scope.tryEval({ kind: 'variable', name: 'image', range: blocks[0]!.range }) as
+    { ok: true; value: Record<string, string> } | { ok: false };
   for (const [name, hosts] of imageUse) {
     for (const h of hosts) {
       const inst: ImageInstance = {
@@ -421,8 +465,12 @@ export function expand(config: Config, diags: Diagnostics): Expansion {
   const known = new Set(instances.map((i) => i.address));
   for (const inst of instances) {
     for (const d of inst.dependsOn) {
-      if (!known.has(d) && d.startsWith('volume.')) {
-        diags.error(`${inst.address} depends on ${d}, which does not exist`, inst.range, 'Place the volume on that host (its hosts argument).');
+      if (!known.has(d) && d.startsWith('volume.') && !unplaced.has(d)) {
+        diags.error(
+          `${inst.address} depends on ${d}, which does not exist`,
+          inst.range,
+          'Place the volume on that host (its hosts argument).',
+        );
       }
     }
     inst.dependsOn = inst.dependsOn.filter((d) => known.has(d));
@@ -445,7 +493,8 @@ export function expand(config: Config, diags: Diagnostics): Expansion {
 
 function report(diags: Diagnostics, summary: string, range?: SourceRange): void {
   const key = `${summary}@${range?.file}:${range?.start.line}:${range?.start.col}`;
-  if (diags.some((d) => `${d.summary}@${d.range?.file}:${d.range?.start.line}:${d.range?.start.col}` === key)) return;
+  if (diags.some((d) => `${d.summary}@${d.range?.file}:${d.range?.start.line}:${d.range?.start.col}` === key))
+    return;
   diags.error(summary, range);
 }
 
@@ -500,9 +549,17 @@ function hostList(
   const out: string[] = [];
   for (const x of list) {
     const name =
-      typeof x === 'string' ? x : x && typeof x === 'object' && !Array.isArray(x) && typeof x['name'] === 'string' ? x['name'] : undefined;
+      typeof x === 'string'
+        ? x
+        : x && typeof x === 'object' && !Array.isArray(x) && typeof x['name'] === 'string'
+          ? x['name']
+          : undefined;
     if (name === undefined) {
-      diags.error(`Invalid value for "hosts" in ${what}`, range, 'A list of host names (or host objects) is required, e.g. group.control.');
+      diags.error(
+        `Invalid value for "hosts" in ${what}`,
+        range,
+        'A list of host names (or host objects) is required, e.g. group.control.',
+      );
       return undefined;
     }
     if (!hostsByName.has(name)) {
@@ -522,20 +579,37 @@ function readDependsOn(
   diags: Diagnostics,
 ): void {
   if (expr.kind !== 'tuple') {
-    diags.error(`Invalid depends_on in service "${info.name}"`, expr.range, 'A list of references is required, e.g. [service.mariadb, volume.data].');
+    diags.error(
+      `Invalid depends_on in service "${info.name}"`,
+      expr.range,
+      'A list of references is required, e.g. [service.mariadb, volume.data].',
+    );
     return;
   }
   for (const item of expr.items) {
     const refs = referencesOf(item);
     const r = refs[0];
-    if (refs.length !== 1 || !r || r.parts.length !== 2 || (r.parts[0] !== 'service' && r.parts[0] !== 'volume')) {
-      diags.error(`Invalid reference in depends_on of service "${info.name}"`, item.range, 'Only service.NAME and volume.NAME may be listed.');
+    if (
+      refs.length !== 1 ||
+      !r ||
+      r.parts.length !== 2 ||
+      (r.parts[0] !== 'service' && r.parts[0] !== 'volume')
+    ) {
+      diags.error(
+        `Invalid reference in depends_on of service "${info.name}"`,
+        item.range,
+        'Only service.NAME and volume.NAME may be listed.',
+      );
       continue;
     }
     const [kind, name] = r.parts as [string, string];
     const names = kind === 'service' ? serviceNames : volumeNames;
     if (!names.has(name)) {
-      diags.error(`Reference to undeclared ${kind} "${name}"${didYouMean(name, names)}`, item.range, `No ${kind} block named "${name}" exists.`);
+      diags.error(
+        `Reference to undeclared ${kind} "${name}"${didYouMean(name, names)}`,
+        item.range,
+        `No ${kind} block named "${name}" exists.`,
+      );
       continue;
     }
     if (kind === 'service' && name === info.name) {
@@ -545,4 +619,3 @@ function readDependsOn(
     (kind === 'service' ? info.dependsOnServices : info.dependsOnVolumes).push(name);
   }
 }
-

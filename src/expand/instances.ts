@@ -132,7 +132,8 @@ export interface ImageInstance extends InstanceBase {
   ref: string;
 }
 
-export type Instance = ContainerInstance | VolumeInstance | ConfigInstance | BootstrapInstance | ImageInstance;
+export type Instance =
+  ContainerInstance | VolumeInstance | ConfigInstance | BootstrapInstance | ImageInstance;
 
 /** Extra per-container settings that are not part of the Docker spec. */
 export interface ContainerOptions {
@@ -140,6 +141,8 @@ export interface ContainerOptions {
   /** The image runs kolla_start: config changes need a restart (COPY_ALWAYS) or a recreate. */
   kollaStart: boolean;
   configStrategy: 'COPY_ALWAYS' | 'COPY_ONCE';
+  /** Seconds a stop waits before killing (default 10). */
+  stopTimeoutS?: number;
 }
 
 /** Where a Kolla image expects its config files and config.json. */

@@ -15,13 +15,21 @@ function stringList(b: DecodedBlock, attr: string, scope: Scope, diags: Diagnost
   const r = scope.tryEval(a.expr);
   if (!r.ok) return [];
   if (!Array.isArray(r.value) || r.value.some((x) => typeof x !== 'string')) {
-    diags.error(`Invalid value for "${attr}" in group "${b.labels[0]}"`, a.expr.range, 'A list of names (strings) is required.');
+    diags.error(
+      `Invalid value for "${attr}" in group "${b.labels[0]}"`,
+      a.expr.range,
+      'A list of names (strings) is required.',
+    );
     return [];
   }
   return r.value as string[];
 }
 
-export function resolveGroups(blocks: DecodedBlock[], hosts: HostSpec[], diags: Diagnostics): Record<string, string[]> {
+export function resolveGroups(
+  blocks: DecodedBlock[],
+  hosts: HostSpec[],
+  diags: Diagnostics,
+): Record<string, string[]> {
   const groupBlocks = blocks.filter((b) => b.type === 'group');
   // Children and members are literal lists of names; evaluate them without the lazy scope so
   // that a group referring to `group` is an error rather than a cycle.
@@ -42,7 +50,7 @@ export function resolveGroups(blocks: DecodedBlock[], hosts: HostSpec[], diags: 
         diags.error(
           `Unknown group "${k}" in children of group "${name}"${didYouMean(k, known)}`,
           a.expr.range,
-          'A child group must be declared with a group block or named in some host\'s groups.',
+          "A child group must be declared with a group block or named in some host's groups.",
         );
       }
     }
@@ -50,7 +58,10 @@ export function resolveGroups(blocks: DecodedBlock[], hosts: HostSpec[], diags: 
     const members = new Set<string>();
     for (const h of stringList(b, 'hosts', scope, diags)) {
       if (!hostNames.has(h)) {
-        diags.error(`Unknown host "${h}" in group "${name}"${didYouMean(h, hostNames)}`, b.attrs.get('hosts')!.expr.range);
+        diags.error(
+          `Unknown host "${h}" in group "${name}"${didYouMean(h, hostNames)}`,
+          b.attrs.get('hosts')!.expr.range,
+        );
         continue;
       }
       members.add(h);
@@ -66,7 +77,11 @@ export function resolveGroups(blocks: DecodedBlock[], hosts: HostSpec[], diags: 
     if (state.get(g) === 'busy') {
       const cycle = [...path.slice(path.indexOf(g)), g];
       const b = groupBlocks.find((x) => x.labels[0] === g);
-      diags.error(`Cycle in group children: ${cycle.join(' → ')}`, b?.labelRanges[0], 'A group cannot contain itself.');
+      diags.error(
+        `Cycle in group children: ${cycle.join(' → ')}`,
+        b?.labelRanges[0],
+        'A group cannot contain itself.',
+      );
       return false;
     }
     state.set(g, 'busy');

@@ -98,7 +98,10 @@ export class Dag {
       remaining.set(n, ds.size);
       for (const d of ds) dependents.set(d, [...(dependents.get(d) ?? []), n]);
     }
-    const ready = [...remaining].filter(([, c]) => c === 0).map(([n]) => n).sort();
+    const ready = [...remaining]
+      .filter(([, c]) => c === 0)
+      .map(([n]) => n)
+      .sort();
     let running = 0;
     let failed = false;
     return new Promise((resolve) => {

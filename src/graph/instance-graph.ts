@@ -12,7 +12,11 @@ export function instanceGraph(instances: Instance[], diags: Diagnostics): Dag {
   for (const i of instances) for (const d of i.dependsOn) g.connect(i.address, d);
   for (const c of g.cycles()) {
     const first = instances.find((i) => i.address === c[0]);
-    diags.error(`Dependency cycle: ${c.join(' → ')}`, first?.range, 'Break the cycle by removing one of the depends_on references.');
+    diags.error(
+      `Dependency cycle: ${c.join(' → ')}`,
+      first?.range,
+      'Break the cycle by removing one of the depends_on references.',
+    );
   }
   return g;
 }

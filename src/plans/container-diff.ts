@@ -49,8 +49,18 @@ export function diffSpecs(
   return out;
 }
 
-function change(path: string, before: unknown, after: unknown, forces: boolean, isSensitive: (v: unknown) => boolean): AttrChange {
-  const c: AttrChange = { path, forcesReplacement: forces, sensitive: isSensitive(before) || isSensitive(after) };
+function change(
+  path: string,
+  before: unknown,
+  after: unknown,
+  forces: boolean,
+  isSensitive: (v: unknown) => boolean,
+): AttrChange {
+  const c: AttrChange = {
+    path,
+    forcesReplacement: forces,
+    sensitive: isSensitive(before) || isSensitive(after),
+  };
   if (before !== undefined) c.before = before;
   if (after !== undefined) c.after = after;
   return c;

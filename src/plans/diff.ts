@@ -42,13 +42,20 @@ export function sha256(s: string): string {
 /** What a bootstrap ran with: its spec and the config files of its service's host. */
 export function bootstrapInputsHash(spec: Instance & { kind: 'bootstrap' }, instances: Instance[]): string {
   const files = instances
-    .filter((i): i is ConfigInstance => i.kind === 'config' && i.service === spec.service && i.host === spec.host)
+    .filter(
+      (i): i is ConfigInstance => i.kind === 'config' && i.service === spec.service && i.host === spec.host,
+    )
     .map((i) => `${i.path}:${sha256(i.content)}`)
     .sort();
   return sha256(specHash(spec.spec) + '\n' + files.join('\n'));
 }
 
-const emptyHost: HostWorld = { containers: new Map(), volumes: new Map(), images: new Map(), files: new Map() };
+const emptyHost: HostWorld = {
+  containers: new Map(),
+  volumes: new Map(),
+  images: new Map(),
+  files: new Map(),
+};
 
 export function makePlan(input: DiffInput): Plan {
   const { prior, world, masker, options } = input;
@@ -82,16 +89,29 @@ export function makePlan(input: DiffInput): Plan {
     };
     if (s) base.before = s;
     if (onHost === undefined) {
-      if (s) drift.push({ address: inst.address, host: inst.host, kind: 'file-removed', detail: `${inst.path} was removed from the host` });
+      if (s)
+        drift.push({
+          address: inst.address,
+          host: inst.host,
+          kind: 'file-removed',
+          detail: `${inst.path} was removed from the host`,
+        });
       base.action = 'create';
       base.reasons.push(s ? `${inst.path} is missing on the host` : `new file ${inst.path}`);
       if (!inst.sensitive) base.textDiff = patch(inst.path, '', masked);
     } else if (onHost !== hash) {
       if (s && s.content_hash !== onHost) {
-        drift.push({ address: inst.address, host: inst.host, kind: 'file-edited', detail: `${inst.path} was edited on the host` });
+        drift.push({
+          address: inst.address,
+          host: inst.host,
+          kind: 'file-edited',
+          detail: `${inst.path} was edited on the host`,
+        });
       }
       base.action = 'update';
-      base.reasons.push(s && s.content_hash !== onHost ? `${inst.path} was edited on the host` : `${inst.name} changed`);
+      base.reasons.push(
+        s && s.content_hash !== onHost ? `${inst.path} was edited on the host` : `${inst.name} changed`,
+      );
       if (!inst.sensitive) base.textDiff = patch(inst.path, s?.content ?? '', masked);
     }
     if (base.action !== 'noop') {
@@ -121,7 +141,12 @@ export function makePlan(input: DiffInput): Plan {
       if (!present) {
         base.action = 'create';
         if (s) {
-          drift.push({ address: inst.address, host: inst.host, kind: 'removed', detail: `volume ${inst.spec.name} was removed outside kolla` });
+          drift.push({
+            address: inst.address,
+            host: inst.host,
+            kind: 'removed',
+            detail: `volume ${inst.spec.name} was removed outside kolla`,
+          });
           base.reasons.push('the volume was removed outside kolla');
         }
       }
@@ -145,11 +170,30 @@ export function makePlan(input: DiffInput): Plan {
     if (desiredAddrs.has(r.address)) continue;
     if (r.kind === 'volume' && options.destroy && !options.includeVolumes) continue;
     if (r.kind === 'bootstrap' || r.kind === 'image') {
-      changes.push({ address: r.address, kind: r.kind, host: r.host, action: 'delete', reasons: ['no longer in the configuration (forgotten; nothing to remove)'], attrs: [], before: r, dependsOn: [] });
+      changes.push({
+        address: r.address,
+        kind: r.kind,
+        host: r.host,
+        action: 'delete',
+        reasons: ['no longer in the configuration (forgotten; nothing to remove)'],
+        attrs: [],
+        before: r,
+        dependsOn: [],
+      });
       continue;
     }
-    const c: Change = { address: r.address, kind: r.kind, host: r.host, action: 'delete', reasons: [options.destroy ? 'destroy' : 'no longer in the configuration'], attrs: [], before: r, dependsOn: r.dependencies };
+    const c: Change = {
+      address: r.address,
+      kind: r.kind,
+      host: r.host,
+      action: 'delete',
+      reasons: [options.destroy ? 'destroy' : 'no longer in the configuration'],
+      attrs: [],
+      before: r,
+      dependsOn: r.dependencies,
+    };
     if (r.kind === 'container' && r.spec) {
+      c.containerName = r.spec.name;
       const o = hostWorld(r.host).containers.get(r.spec.name);
       if (o) c.currentId = o.id;
       else if (options.refreshed) continue; // already gone
@@ -158,7 +202,9 @@ export function makePlan(input: DiffInput): Plan {
   }
   const stateNames = new Set(prior.resources.filter((r) => r.spec).map((r) => `${r.host}/${r.spec!.name}`));
   const desiredNames = new Set(
-    desired.filter((i): i is ContainerInstance => i.kind === 'container').map((i) => `${i.host}/${i.spec.name}`),
+    desired
+      .filter((i): i is ContainerInstance => i.kind === 'container')
+      .map((i) => `${i.host}/${i.spec.name}`),
   );
   for (const [host, hw] of world) {
     for (const o of hw.containers.values()) {
@@ -166,8 +212,23 @@ export function makePlan(input: DiffInput): Plan {
       if (desiredNames.has(key) || stateNames.has(key)) continue;
       if (o.name.endsWith('.kolla-prev') || o.name.endsWith('.kolla-new')) continue; // handled by journal recovery
       const address = o.address ?? `container ${o.name}`;
-      drift.push({ address, host, kind: 'orphan', detail: `container ${o.name} has this project's label but no configuration names it` });
-      changes.push({ address, kind: 'container', host, action: 'delete', reasons: ['orphan: labelled for this project but not in the configuration'], attrs: [], currentId: o.id, dependsOn: [] });
+      drift.push({
+        address,
+        host,
+        kind: 'orphan',
+        detail: `container ${o.name} has this project's label but no configuration names it`,
+      });
+      changes.push({
+        address,
+        kind: 'container',
+        host,
+        action: 'delete',
+        reasons: ['orphan: labelled for this project but not in the configuration'],
+        attrs: [],
+        currentId: o.id,
+        containerName: o.name,
+        dependsOn: [],
+      });
     }
   }
 
@@ -219,7 +280,12 @@ function containerChange(
   if (!o) {
     base.action = 'create';
     if (s) {
-      drift.push({ address: inst.address, host: inst.host, kind: 'removed', detail: `container ${inst.spec.name} was removed outside kolla` });
+      drift.push({
+        address: inst.address,
+        host: inst.host,
+        kind: 'removed',
+        detail: `container ${inst.spec.name} was removed outside kolla`,
+      });
       base.reasons.push('the container was removed outside kolla');
     }
     base.attrs = diffSpecs(undefined, inst.spec, isSensitive);
@@ -238,7 +304,12 @@ function containerChange(
       base.action = 'replace';
       if (s && s.spec_hash === o.specHash) base.reasons.push('the spec changed');
       else if (s) {
-        drift.push({ address: inst.address, host: inst.host, kind: 'recreated', detail: `container ${inst.spec.name} was recreated or edited outside kolla` });
+        drift.push({
+          address: inst.address,
+          host: inst.host,
+          kind: 'recreated',
+          detail: `container ${inst.spec.name} was recreated or edited outside kolla`,
+        });
         base.reasons.push('the container was recreated outside kolla with a different spec');
       } else base.reasons.push('the container on the host was made from a different spec');
     }
@@ -247,9 +318,21 @@ function containerChange(
   if (options.refreshed && wantImage && wantImage !== o.imageId && base.action !== 'replace') {
     base.action = 'replace';
     const same = s?.spec?.image === inst.spec.image || !s;
-    if (same) drift.push({ address: inst.address, host: inst.host, kind: 'image-moved', detail: `${inst.spec.image} now points at another image (${short(o.imageId)} → ${short(wantImage)})` });
+    if (same)
+      drift.push({
+        address: inst.address,
+        host: inst.host,
+        kind: 'image-moved',
+        detail: `${inst.spec.image} now points at another image (${short(o.imageId)} → ${short(wantImage)})`,
+      });
     base.reasons.push(`${inst.spec.image} now points at another image`);
-    base.attrs.push({ path: 'image_id', before: o.imageId, after: wantImage, forcesReplacement: true, sensitive: false });
+    base.attrs.push({
+      path: 'image_id',
+      before: o.imageId,
+      after: wantImage,
+      forcesReplacement: true,
+      sensitive: false,
+    });
   }
   if (base.action === 'replace') {
     base.attrs = [...attrs, ...base.attrs];
@@ -259,7 +342,11 @@ function containerChange(
       const blocker = inPlaceBlocker(inst.spec, o);
       base.action = blocker ? 'replace' : 'update';
       if (blocker) base.reasons.push(blocker);
-      const observed: Record<string, unknown> = { restart_policy: o.restartPolicy, memory: o.memory, cpu_shares: o.cpuShares };
+      const observed: Record<string, unknown> = {
+        restart_policy: o.restartPolicy,
+        memory: o.memory,
+        cpu_shares: o.cpuShares,
+      };
       base.attrs = inPlace.map((f) => ({
         path: f,
         before: s?.spec ? (s.spec as unknown as Record<string, unknown>)[f] : observed[f],
@@ -267,8 +354,20 @@ function containerChange(
         forcesReplacement: !!blocker,
         sensitive: false,
       }));
-      if (s?.spec && inPlace.some((f) => (s.spec as unknown as Record<string, unknown>)[f] === (inst.spec as unknown as Record<string, unknown>)[f])) {
-        drift.push({ address: inst.address, host: inst.host, kind: 'edited', detail: `container ${inst.spec.name}: ${inPlace.join(', ')} changed outside kolla` });
+      if (
+        s?.spec &&
+        inPlace.some(
+          (f) =>
+            (s.spec as unknown as Record<string, unknown>)[f] ===
+            (inst.spec as unknown as Record<string, unknown>)[f],
+        )
+      ) {
+        drift.push({
+          address: inst.address,
+          host: inst.host,
+          kind: 'edited',
+          detail: `container ${inst.spec.name}: ${inPlace.join(', ')} changed outside kolla`,
+        });
         base.reasons.push(`${inPlace.join(', ')} changed outside kolla`);
       }
     }
@@ -285,7 +384,12 @@ function containerChange(
       }
     }
     if (options.refreshed && 'state' in o && o.state !== 'running' && base.action !== 'replace') {
-      drift.push({ address: inst.address, host: inst.host, kind: 'stopped', detail: `container ${inst.spec.name} is ${o.state}` });
+      drift.push({
+        address: inst.address,
+        host: inst.host,
+        kind: 'stopped',
+        detail: `container ${inst.spec.name} is ${o.state}`,
+      });
       if (base.action === 'noop') base.action = 'restart';
       base.reasons.push(`the container is ${o.state} (stopped outside kolla): start it`);
     }
@@ -306,7 +410,9 @@ function patch(file: string, before: string, after: string): string {
 function maskOutputs(outputs: DiffInput['outputs'], masker: SecretMasker): Plan['outputs'] {
   const out: Plan['outputs'] = {};
   for (const [k, v] of Object.entries(outputs)) {
-    out[k] = v.sensitive ? { value: null, sensitive: true } : { value: masker.maskDeep(v.value), sensitive: false };
+    out[k] = v.sensitive
+      ? { value: null, sensitive: true }
+      : { value: masker.maskDeep(v.value), sensitive: false };
   }
   return out;
 }

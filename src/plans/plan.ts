@@ -34,6 +34,8 @@ export interface Change {
   after?: Instance;
   /** What the state held; absent for create. */
   before?: ResourceState;
+  /** The container's name on its host (containers only). */
+  containerName?: string;
   /** Docker container ID found on the host, when there is one. */
   currentId?: string;
   /** Bootstrap tasks cannot be undone by a rollback. */
@@ -42,7 +44,8 @@ export interface Change {
   dependsOn: string[];
 }
 
-export type DriftKind = 'stopped' | 'removed' | 'edited' | 'image-moved' | 'file-edited' | 'file-removed' | 'orphan' | 'recreated';
+export type DriftKind =
+  'stopped' | 'removed' | 'edited' | 'image-moved' | 'file-edited' | 'file-removed' | 'orphan' | 'recreated';
 
 export interface Drift {
   address: string;

@@ -40,7 +40,11 @@ export function renderTemplateFile(file: string, vars: Record<string, unknown>, 
   try {
     src = readFileSync(file, 'utf8');
   } catch (e) {
-    throw errorAt(`Cannot read template ${displayName}`, undefined, e instanceof Error ? e.message : String(e));
+    throw errorAt(
+      `Cannot read template ${displayName}`,
+      undefined,
+      e instanceof Error ? e.message : String(e),
+    );
   }
   return render(createTemplateEnvironment([path.dirname(file)]), src, vars, displayName);
 }

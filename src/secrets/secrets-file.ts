@@ -17,7 +17,10 @@ export function readSecrets(dir: string): Record<string, string> {
   try {
     const v = JSON.parse(readFileSync(secretsPath(dir), 'utf8')) as unknown;
     if (v && typeof v === 'object' && !Array.isArray(v)) {
-      return Object.fromEntries(Object.entries(v).filter(([, x]) => typeof x === 'string')) as Record<string, string>;
+      return Object.fromEntries(Object.entries(v).filter(([, x]) => typeof x === 'string')) as Record<
+        string,
+        string
+      >;
     }
   } catch {
     // no secrets yet
@@ -30,7 +33,9 @@ const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 export function generateSecret(d: SecretDecl): string {
   switch (d.kind) {
     case 'hex':
-      return randomBytes(Math.ceil(d.length / 2)).toString('hex').slice(0, d.length);
+      return randomBytes(Math.ceil(d.length / 2))
+        .toString('hex')
+        .slice(0, d.length);
     case 'fernet_key':
       return randomBytes(32).toString('base64').replace(/\+/g, '-').replace(/\//g, '_');
     case 'uuid': {

@@ -59,15 +59,17 @@ export interface LockHandle {
 export class LockHeldError extends Error {
   override readonly name = 'LockHeldError';
   readonly holder: LockInfo;
-  /** How long we waited before giving up, in ms (0 when we tried once). */
+  /** The lock timeout we waited for (0: we tried once). */
+  readonly timeoutMs: number;
+  /** How long we actually tried, in ms. */
   readonly waitedMs: number;
 
-  constructor(holder: LockInfo, opts: { where?: string; waitedMs?: number } = {}) {
-    const waited = opts.waitedMs ?? 0;
+  constructor(holder: LockInfo, opts: { where?: string; timeoutMs?: number; waitedMs?: number } = {}) {
+    const timeout = opts.timeoutMs ?? 0;
     const where = opts.where ? ` (${opts.where})` : '';
     const why =
-      waited > 0
-        ? `The state${where} is locked by another operation, which did not release it within ${formatMs(waited)}.`
+      timeout > 0
+        ? `The state${where} is locked by another operation, which did not release it within ${formatMs(timeout)}.`
         : `The state${where} is locked by another operation.`;
     const unreadable = holder.id === '';
     const lines = [
@@ -90,7 +92,8 @@ export class LockHeldError extends Error {
     ];
     super(lines.join('\n'));
     this.holder = holder;
-    this.waitedMs = waited;
+    this.timeoutMs = timeout;
+    this.waitedMs = opts.waitedMs ?? 0;
   }
 }
 

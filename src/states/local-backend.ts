@@ -79,14 +79,16 @@ export class LocalBackend implements Backend {
   }
 
   async write(state: State, message: string, opts: WriteOptions = {}): Promise<void> {
-    // Never write what could not be read back.
-    validateState(state, 'the state to write');
+    // Never write what could not be read back: check the JSON as it will be on disk (an
+    // undefined field disappears there, a NaN becomes null).
+    const text = serialize(state);
+    validateState(JSON.parse(text), 'the state to write');
     if (!opts.force) {
       const current = await this.read();
       if (current) assertSuccessor(current, state, this.describe());
     }
     await this.ensureStateDir();
-    await writeFileAtomic(this.path, serialize(state));
+    await writeFileAtomic(this.path, text);
     const entry: HistoryEntry = {
       serial: state.serial,
       lineage: state.lineage,

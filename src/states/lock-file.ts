@@ -87,7 +87,13 @@ export class LockFile {
         if (r !== 'changed') continue;
       }
       const now = Date.now();
-      if (now >= deadline) throw new LockHeldError(holder, { where: this.where, waitedMs: now - start });
+      if (now >= deadline) {
+        throw new LockHeldError(holder, {
+          where: this.where,
+          timeoutMs: Math.max(0, timeoutMs),
+          waitedMs: now - start,
+        });
+      }
       if (!waiting) {
         waiting = true;
         onWait?.(holder);

@@ -14,7 +14,10 @@ export default class SecretsGenerate extends KollaCommand {
     const r = await loadConfig({ dir: this.dir, vars: this.varArgs() });
     this.failOnErrors([...r.diagnostics]);
     const out = generateMissing(this.dir, r.config!.secrets);
-    if (!this.jsonEnabled()) this.out(`Generated ${out.generated.length} secret(s), kept ${out.kept.length} existing, in ${SECRETS_FILE}.`);
+    if (!this.jsonEnabled())
+      this.out(
+        `Generated ${out.generated.length} secret(s), kept ${out.kept.length} existing, in ${SECRETS_FILE}.`,
+      );
     return out;
   }
 }

@@ -8,7 +8,10 @@ import { addressMatches } from '../../addrs/address.js';
 export default class StateRm extends KollaCommand {
   static override description =
     'Forget resources: remove them from the state without touching the hosts (the next plan sees them as orphans or new).';
-  static override examples = ['<%= config.bin %> state rm \'service.web.container.hello_web["local"]\'', '<%= config.bin %> state rm service.web'];
+  static override examples = [
+    '<%= config.bin %> state rm \'service.web.container.hello_web["local"]\'',
+    '<%= config.bin %> state rm service.web',
+  ];
   static override strict = false;
   static override args = { address: Args.string({ description: 'Address(es) to forget.', required: true }) };
   static override flags = { ...commonFlags, ...lockFlags };
@@ -19,7 +22,10 @@ export default class StateRm extends KollaCommand {
     const addrs = argv as string[];
     const backend = await openBackend(this.dir, []);
     const lock = flags.lock
-      ? await backend.lock({ operation: 'state rm', who: `${os.userInfo().username}@${os.hostname()}` }, parseDuration(flags['lock-timeout']))
+      ? await backend.lock(
+          { operation: 'state rm', who: `${os.userInfo().username}@${os.hostname()}` },
+          parseDuration(flags['lock-timeout']),
+        )
       : undefined;
     try {
       const state = await backend.read();
@@ -27,7 +33,10 @@ export default class StateRm extends KollaCommand {
       const gone = state.resources.filter((r) => addrs.some((a) => addressMatches(a, r.address)));
       if (gone.length === 0) throw new UserError(`no resource in the state matches ${addrs.join(', ')}`);
       const keep = state.resources.filter((r) => !gone.includes(r));
-      await backend.write({ ...state, serial: state.serial + 1, resources: keep }, `state rm ${addrs.join(' ')}`);
+      await backend.write(
+        { ...state, serial: state.serial + 1, resources: keep },
+        `state rm ${addrs.join(' ')}`,
+      );
       for (const r of gone) this.out(`Removed ${r.address}`);
       this.out(`Successfully removed ${gone.length} resource instance(s).`);
     } finally {

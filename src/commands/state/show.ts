@@ -24,8 +24,11 @@ export default class StateShow extends KollaCommand {
       if (!this.jsonEnabled()) this.out('No state. Run kolla apply first.');
       return [];
     }
-    const rs = args.address ? state.resources.filter((r) => addressMatches(args.address!, r.address)) : state.resources;
-    if (args.address && rs.length === 0) throw new UserError(`no resource in the state matches ${args.address}`);
+    const rs = args.address
+      ? state.resources.filter((r) => addressMatches(args.address!, r.address))
+      : state.resources;
+    if (args.address && rs.length === 0)
+      throw new UserError(`no resource in the state matches ${args.address}`);
     if (this.jsonEnabled()) return args.address ? rs : state;
     const p = this.colours;
     this.out(p.dim(`# state serial ${state.serial}, lineage ${state.lineage}, project ${state.project}`));

@@ -69,7 +69,13 @@ class Evaluator {
       case 'getattr':
         return this.getAttr(this.eval(e.object, locals), e.name, e.object.range, e.range);
       case 'index':
-        return this.index(this.eval(e.object, locals), this.eval(e.key, locals), e.object.range, e.key.range, e.range);
+        return this.index(
+          this.eval(e.object, locals),
+          this.eval(e.key, locals),
+          e.object.range,
+          e.key.range,
+          e.range,
+        );
       case 'splat':
         return this.splat(e.object, e.each, locals);
       case 'tuple':
@@ -101,8 +107,13 @@ class Evaluator {
     for (let l = locals; l; l = l.parent) if (l.name === name) return l.value;
     const vars = this.ctx.variables;
     // Own properties along the prototype chain, stopping before Object.prototype.
-    for (let o: object | null = vars; o && o !== Object.prototype; o = Object.getPrototypeOf(o) as object | null) {
-      if (Object.hasOwn(o, name)) return vars[name] as Value;
+    for (
+      let o: object | null = vars;
+      o && o !== Object.prototype;
+      o = Object.getPrototypeOf(o) as object | null
+    ) {
+      // `?? null`: a JS caller's undefined must not leak into the value model.
+      if (Object.hasOwn(o, name)) return vars[name] ?? null;
     }
     const names = new Set<string>();
     for (let l = locals; l; l = l.parent) names.add(l.name);
@@ -119,7 +130,7 @@ class Evaluator {
     // Point at `.name`, not at the object expression before it.
     const step: SourceRange = { file: range.file, start: objRange.end, end: range.end };
     if (isObject(obj)) {
-      if (hasKey(obj, name)) return obj[name] as Value;
+      if (hasKey(obj, name)) return obj[name] ?? null;
       throw errorAt(
         'Unsupported attribute',
         step,
@@ -147,30 +158,48 @@ class Evaluator {
     );
   }
 
-  private index(obj: Value, key: Value, objRange: SourceRange, keyRange: SourceRange, range: SourceRange): Value {
+  private index(
+    obj: Value,
+    key: Value,
+    objRange: SourceRange,
+    keyRange: SourceRange,
+    range: SourceRange,
+  ): Value {
     const step: SourceRange = { file: range.file, start: objRange.end, end: range.end };
     if (obj === null) {
-      throw errorAt('Attempt to index null value', step, 'This value is null, so it does not have any indices.');
+      throw errorAt(
+        'Attempt to index null value',
+        step,
+        'This value is null, so it does not have any indices.',
+      );
     }
     if (key === null) throw errorAt('Invalid index', keyRange, "Can't use a null value as an indexing key.");
     if (Array.isArray(obj)) {
       const n = asNumber(key);
       const bad = (why: string): DiagnosticError =>
-        errorAt('Invalid index', keyRange, `The given key does not identify an element in this collection value: ${why}.`);
+        errorAt(
+          'Invalid index',
+          keyRange,
+          `The given key does not identify an element in this collection value: ${why}.`,
+        );
       if (n === undefined) throw bad('a number is required');
       if (!Number.isInteger(n)) throw bad('the given index is not an integer');
       if (n < 0) throw bad('a negative number is not a valid index for a sequence');
       if (n >= obj.length) {
         throw bad(`the given index is greater than or equal to the length of the collection (${obj.length})`);
       }
-      return obj[n] as Value;
+      return obj[n] ?? null;
     }
     if (isObject(obj)) {
       const k = asString(key);
       if (k === undefined) {
-        throw errorAt('Invalid index', keyRange, `The given key is not valid for an object: string required, but have ${typeName(key)}.`);
+        throw errorAt(
+          'Invalid index',
+          keyRange,
+          `The given key is not valid for an object: string required, but have ${typeName(key)}.`,
+        );
       }
-      if (hasKey(obj, k)) return obj[k] as Value;
+      if (hasKey(obj, k)) return obj[k] ?? null;
       throw errorAt(
         'Invalid index',
         keyRange,
@@ -192,18 +221,30 @@ class Evaluator {
     if (k === null) throw errorAt('Null value as key', range, "Can't use a null value as a key.");
     const s = asString(k);
     if (s === undefined) {
-      throw errorAt('Incorrect key type', range, `Can't use this value as a key: string required, but have ${typeName(k)}.`);
+      throw errorAt(
+        'Incorrect key type',
+        range,
+        `Can't use this value as a key: string required, but have ${typeName(k)}.`,
+      );
     }
     return s;
   }
 
   private condition(v: Value, range: SourceRange, what: string): boolean {
     if (v === null) {
-      throw errorAt('Null condition', range, `The ${what} value is null. Conditions must either be true or false.`);
+      throw errorAt(
+        'Null condition',
+        range,
+        `The ${what} value is null. Conditions must either be true or false.`,
+      );
     }
     const b = asBool(v);
     if (b === undefined) {
-      throw errorAt('Incorrect condition type', range, `The ${what} must be of type bool, but have ${typeName(v)}.`);
+      throw errorAt(
+        'Incorrect condition type',
+        range,
+        `The ${what} must be of type bool, but have ${typeName(v)}.`,
+      );
     }
     return b;
   }
@@ -278,7 +319,11 @@ class Evaluator {
   /** The (key, value) pairs a `for` iterates: index/element for lists, sorted key/value for objects. */
   private iterate(coll: Value, range: SourceRange, what: string): [Value, Value][] {
     if (coll === null) {
-      throw errorAt('Iteration over null value', range, `A null value cannot be used as the collection in a ${what}.`);
+      throw errorAt(
+        'Iteration over null value',
+        range,
+        `A null value cannot be used as the collection in a ${what}.`,
+      );
     }
     if (Array.isArray(coll)) return coll.map((v, i) => [i, v]);
     if (isObject(coll)) return sortedKeys(coll).map((k) => [k, coll[k] as Value]);
@@ -289,7 +334,13 @@ class Evaluator {
     );
   }
 
-  private bindFor(keyVar: string | undefined, valueVar: string, k: Value, v: Value, parent: Locals | undefined): Locals {
+  private bindFor(
+    keyVar: string | undefined,
+    valueVar: string,
+    k: Value,
+    v: Value,
+    parent: Locals | undefined,
+  ): Locals {
     const inner: Locals = { name: valueVar, value: v, parent };
     return keyVar === undefined ? inner : { name: keyVar, value: k, parent: inner };
   }
@@ -312,7 +363,11 @@ class Evaluator {
       if (!keep(scope)) continue;
       const kv = this.eval(e.keyExpr, scope);
       if (kv === null) {
-        throw errorAt('Invalid object key', e.keyExpr.range, "Key expression in 'for' expression must not produce a null value.");
+        throw errorAt(
+          'Invalid object key',
+          e.keyExpr.range,
+          "Key expression in 'for' expression must not produce a null value.",
+        );
       }
       const key = asString(kv);
       if (key === undefined) {
@@ -324,9 +379,9 @@ class Evaluator {
       }
       const val = this.eval(e.valueExpr, scope);
       if (e.group) {
-        const g = hasKey(out, key) ? (out[key] as Value[]) : [];
-        if (g.length === 0) setKey(out, key, g);
-        g.push(val);
+        const g = out[key];
+        if (hasKey(out, key) && Array.isArray(g)) g.push(val);
+        else setKey(out, key, [val]);
       } else {
         if (hasKey(out, key)) {
           throw errorAt(
@@ -342,10 +397,15 @@ class Evaluator {
   }
 
   private forCondition(v: Value, range: SourceRange): boolean {
-    if (v === null) throw errorAt('Invalid \'for\' condition', range, "The value of the 'if' clause must not be null.");
+    if (v === null)
+      throw errorAt("Invalid 'for' condition", range, "The value of the 'if' clause must not be null.");
     const b = asBool(v);
     if (b === undefined) {
-      throw errorAt('Invalid \'for\' condition', range, `The value of the 'if' clause must be a bool, but have ${typeName(v)}.`);
+      throw errorAt(
+        "Invalid 'for' condition",
+        range,
+        `The value of the 'if' clause must be a bool, but have ${typeName(v)}.`,
+      );
     }
     return b;
   }
@@ -366,12 +426,20 @@ class Evaluator {
           out.push(this.interpolation(this.eval(p.expr, locals), p.expr.range));
           break;
         case 'if': {
-          const c = this.condition(this.eval(p.cond, locals), p.cond.range, "template 'if' directive condition");
+          const c = this.condition(
+            this.eval(p.cond, locals),
+            p.cond.range,
+            "template 'if' directive condition",
+          );
           this.renderParts(c ? p.then : p.else, locals, out);
           break;
         }
         case 'for':
-          for (const [k, v] of this.iterate(this.eval(p.collection, locals), p.collection.range, "template 'for' directive")) {
+          for (const [k, v] of this.iterate(
+            this.eval(p.collection, locals),
+            p.collection.range,
+            "template 'for' directive",
+          )) {
             this.renderParts(p.body, this.bindFor(p.keyVar, p.valueVar, k, v, locals), out);
           }
           break;
@@ -443,7 +511,11 @@ class Evaluator {
         );
       }
       if (err instanceof FunctionCallError) {
-        throw errorAt('Error in function call', e.range, `Call to function "${e.name}" failed: ${err.message}`);
+        throw errorAt(
+          'Error in function call',
+          e.range,
+          `Call to function "${e.name}" failed: ${err.message}`,
+        );
       }
       throw err;
     }

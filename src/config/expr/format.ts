@@ -59,7 +59,8 @@ export function formatValues(fmt: string, args: Value[], argBase = 1): string {
       i += 1 + p[0].length;
     }
     const verb = fmt[i];
-    if (verb === undefined) throw new FunctionArgError(0, `format string ends with an incomplete verb at offset ${pct}.`);
+    if (verb === undefined)
+      throw new FunctionArgError(0, `format string ends with an incomplete verb at offset ${pct}.`);
     i++;
     if (verb === '%') {
       out.push('%');
@@ -103,12 +104,14 @@ function formatOne(verb: string, v: Value, spec: Spec, at: number): string {
     }
     case 's': {
       const s = v === null ? undefined : asString(v);
-      if (s === undefined) fail(v === null ? 'null value cannot be formatted' : `string required, but have ${typeName(v)}`);
+      if (s === undefined)
+        fail(v === null ? 'null value cannot be formatted' : `string required, but have ${typeName(v)}`);
       return spec.prec === undefined ? (s as string) : [...(s as string)].slice(0, spec.prec).join('');
     }
     case 'q': {
       const s = v === null ? undefined : asString(v);
-      if (s === undefined) fail(v === null ? 'null value cannot be formatted' : `string required, but have ${typeName(v)}`);
+      if (s === undefined)
+        fail(v === null ? 'null value cannot be formatted' : `string required, but have ${typeName(v)}`);
       return JSON.stringify(s);
     }
     case 'd':

@@ -54,10 +54,17 @@ function def(params: string[], impl: (args: Value[], ctx: EvalContext) => Value)
         : `${min} to ${max} arguments`;
   return (args, ctx) => {
     if (args.length < min) {
-      throw new FunctionArgError(args.length, `missing value; the function takes ${takes}, but ${args.length} given.`, paramOf(args.length));
+      throw new FunctionArgError(
+        args.length,
+        `missing value; the function takes ${takes}, but ${args.length} given.`,
+        paramOf(args.length),
+      );
     }
     if (args.length > max) {
-      throw new FunctionArgError(max, `too many arguments; the function takes ${takes}, but ${args.length} given.`);
+      throw new FunctionArgError(
+        max,
+        `too many arguments; the function takes ${takes}, but ${args.length} given.`,
+      );
     }
     try {
       return impl(args, ctx);
@@ -180,7 +187,8 @@ function matchShape(re: RegExp, m: RegExpExecArray, i: number): Value {
   const { count, names } = groupInfo(re);
   if (count === 0) return m[0];
   if (names.length > 0) {
-    if (names.length !== count) throw bad(i, 'pattern must use either only named or only unnamed capture groups.');
+    if (names.length !== count)
+      throw bad(i, 'pattern must use either only named or only unnamed capture groups.');
     const o = newObject();
     for (const n of names) setKey(o, n, m.groups?.[n] ?? null);
     return o;
@@ -285,8 +293,9 @@ export const standardFunctions: Record<string, FunctionImpl> = {
   flatten: def(['list'], (a) => {
     const out: Value[] = [];
     const walk = (l: Value[]): void => {
-      for (const x of l) if (Array.isArray(x)) walk(x);
-      else out.push(x);
+      for (const x of l)
+        if (Array.isArray(x)) walk(x);
+        else out.push(x);
     };
     walk(argList(a, 0));
     return out;
@@ -302,10 +311,17 @@ export const standardFunctions: Record<string, FunctionImpl> = {
     const step = a.length === 3 ? argNum(a, 2) : start <= limit ? 1 : -1;
     if (step === 0) throw bad(2, 'step must not be zero.');
     if ((step > 0 && start > limit) || (step < 0 && start < limit)) {
-      if (a.length === 3) throw bad(2, `step ${formatNumber(step)} can never reach limit ${formatNumber(limit)} from ${formatNumber(start)}.`);
+      if (a.length === 3)
+        throw bad(
+          2,
+          `step ${formatNumber(step)} can never reach limit ${formatNumber(limit)} from ${formatNumber(start)}.`,
+        );
     }
     const count = Math.max(Math.ceil((limit - start) / step), 0);
-    if (count > 1024) throw new FunctionCallError(`more than 1024 values were generated; either decrease the difference between start and limit or use a smaller step`);
+    if (count > 1024)
+      throw new FunctionCallError(
+        `more than 1024 values were generated; either decrease the difference between start and limit or use a smaller step`,
+      );
     return Array.from({ length: count }, (_, i) => start + i * step);
   }),
   element: def(['list', 'index'], (a) => {
@@ -333,7 +349,11 @@ export const standardFunctions: Record<string, FunctionImpl> = {
     }
     throw new FunctionCallError('no non-empty list arguments.');
   }),
-  compact: def(['list'], (a) => argStrList(a, 0).filter((s) => s !== '')),
+  compact: def(['list'], (a) => {
+    // Nulls are dropped like empty strings, so they are not an error here.
+    const l = argList(a, 0).filter((x) => x !== null);
+    return argStrList([l], 0).filter((s) => s !== '');
+  }),
   reverse: def(['list'], (a) => [...argList(a, 0)].reverse()),
   sort: def(['list'], (a) => argStrList(a, 0).sort(compareStrings)),
   slice: def(['list', 'start_index', 'end_index'], (a) => {
@@ -341,7 +361,8 @@ export const standardFunctions: Record<string, FunctionImpl> = {
     const s = argInt(a, 1);
     const e = argInt(a, 2);
     if (s < 0) throw bad(1, 'start index must not be less than zero.');
-    if (e > l.length) throw bad(2, `end index must not be greater than the length of the list (${l.length}).`);
+    if (e > l.length)
+      throw bad(2, `end index must not be greater than the length of the list (${l.length}).`);
     if (s > e) throw bad(1, 'start index must not be greater than end index.');
     return l.slice(s, e);
   }),
@@ -366,7 +387,11 @@ export const standardFunctions: Record<string, FunctionImpl> = {
   }),
   one: def(['list'], (a) => {
     const l = argList(a, 0);
-    if (l.length > 1) throw bad(0, `must be a list, set, or tuple value with either zero or one elements, but have ${l.length}.`);
+    if (l.length > 1)
+      throw bad(
+        0,
+        `must be a list, set, or tuple value with either zero or one elements, but have ${l.length}.`,
+      );
     return l[0] ?? null;
   }),
   alltrue: def(['list'], (a) =>
@@ -453,7 +478,10 @@ export const standardFunctions: Record<string, FunctionImpl> = {
     rest.forEach((v, i) => {
       if (!Array.isArray(v)) return;
       if (n !== undefined && v.length !== n) {
-        throw bad(i + 1, `argument ${i + 2} has length ${v.length}, which is inconsistent with previous list arguments (${n}).`);
+        throw bad(
+          i + 1,
+          `argument ${i + 2} has length ${v.length}, which is inconsistent with previous list arguments (${n}).`,
+        );
       }
       n = v.length;
     });
@@ -482,7 +510,8 @@ export const standardFunctions: Record<string, FunctionImpl> = {
       }
       return s.replace(re, (...m) => {
         // Rebuild an exec-style match so Go's $name template can be expanded.
-        const groups = typeof m[m.length - 1] === 'object' ? (m[m.length - 1] as Record<string, string>) : undefined;
+        const groups =
+          typeof m[m.length - 1] === 'object' ? (m[m.length - 1] as Record<string, string>) : undefined;
         const caps = m.slice(0, groups ? -3 : -2) as string[];
         const arr = Object.assign([...caps], { groups, index: 0, input: s }) as unknown as RegExpExecArray;
         return expandGoTemplate(rep, arr);
@@ -549,14 +578,16 @@ export const standardFunctions: Record<string, FunctionImpl> = {
     const v = argAny(a, 0);
     if (v === null) return null;
     const n = asNumber(v);
-    if (n === undefined) throw bad(0, `cannot convert ${typeof v === 'string' ? JSON.stringify(v) : got(v)} to number.`);
+    if (n === undefined)
+      throw bad(0, `cannot convert ${typeof v === 'string' ? JSON.stringify(v) : got(v)} to number.`);
     return n;
   }),
   tobool: def(['v'], (a) => {
     const v = argAny(a, 0);
     if (v === null) return null;
     const b = asBool(v);
-    if (b === undefined) throw bad(0, `cannot convert ${typeof v === 'string' ? JSON.stringify(v) : got(v)} to bool.`);
+    if (b === undefined)
+      throw bad(0, `cannot convert ${typeof v === 'string' ? JSON.stringify(v) : got(v)} to bool.`);
     return b;
   }),
   tolist: def(['v'], (a) => {
@@ -625,8 +656,11 @@ export const standardFunctions: Record<string, FunctionImpl> = {
       throw bad(0, 'the result of decoding the provided string is not valid UTF-8.');
     }
   }),
+  // Go's url.QueryEscape: space becomes "+", only A-Z a-z 0-9 - _ . ~ stay as they are.
   urlencode: def(['str'], (a) =>
-    encodeURIComponent(argStr(a, 0)).replace(/[!'()*]/g, (c) => '%' + c.charCodeAt(0).toString(16).toUpperCase()),
+    encodeURIComponent(argStr(a, 0))
+      .replace(/[!'()*]/g, (c) => '%' + c.charCodeAt(0).toString(16).toUpperCase())
+      .replaceAll('%20', '+'),
   ),
   sha1: hash('sha1'),
   sha256: hash('sha256'),

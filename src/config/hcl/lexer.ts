@@ -132,11 +132,15 @@ class Lexer {
 
   /** Advance over `n` UTF-16 units known to hold no newline. */
   private skip(n: number): void {
-    const end = this.i + n;
+    let end = this.i + n;
     while (this.i < end) {
       const c = this.src.charCodeAt(this.i);
-      // A surrogate pair is one column: count the high half only.
-      this.i += c >= 0xd800 && c <= 0xdbff && end > this.i + 1 ? 2 : 1;
+      const d = this.src.charCodeAt(this.i + 1);
+      if (c >= 0xd800 && c <= 0xdbff && d >= 0xdc00 && d <= 0xdfff) {
+        // A surrogate pair is one character and one column, never split.
+        this.i += 2;
+        if (end < this.i) end = this.i;
+      } else this.i++;
       this.col++;
     }
   }
@@ -356,9 +360,9 @@ class Lexer {
       }
       this.skip(1);
     }
+    // End of input: the parser reports the unterminated string at its opening quote.
     this.flushLit(start);
     this.stack.pop();
-    this.invalid(this.pos(), 'Unterminated template string', 'No closing marker was found for the string.');
   }
 
   private scanHeredoc(frame: { kind: 'heredoc'; marker: string; atLineStart: boolean }): void {
@@ -402,13 +406,9 @@ class Lexer {
       }
       this.skip(1);
     }
+    // End of input: the parser reports the unterminated heredoc at its opening marker.
     this.flushLit(start, lineStart ? { lineStart: true } : {});
     this.stack.pop();
-    this.invalid(
-      this.pos(),
-      'Unterminated template string',
-      `No closing marker was found for the heredoc; expected a line containing only "${frame.marker}".`,
-    );
   }
 
   private scanRaw(): void {

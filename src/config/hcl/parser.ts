@@ -213,6 +213,7 @@ export class Parser {
       }
       if (open && this.isPunct(t, '}')) break;
       const itemStart = this.p;
+      const nlDepth = this.nl.length;
       try {
         if (t.type !== 'ident') {
           this.checkInvalid(t);
@@ -238,7 +239,11 @@ export class Parser {
       } catch (e) {
         if (!(e instanceof DiagnosticError)) throw e;
         this.diags.push(e.diagnostic);
+        // The throw skipped the pops of any brackets being parsed.
+        this.nl.length = nlDepth;
         this.recover(itemStart);
+        // Always make progress, whatever recovery decided.
+        if (this.p <= itemStart && !this.abort) this.p = itemStart + 1;
       }
     }
     const endTok = this.peek();
@@ -268,11 +273,13 @@ export class Parser {
           if (t.text === '{' || t.text === '[' || t.text === '(') depth++;
           else if (t.text === '}' || t.text === ']' || t.text === ')') {
             depth--;
-            if (depth < 0 && i >= errAt) {
+            if (depth < 0 && i > itemStart && i >= errAt) {
               // The enclosing block's closing brace: leave it for the block.
               this.p = i;
               return;
             }
+            // A stray closer that is the item itself is skipped.
+            if (depth < 0) depth = 0;
           }
           break;
         case 'oquote':
@@ -365,6 +372,8 @@ export class Parser {
     } else {
       [body, close] = this.parseSingleLineBody(open);
     }
+    // A block's body spans its braces.
+    body.range = span(this.range(open), this.range(close));
     const after = this.peek();
     if (after.type !== 'newline' && after.type !== 'eof') {
       this.checkInvalid(after);
@@ -391,7 +400,11 @@ export class Parser {
     if (!this.isPunct(t, '}')) {
       this.checkInvalid(t);
       if (t.type !== 'ident') {
-        throw errorAt('Argument or block definition required', this.range(t), 'An argument definition is required here.');
+        throw errorAt(
+          'Argument or block definition required',
+          this.range(t),
+          'An argument definition is required here.',
+        );
       }
       const nameTok = this.next();
       const eq = this.peek();
@@ -419,15 +432,11 @@ export class Parser {
       }
     }
     const close = this.next();
-    return [
-      { attributes, blocks: [], range: { file: this.file, start: open.end, end: close.start } },
-      close,
-    ];
+    return [{ attributes, blocks: [], range: { file: this.file, start: open.end, end: close.start } }, close];
   }
 
   /** A quoted block label: a string without template sequences. */
   private parseLabelString(): [string, SourceRange] {
-    const open = this.peek();
     const expr = this.parsePrimary();
     if (expr.kind !== 'literal' || typeof expr.value !== 'string') {
       throw errorAt(
@@ -436,7 +445,6 @@ export class Parser {
         'Template sequences are not allowed in block labels. To include a literal "$", double it (as "$$") to escape it.',
       );
     }
-    void open;
     return [expr.value, expr.range];
   }
 
@@ -659,9 +667,9 @@ export class Parser {
   private parseParen(): Expr {
     const open = this.next();
     this.pushNewlines(false);
-    const expr = this.parseExpression();
+    const expr = this.peek().type === 'eof' ? undefined : this.parseExpression();
     const close = this.peek();
-    if (!this.isPunct(close, ')')) {
+    if (!expr || !this.isPunct(close, ')')) {
       this.checkInvalid(close);
       throw errorAt(
         'Unbalanced parentheses',
@@ -711,9 +719,10 @@ export class Parser {
       }
       if (this.isPunct(sep, ')')) break;
       this.checkInvalid(sep);
+      if (sep.type === 'eof') continue; // reported as unterminated at the top of the loop
       throw errorAt(
         'Missing argument separator',
-        sep.type === 'eof' ? this.range(open) : this.range(sep),
+        this.range(sep),
         'A comma is required to separate each function argument from the next.',
       );
     }
@@ -755,9 +764,10 @@ export class Parser {
       }
       if (this.isPunct(sep, ']')) break;
       this.checkInvalid(sep);
+      if (sep.type === 'eof') continue; // reported as unclosed at the top of the loop
       throw errorAt(
         'Missing item separator',
-        sep.type === 'eof' ? this.range(open) : this.range(sep),
+        this.range(sep),
         'Expected a comma to mark the beginning of the next item.',
       );
     }
@@ -822,9 +832,10 @@ export class Parser {
         continue;
       }
       this.checkInvalid(sep);
+      if (sep.type === 'eof') continue; // reported as unclosed at the top of the loop
       throw errorAt(
         'Missing attribute separator',
-        sep.type === 'eof' ? this.range(open) : this.range(sep),
+        this.range(sep),
         'Expected a newline or comma to mark the beginning of the next attribute.',
       );
     }
@@ -834,7 +845,7 @@ export class Parser {
   }
 
   /** Declared names of a `for`: `v` or `k, v`, then `in`. Shared with template directives. */
-  parseForHead(forTok: Token): { keyVar?: string; valueVar: string; collection: Expr } {
+  parseForHead(): { keyVar?: string; valueVar: string; collection: Expr } {
     const a = this.next();
     if (a.type !== 'ident') {
       this.checkInvalid(a);
@@ -854,7 +865,7 @@ export class Parser {
         throw errorAt(
           "Invalid 'for' expression",
           this.range(b),
-          "For expression requires value variable name after comma.",
+          'For expression requires value variable name after comma.',
         );
       }
       keyVar = a.text;
@@ -869,14 +880,13 @@ export class Parser {
         "For expression requires the 'in' keyword after its name declarations.",
       );
     }
-    void forTok;
     const collection = this.parseExpression();
     return keyVar === undefined ? { valueVar, collection } : { keyVar, valueVar, collection };
   }
 
   private parseFor(open: Token, isObject: boolean): Expr {
-    const forTok = this.next();
-    const head = this.parseForHead(forTok);
+    this.next(); // `for`
+    const head = this.parseForHead();
     const colon = this.next();
     if (!this.isPunct(colon, ':')) {
       this.checkInvalid(colon);

@@ -70,7 +70,11 @@ export function parseTemplateTokens(p: Parser, open: Token, end: EndType, indent
         items.push(parseDirective(p, t));
         continue;
       case 'eof':
-        throw errorAt('Unterminated template string', p.range(open), 'No closing marker was found for the string.');
+        throw errorAt(
+          'Unterminated template string',
+          p.range(open),
+          'No closing marker was found for the string.',
+        );
       default:
         p.checkInvalid(t);
         throw errorAt('Invalid template', p.range(t), `Unexpected ${t.type} token in a template.`);
@@ -125,7 +129,7 @@ function parseDirective(p: Parser, open: Token): Item {
       break;
     }
     case 'for': {
-      const head = p.parseForHead(kw);
+      const head = p.parseForHead();
       const m = marks(expectSeqEnd(p, open, 'for directive'));
       item = { t: 'for', valueVar: head.valueVar, collection: head.collection, ...m };
       if (head.keyVar !== undefined) item.keyVar = head.keyVar;
@@ -287,7 +291,13 @@ function buildTree(items: Item[]): TemplatePart[] {
         target().push({ kind: 'interp', expr: it.expr, range: it.range });
         break;
       case 'if': {
-        const node: TemplatePart & { kind: 'if' } = { kind: 'if', cond: it.cond, then: [], else: [], range: it.range };
+        const node: TemplatePart & { kind: 'if' } = {
+          kind: 'if',
+          cond: it.cond,
+          then: [],
+          else: [],
+          range: it.range,
+        };
         target().push(node);
         stack.push({ kind: 'if', item: it, node, inElse: false });
         break;
@@ -311,7 +321,9 @@ function buildTree(items: Item[]): TemplatePart[] {
           throw errorAt(
             'Unexpected else clause',
             it.range,
-            top?.kind === 'if' ? 'This if directive already has an else clause.' : 'An else clause must be inside an if directive.',
+            top?.kind === 'if'
+              ? 'This if directive already has an else clause.'
+              : 'An else clause must be inside an if directive.',
           );
         }
         top.inElse = true;

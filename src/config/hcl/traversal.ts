@@ -160,9 +160,13 @@ function walkParts(parts: TemplatePart[], locals: Set<string>, out: Reference[])
 function splitChain(e: Expr): { root?: string; steps: string[]; range: SourceRange; rest: Expr[] } {
   const nodes: Expr[] = [];
   let cur = e;
-  while (cur.kind === 'getattr' || cur.kind === 'index') {
-    nodes.push(cur);
-    cur = cur.object;
+  // Parentheses do not end a chain: `(a).b` is the reference a.b, as in traversalOf.
+  while (cur.kind === 'getattr' || cur.kind === 'index' || cur.kind === 'paren') {
+    if (cur.kind === 'paren') cur = cur.expr;
+    else {
+      nodes.push(cur);
+      cur = cur.object;
+    }
   }
   nodes.reverse();
   if (cur.kind !== 'variable') return { steps: [], range: cur.range, rest: [cur, ...indexKeys(nodes)] };

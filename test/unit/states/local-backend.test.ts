@@ -77,8 +77,18 @@ describe('LocalBackend state file', () => {
   it('refuses to write an invalid state', async () => {
     const b = new LocalBackend(path.join(dir, 'kolla.state.json'));
     const bad = { ...sampleState(1), serial: 1.5 };
-    await expect(b.write(bad, 'apply')).rejects.toThrow(/Invalid state in the state to write:\n {2}- serial: must be integer/);
+    await expect(b.write(bad, 'apply')).rejects.toThrow(
+      /Invalid state in the state to write:\n {2}- serial: must be integer/,
+    );
     expect(await readdir(dir)).toEqual([]);
+  });
+
+  it('validates the state as it will be on disk (undefined fields dropped)', async () => {
+    const b = new LocalBackend(path.join(dir, 'kolla.state.json'));
+    const s = sampleState(1);
+    Object.assign(s.resources[2]!, { service: undefined });
+    await b.write(s, 'apply');
+    expect((await b.read())?.resources[2]).not.toHaveProperty('service');
   });
 
   it('creates a missing parent directory', async () => {
@@ -93,7 +103,11 @@ describe('LocalBackend history', () => {
     const file = path.join(dir, 'kolla.state.json');
     const b = new LocalBackend(file, { historyLimit: 3 });
     for (let serial = 1; serial <= 5; serial++) await b.write(sampleState(serial), `apply ${serial}`);
-    expect((await readdir(`${file}.history`)).sort()).toEqual(['00000003.json', '00000004.json', '00000005.json']);
+    expect((await readdir(`${file}.history`)).sort()).toEqual([
+      '00000003.json',
+      '00000004.json',
+      '00000005.json',
+    ]);
     const h = await b.history();
     expect(h.map((e) => [e.serial, e.message, e.resources])).toEqual([
       [3, 'apply 3', 4],
@@ -106,7 +120,10 @@ describe('LocalBackend history', () => {
     expect(await b.readHistory(1)).toBeUndefined();
     expect(await b.readHistory(99)).toBeUndefined();
     // each history file holds the entry beside the state
-    const rec = JSON.parse(await readFile(path.join(`${file}.history`, '00000005.json'), 'utf8')) as Record<string, unknown>;
+    const rec = JSON.parse(await readFile(path.join(`${file}.history`, '00000005.json'), 'utf8')) as Record<
+      string,
+      unknown
+    >;
     expect(Object.keys(rec).sort()).toEqual(['entry', 'state']);
   });
 

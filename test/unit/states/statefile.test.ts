@@ -1,6 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import type { ContainerOptions, ContainerSpec, HealthcheckSpec, VolumeSpec } from '../../../src/expand/instances.js';
+import type {
+  ContainerOptions,
+  ContainerSpec,
+  HealthcheckSpec,
+  VolumeSpec,
+} from '../../../src/expand/instances.js';
 import { StaleLineageError } from '../../../src/states/backend.js';
 import type { ObservedContainer, ResourceState, State } from '../../../src/states/state.js';
 import { emptyState, STATE_VERSION } from '../../../src/states/state.js';
@@ -56,7 +61,9 @@ describe('validateState', () => {
     expect(() => validateState([])).toThrow(/expected a JSON object/);
     const s = sampleState();
     s.resources.push({ ...s.resources[2]! });
-    expect(() => validateState(s)).toThrow(/resources\[4\]\.address: "volume\.kolla_logs\["control01"\]" appears more than once/);
+    expect(() => validateState(s)).toThrow(
+      /resources\[4\]\.address: "volume\.kolla_logs\["control01"\]" appears more than once/,
+    );
   });
 
   it('tells to upgrade kolla for a newer format version, before any schema error', () => {
@@ -102,7 +109,9 @@ describe('lineage and serial', () => {
     } catch (e) {
       expect(e).toBeInstanceOf(StaleLineageError);
       expect((e as StaleLineageError).reason).toBe('lineage');
-      expect((e as Error).message).toMatch(/lineage L2 over the unrelated state in local file \/x \(lineage L1\)/);
+      expect((e as Error).message).toMatch(
+        /lineage L2 over the unrelated state in local file \/x \(lineage L1\)/,
+      );
     }
   });
 });
@@ -132,23 +141,68 @@ describe('schema matches the types', () => {
 
   it('ResourceState', () => {
     const all: Required<ResourceState> = {
-      address: '', kind: 'container', host: '', dependencies: [], spec: sampleState().resources[0]!.spec!,
-      spec_hash: '', options: { ignoreChanges: [], kollaStart: false, configStrategy: 'COPY_ONCE' }, service: '',
-      observed: { id: '', image_id: '', state: '' }, volume: { name: '', driver: '', labels: {} }, path: '',
-      content: '', content_hash: '', mode: '', sensitive: false, container: '', inputs_hash: '', ref: '', image_id: '',
+      address: '',
+      kind: 'container',
+      host: '',
+      dependencies: [],
+      spec: sampleState().resources[0]!.spec!,
+      spec_hash: '',
+      options: { ignoreChanges: [], kollaStart: false, configStrategy: 'COPY_ONCE' },
+      service: '',
+      observed: { id: '', image_id: '', state: '' },
+      volume: { name: '', driver: '', labels: {} },
+      path: '',
+      content: '',
+      content_hash: '',
+      mode: '',
+      sensitive: false,
+      container: '',
+      inputs_hash: '',
+      ref: '',
+      image_id: '',
     };
     expect(props('resource')).toEqual(keys(all));
   });
 
   it('ContainerSpec and the other nested types', () => {
     const spec: Required<ContainerSpec> = {
-      name: '', image: '', command: [], entrypoint: [], environment: {}, volumes: [], ports: [], network_mode: '',
-      privileged: false, pid_mode: '', ipc_mode: '', cap_add: [], security_opt: [], user: '', working_dir: '',
-      labels: {}, restart_policy: '', healthcheck: { test: [] }, ulimits: [], tmpfs: [], init: false, memory: 0,
-      cpu_shares: 0, health_timeout: '',
+      name: '',
+      image: '',
+      command: [],
+      entrypoint: [],
+      environment: {},
+      volumes: [],
+      ports: [],
+      network_mode: '',
+      privileged: false,
+      pid_mode: '',
+      ipc_mode: '',
+      cap_add: [],
+      security_opt: [],
+      user: '',
+      working_dir: '',
+      labels: {},
+      restart_policy: '',
+      healthcheck: { test: [] },
+      ulimits: [],
+      tmpfs: [],
+      init: false,
+      memory: 0,
+      cpu_shares: 0,
+      health_timeout: '',
     };
-    const hc: Required<HealthcheckSpec> = { test: [], interval: '', timeout: '', retries: 0, start_period: '' };
-    const opts: Required<ContainerOptions> = { ignoreChanges: [], kollaStart: false, configStrategy: 'COPY_ONCE' };
+    const hc: Required<HealthcheckSpec> = {
+      test: [],
+      interval: '',
+      timeout: '',
+      retries: 0,
+      start_period: '',
+    };
+    const opts: Required<ContainerOptions> = {
+      ignoreChanges: [],
+      kollaStart: false,
+      configStrategy: 'COPY_ONCE',
+    };
     const vol: Required<VolumeSpec> = { name: '', driver: '', labels: {} };
     const obs: Required<ObservedContainer> = { id: '', image_id: '', state: '' };
     expect(props('containerSpec')).toEqual(keys(spec));

@@ -203,10 +203,13 @@ table('for expressions', [
   ['[for v in {b = 2, a = 1} : v]', [1, 2]],
   ['[for x in [] : x]', []],
   ['{for x in [] : x => x}', {}],
-  ['[for x in [1, 2] : [for y in [10, 20] : x + y]]', [
-    [11, 21],
-    [12, 22],
-  ]],
+  [
+    '[for x in [1, 2] : [for y in [10, 20] : x + y]]',
+    [
+      [11, 21],
+      [12, 22],
+    ],
+  ],
   ['[for var in [1] : var]', [1]],
   ['[for s in ["a"] : upper(s)]', ['A']],
   ['{for k, v in obj : k => v if v > 1}', { b: 2 }],
@@ -269,7 +272,9 @@ describe('evaluation context', () => {
         throw new Boom('dependency failed');
       },
     }) as Record<string, Value>;
-    expect(() => evaluate(parseExpression('try(x, 1)', 'x.hcl'), { variables: vars, baseDir: '.' })).toThrow(Boom);
+    expect(() => evaluate(parseExpression('try(x, 1)', 'x.hcl'), { variables: vars, baseDir: '.' })).toThrow(
+      Boom,
+    );
   });
 
   it('binds for-expression names over roots of the same name and only inside the for', () => {
