@@ -7,7 +7,7 @@
 import path from 'node:path';
 import type { Expr, Value } from './hcl/ast.js';
 import type { DecodedBlock } from './decode.js';
-import type { Diagnostics} from '../diags/diagnostic.js';
+import type { Diagnostics } from '../diags/diagnostic.js';
 import { DiagnosticError, errorAt, type SourceRange } from '../diags/diagnostic.js';
 import { didYouMean } from '../diags/suggest.js';
 import { convert, parseType, typeString, type TypeConstraint } from './type-constraint.js';

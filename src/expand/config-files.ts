@@ -32,7 +32,9 @@ export function renderConfigFile(
       if (e instanceof DiagnosticError) {
         // Some nunjucks errors (an unclosed {% if %} at the end of the file) carry no line:
         // point at the argument that names the template instead of nowhere.
-        const d = e.diagnostic.range ? e.diagnostic : { ...e.diagnostic, range: cfg.attrs.get(attr)!.expr.range };
+        const d = e.diagnostic.range
+          ? e.diagnostic
+          : { ...e.diagnostic, range: cfg.attrs.get(attr)!.expr.range };
         if (!diags.some((x) => x.summary === d.summary)) diags.push(d);
         return undefined;
       }

@@ -36,26 +36,77 @@ export class Dag {
     return out;
   }
 
-  /** Every cycle found, each as a path that starts and ends with the same node. */
+  /**
+   * The cycles of the graph, one per strongly connected component (so a cycle between two
+   * services on many hosts is one cycle, not one per pair of hosts): the shortest path
+   * from the component's least node back to itself, e.g. `[a, b, a]`. Stable order.
+   */
   cycles(): string[][] {
-    const state = new Map<string, 'busy' | 'done'>();
-    const stack: string[] = [];
     const found: string[][] = [];
-    const visit = (n: string): void => {
-      const s = state.get(n);
-      if (s === 'done') return;
-      if (s === 'busy') {
-        found.push([...stack.slice(stack.indexOf(n)), n]);
-        return;
-      }
-      state.set(n, 'busy');
-      stack.push(n);
-      for (const d of [...this.deps.get(n)!].sort()) visit(d);
-      stack.pop();
-      state.set(n, 'done');
-    };
-    for (const n of [...this.deps.keys()].sort()) visit(n);
+    for (const scc of this.components()) {
+      const start = scc[0]!;
+      if (scc.length === 1 && !this.deps.get(start)!.has(start)) continue;
+      found.push(this.shortestCycle(start, new Set(scc)));
+    }
     return found;
+  }
+
+  /** Strongly connected components (Tarjan), each sorted, ordered by their least node. */
+  private components(): string[][] {
+    let next = 0;
+    const index = new Map<string, number>();
+    const low = new Map<string, number>();
+    const onStack = new Set<string>();
+    const stack: string[] = [];
+    const out: string[][] = [];
+    const visit = (n: string): void => {
+      index.set(n, next);
+      low.set(n, next);
+      next++;
+      stack.push(n);
+      onStack.add(n);
+      for (const d of [...this.deps.get(n)!].sort()) {
+        if (!index.has(d)) {
+          visit(d);
+          low.set(n, Math.min(low.get(n)!, low.get(d)!));
+        } else if (onStack.has(d)) {
+          low.set(n, Math.min(low.get(n)!, index.get(d)!));
+        }
+      }
+      if (low.get(n) === index.get(n)) {
+        const scc: string[] = [];
+        let m: string;
+        do {
+          m = stack.pop()!;
+          onStack.delete(m);
+          scc.push(m);
+        } while (m !== n);
+        out.push(scc.sort());
+      }
+    };
+    for (const n of [...this.deps.keys()].sort()) if (!index.has(n)) visit(n);
+    return out.sort((a, b) => (a[0]! < b[0]! ? -1 : a[0]! > b[0]! ? 1 : 0));
+  }
+
+  /** Breadth-first, within `within`, from `start` back to `start`. */
+  private shortestCycle(start: string, within: Set<string>): string[] {
+    const parent = new Map<string, string>();
+    const queue = [start];
+    for (let i = 0; i < queue.length; i++) {
+      const n = queue[i]!;
+      for (const d of [...this.deps.get(n)!].sort()) {
+        if (!within.has(d)) continue;
+        if (d === start) {
+          const path = [n];
+          for (let p = n; p !== start;) path.push((p = parent.get(p)!));
+          return [...path.reverse(), start];
+        }
+        if (parent.has(d)) continue;
+        parent.set(d, n);
+        queue.push(d);
+      }
+    }
+    return [start, start]; // not reached: `within` is a component containing a cycle
   }
 
   /** Dependencies first; ties broken by name so the order is stable. Assumes no cycle. */
@@ -107,10 +158,17 @@ export class Dag {
     return new Promise((resolve) => {
       const pump = (): void => {
         if (shouldStop()) failed = true;
-        while (!failed && running < parallelism && ready.length) {
+        while (!failed && running < Math.max(1, parallelism) && ready.length) {
           const n = ready.shift()!;
           running++;
-          visit(n).then(
+          // A visit that throws instead of rejecting still counts as that node failing.
+          let started: Promise<void>;
+          try {
+            started = visit(n);
+          } catch (e) {
+            started = Promise.reject(e);
+          }
+          started.then(
             () => {
               results.set(n, 'ok');
               for (const m of dependents.get(n) ?? []) {

@@ -10,12 +10,22 @@ export function instanceGraph(instances: Instance[], diags: Diagnostics): Dag {
   const g = new Dag();
   for (const i of instances) g.add(i.address);
   for (const i of instances) for (const d of i.dependsOn) g.connect(i.address, d);
+  const byAddr = new Map(instances.map((i) => [i.address, i]));
   for (const c of g.cycles()) {
-    const first = instances.find((i) => i.address === c[0]);
+    const first = byAddr.get(c[0]!);
+    // The user fixes a cycle in depends_on, between services: name them in order.
+    const services: string[] = [];
+    for (const a of c) {
+      const i = byAddr.get(a);
+      const s = i && 'service' in i ? `service.${i.service}` : undefined;
+      if (s && services[services.length - 1] !== s) services.push(s);
+    }
     diags.error(
       `Dependency cycle: ${c.join(' → ')}`,
       first?.range,
-      'Break the cycle by removing one of the depends_on references.',
+      services.length > 1
+        ? `The services ${services.join(' → ')} wait for each other. Break the cycle by removing one of their depends_on references.`
+        : 'Break the cycle by removing one of the depends_on references.',
     );
   }
   return g;

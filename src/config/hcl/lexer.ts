@@ -58,11 +58,10 @@ type Frame =
   | { kind: 'heredoc'; marker: string; atLineStart: boolean }
   | { kind: 'raw' };
 
-const IDENT_RE = /[\p{ID_Start}_][\p{ID_Continue}\p{Mn}\p{Mc}_-]*/uy;
+const IDENT_RE = /[\p{ID_Start}_][\p{ID_Continue}-]*/uy;
 const NUMBER_RE = /[0-9]+(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?/y;
 const DIGITS_RE = /[0-9]+/y;
 const HEREDOC_RE = /<<(-?)([\p{ID_Start}_][\p{ID_Continue}_-]*)[ \t]*\r?\n/uy;
-const PUNCT3 = new Set(['...']);
 const PUNCT2 = new Set(['==', '!=', '<=', '>=', '&&', '||', '=>']);
 const PUNCT1 = new Set(['+', '-', '*', '/', '%', '<', '>', '!', '=', '?', ':', ',', '.', '(', ')', '[', ']']);
 
@@ -156,19 +155,41 @@ class Lexer {
   }
 
   private emit(type: TokenType, start: Pos, extra?: Partial<Token>): Token {
-    const t: Token = {
-      type,
-      text: this.src.slice(start.offset - this.base, this.i),
-      start,
-      end: this.pos(),
-      ...extra,
-    };
+    const t: Token = { type, text: this.src.slice(start.offset - this.base, this.i), start, end: this.pos() };
+    // Assigning (rather than spreading) keeps token objects cheap to build.
+    if (extra) Object.assign(t, extra);
     this.toks.push(t);
     return t;
   }
 
   private invalid(start: Pos, summary: string, detail: string): void {
     this.emit('invalid', start, { summary, detail });
+  }
+
+  /** Length of the identifier at the cursor (0 if none); ASCII without the Unicode regex. */
+  private identLength(): number {
+    const src = this.src;
+    const first = src.charCodeAt(this.i);
+    const asciiStart = (first >= 97 && first <= 122) || (first >= 65 && first <= 90) || first === 95;
+    if (!asciiStart && first < 128) return 0;
+    let j = this.i + 1;
+    if (asciiStart) {
+      for (;;) {
+        const ch = src.charCodeAt(j);
+        const ok =
+          (ch >= 97 && ch <= 122) ||
+          (ch >= 65 && ch <= 90) ||
+          (ch >= 48 && ch <= 57) ||
+          ch === 95 ||
+          ch === 45;
+        if (!ok) break;
+        j++;
+      }
+      if (j >= src.length || src.charCodeAt(j) < 128) return j - this.i;
+    }
+    // Non-ASCII letters: fall back to the Unicode definition (ID_Start, ID_Continue).
+    const m = this.match(IDENT_RE);
+    return m ? m[0].length : 0;
   }
 
   private match(re: RegExp): RegExpExecArray | null {
@@ -214,9 +235,9 @@ class Lexer {
       this.emit('number', start);
       return;
     }
-    const id = this.match(IDENT_RE);
-    if (id) {
-      this.skip(id[0].length);
+    const idLen = this.identLength();
+    if (idLen > 0) {
+      this.skip(idLen);
       this.emit('ident', start);
       return;
     }
@@ -268,14 +289,13 @@ class Lexer {
       this.emit('seqend', start, { strip: true });
       return;
     }
-    const three = src.slice(this.i, this.i + 3);
-    if (PUNCT3.has(three)) {
+    if (c === '.' && src[this.i + 1] === '.' && src[this.i + 2] === '.') {
       this.skip(3);
       this.emit('punct', start);
       return;
     }
-    const two = src.slice(this.i, this.i + 2);
-    if (PUNCT2.has(two)) {
+    const n = src[this.i + 1];
+    if (n !== undefined && PUNCT2.has(c + n)) {
       this.skip(2);
       this.emit('punct', start);
       return;
