@@ -26,9 +26,14 @@ function config(n, project, changed) {
 
 function time(args, opts = {}) {
   const t0 = process.hrtime.bigint();
-  const r = spawnSync(process.execPath, args, { cwd: opts.cwd, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+  const r = spawnSync(process.execPath, args, {
+    cwd: opts.cwd,
+    encoding: 'utf8',
+    env: { ...process.env, NO_COLOR: '1' },
+  });
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-  if (r.status !== 0 && r.status !== 2) throw new Error(`${args.join(' ')} failed (${r.status}): ${r.stderr}`);
+  if (r.status !== 0 && r.status !== 2)
+    throw new Error(`${args.join(' ')} failed (${r.status}): ${r.stderr}`);
   return { ms, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -40,7 +45,14 @@ function rss(args, cwd) {
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-const results = { machine: `${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.cpus()[0].model}`, date: new Date().toISOString(), node: process.version, docker: execFileSync('docker', ['version', '-f', '{{.Server.Version}}'], { encoding: 'utf8' }).trim(), runs: RUNS, sizes: {} };
+const results = {
+  machine: `${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.cpus()[0].model}`,
+  date: new Date().toISOString(),
+  node: process.version,
+  docker: execFileSync('docker', ['version', '-f', '{{.Server.Version}}'], { encoding: 'utf8' }).trim(),
+  runs: RUNS,
+  sizes: {},
+};
 
 results.help_ms = median(Array.from({ length: RUNS }, () => time([bin, '--help']).ms));
 
@@ -51,12 +63,19 @@ for (const n of Ns) {
   mkdirSync(dir, { recursive: true });
   writeFileSync(path.join(dir, 'main.hcl'), config(n, project, false));
   // clean slate
-  spawnSync('sh', ['-c', `docker rm -f $(docker ps -aq --filter label=kolla.project=${project}) 2>/dev/null`]);
+  spawnSync('sh', [
+    '-c',
+    `docker rm -f $(docker ps -aq --filter label=kolla.project=${project}) 2>/dev/null`,
+  ]);
   const r = { n };
   r.cold_apply_ms = time([bin, 'apply', '-auto-approve'], { cwd: dir }).ms;
   r.noop_plan_ms = median(Array.from({ length: RUNS }, () => time([bin, 'plan'], { cwd: dir }).ms));
-  r.noop_apply_ms = median(Array.from({ length: RUNS }, () => time([bin, 'apply', '-auto-approve'], { cwd: dir }).ms));
-  r.floor_ms = median(Array.from({ length: RUNS }, () => time([path.join(root, 'bench', 'floor.mjs'), project]).ms));
+  r.noop_apply_ms = median(
+    Array.from({ length: RUNS }, () => time([bin, 'apply', '-auto-approve'], { cwd: dir }).ms),
+  );
+  r.floor_ms = median(
+    Array.from({ length: RUNS }, () => time([path.join(root, 'bench', 'floor.mjs'), project]).ms),
+  );
   r.plan_peak_rss_mb = rss([bin, 'plan'], dir);
   const change = [];
   for (let i = 0; i < Math.min(RUNS, 3); i++) {

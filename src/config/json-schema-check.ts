@@ -27,8 +27,14 @@ function matches(v: unknown, t: string): boolean {
 }
 
 function coerce(v: unknown, t: string): { ok: boolean; value?: unknown } {
-  if (t === 'string' && (typeof v === 'number' || typeof v === 'boolean')) return { ok: true, value: String(v) };
-  if ((t === 'number' || t === 'integer') && typeof v === 'string' && v.trim() !== '' && !Number.isNaN(Number(v))) {
+  if (t === 'string' && (typeof v === 'number' || typeof v === 'boolean'))
+    return { ok: true, value: String(v) };
+  if (
+    (t === 'number' || t === 'integer') &&
+    typeof v === 'string' &&
+    v.trim() !== '' &&
+    !Number.isNaN(Number(v))
+  ) {
     const n = Number(v);
     if (t === 'integer' && !Number.isInteger(n)) return { ok: false };
     return { ok: true, value: n };
@@ -49,13 +55,41 @@ const TYPE_WORD: Record<string, string> = {
 /**
  * Check `value` against `schema`; returns the (possibly coerced) value and the errors.
  */
-export function checkSchema(value: unknown, schema: Schema, path = ''): { value: unknown; errors: SchemaError[] } {
+export interface CheckOptions {
+  /** Convert scalars to the wanted type (config arguments); off for stored data. */
+  coerce?: boolean;
+  /** The document `$ref`s resolve in (`#/$defs/name`, `#/definitions/name`). */
+  root?: Schema;
+}
+
+export function checkSchema(
+  value: unknown,
+  schemaIn: Schema,
+  path = '',
+  opts: CheckOptions = { coerce: true },
+): { value: unknown; errors: SchemaError[] } {
   const errors: SchemaError[] = [];
   let v = value;
-  const types = schema['type'] === undefined ? [] : Array.isArray(schema['type']) ? (schema['type'] as string[]) : [schema['type'] as string];
+  let schema = schemaIn;
+  while (typeof schema['$ref'] === 'string') {
+    const ref = schema['$ref'];
+    const m = /^#\/(\$defs|definitions)\/(.+)$/.exec(ref);
+    const target = m ? (opts.root?.[m[1]!] as Record<string, Schema> | undefined)?.[m[2]!] : undefined;
+    if (!target) {
+      errors.push({ path, message: `schema reference ${ref} not found` });
+      return { value: v, errors };
+    }
+    schema = target;
+  }
+  const types =
+    schema['type'] === undefined
+      ? []
+      : Array.isArray(schema['type'])
+        ? (schema['type'] as string[])
+        : [schema['type'] as string];
   if (types.length && !types.some((t) => matches(v, t))) {
     let fixed = false;
-    for (const t of types) {
+    for (const t of opts.coerce === false ? [] : types) {
       const c = coerce(v, t);
       if (c.ok) {
         v = c.value;
@@ -64,19 +98,34 @@ export function checkSchema(value: unknown, schema: Schema, path = ''): { value:
       }
     }
     if (!fixed) {
-      errors.push({ path, message: `${types.map((t) => TYPE_WORD[t] ?? t).join(' or ')} required, got ${TYPE_WORD[typeOf(v)] ?? typeOf(v)}` });
+      errors.push({
+        path,
+        message: `${types.map((t) => TYPE_WORD[t] ?? t).join(' or ')} required, got ${TYPE_WORD[typeOf(v)] ?? typeOf(v)}`,
+      });
       return { value: v, errors };
     }
   }
   if (Array.isArray(schema['enum']) && !(schema['enum'] as unknown[]).some((e) => e === v)) {
-    errors.push({ path, message: `must be one of ${(schema['enum'] as unknown[]).map((e) => JSON.stringify(e)).join(', ')}` });
+    errors.push({
+      path,
+      message: `must be one of ${(schema['enum'] as unknown[]).map((e) => JSON.stringify(e)).join(', ')}`,
+    });
   }
-  if (typeof v === 'string' && typeof schema['pattern'] === 'string' && !new RegExp(schema['pattern']).test(v)) {
+  if (
+    typeof v === 'string' &&
+    typeof schema['pattern'] === 'string' &&
+    !new RegExp(schema['pattern']).test(v)
+  ) {
     errors.push({ path, message: `must match ${schema['pattern']}` });
   }
+  if (typeof v === 'string' && typeof schema['minLength'] === 'number' && v.length < schema['minLength']) {
+    errors.push({ path, message: `must be at least ${schema['minLength']} character(s)` });
+  }
   if (typeof v === 'number') {
-    if (typeof schema['minimum'] === 'number' && v < schema['minimum']) errors.push({ path, message: `must be >= ${schema['minimum']}` });
-    if (typeof schema['maximum'] === 'number' && v > schema['maximum']) errors.push({ path, message: `must be <= ${schema['maximum']}` });
+    if (typeof schema['minimum'] === 'number' && v < schema['minimum'])
+      errors.push({ path, message: `must be >= ${schema['minimum']}` });
+    if (typeof schema['maximum'] === 'number' && v > schema['maximum'])
+      errors.push({ path, message: `must be <= ${schema['maximum']}` });
   }
   if (Array.isArray(v)) {
     if (typeof schema['minItems'] === 'number' && v.length < schema['minItems']) {
@@ -85,7 +134,7 @@ export function checkSchema(value: unknown, schema: Schema, path = ''): { value:
     const items = schema['items'] as Schema | undefined;
     if (items) {
       v = v.map((x, i) => {
-        const r = checkSchema(x, items, `${path}/${i}`);
+        const r = checkSchema(x, items, `${path}/${i}`, opts);
         errors.push(...r.errors);
         return r.value;
       });
@@ -100,13 +149,13 @@ export function checkSchema(value: unknown, schema: Schema, path = ''): { value:
     for (const [k, x] of Object.entries(obj)) {
       const ps = props[k];
       if (ps) {
-        const r = checkSchema(x, ps, `${path}/${k}`);
+        const r = checkSchema(x, ps, `${path}/${k}`, opts);
         errors.push(...r.errors);
         obj[k] = r.value;
       } else if (extra === false) {
-        errors.push({ path: `${path}/${k}`, message: `unexpected attribute "${k}"` });
+        errors.push({ path, message: `unexpected attribute "${k}"` });
       } else if (extra && typeof extra === 'object') {
-        const r = checkSchema(x, extra as Schema, `${path}/${k}`);
+        const r = checkSchema(x, extra as Schema, `${path}/${k}`, opts);
         errors.push(...r.errors);
         obj[k] = r.value;
       }

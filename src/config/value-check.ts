@@ -24,7 +24,11 @@ export function checkValues(b: DecodedBlock, values: Record<string, Value>, diag
     seen.add(attr);
     const a = b.attrs.get(attr);
     const sub = parts.length > 1 ? ` at ${parts.slice(1).join('.')}` : '';
-    diags.error(`Invalid value for "${attr}" in ${what}`, a?.expr.range ?? b.typeRange, `${e.message}${sub}.`);
+    diags.error(
+      `Invalid value for "${attr}" in ${what}`,
+      a?.expr.range ?? b.typeRange,
+      `${e.message}${sub}.`,
+    );
   }
   return false;
 }

@@ -4,7 +4,7 @@
  * reported apart from the changes it causes.
  */
 import { createHash } from 'node:crypto';
-import { createTwoFilesPatch } from 'diff';
+import { diffLib } from '../lazy/modules.js';
 import type { ConfigInstance, ContainerInstance, Instance } from '../expand/instances.js';
 import type { ResourceState, State } from '../states/state.js';
 import type { World, HostWorld } from '../engine/refresh.js';
@@ -401,7 +401,8 @@ function short(id: string): string {
 }
 
 function patch(file: string, before: string, after: string): string {
-  return createTwoFilesPatch(file, file, before, after, '', '', { context: 3 })
+  return diffLib()
+    .createTwoFilesPatch(file, file, before, after, '', '', { context: 3 })
     .split('\n')
     .slice(2) // drop the "Index"/"===" header lines
     .join('\n');

@@ -6,7 +6,8 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import nunjucks from 'nunjucks';
+import type nunjucks from 'nunjucks';
+import { nunjucksLib } from '../lazy/modules.js';
 import { DiagnosticError, errorAt } from '../diags/diagnostic.js';
 import type { Pos } from '../diags/diagnostic.js';
 
@@ -22,8 +23,8 @@ const OPTIONS: nunjucks.ConfigureOptions = {
  * look (the template's own directory for files).
  */
 export function createTemplateEnvironment(searchPaths: string[] = []): nunjucks.Environment {
-  const loader = searchPaths.length > 0 ? new nunjucks.FileSystemLoader(searchPaths) : null;
-  return new nunjucks.Environment(loader, OPTIONS);
+  const loader = searchPaths.length > 0 ? new (nunjucksLib().FileSystemLoader)(searchPaths) : null;
+  return new (nunjucksLib().Environment)(loader, OPTIONS);
 }
 
 let sharedEnv: nunjucks.Environment | undefined;
@@ -51,7 +52,7 @@ export function renderTemplateFile(file: string, vars: Record<string, unknown>, 
 
 function render(env: nunjucks.Environment, src: string, vars: Record<string, unknown>, name: string): string {
   try {
-    return new nunjucks.Template(src, env, name, true).render(vars);
+    return new (nunjucksLib().Template)(src, env, name, true).render(vars);
   } catch (e) {
     if (e instanceof DiagnosticError) throw e;
     throw templateError(e, src, name);

@@ -2,7 +2,7 @@
  * YAML layering: maps are merged deeply, later files winning; lists are replaced unless
  * `extendLists` is set, in which case they are concatenated (kolla-ansible's merge_yaml).
  */
-import YAML from 'yaml';
+import { yaml } from '../lazy/modules.js';
 
 export function deepMerge(base: unknown, over: unknown, extendLists: boolean): unknown {
   if (isMap(base) && isMap(over)) {
@@ -21,8 +21,8 @@ function isMap(v: unknown): v is Record<string, unknown> {
 export function mergeYamlTexts(texts: string[], extendLists: boolean): string {
   let acc: unknown = undefined;
   for (const t of texts) {
-    const doc: unknown = YAML.parse(t) ?? {};
+    const doc: unknown = yaml().parse(t) ?? {};
     acc = acc === undefined ? doc : deepMerge(acc, doc, extendLists);
   }
-  return YAML.stringify(acc ?? {});
+  return yaml().stringify(acc ?? {});
 }

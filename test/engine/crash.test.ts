@@ -42,7 +42,10 @@ describe.each(['after-create', 'after-rename', 'health-wait', 'after-file'])('ki
     const serial = JSON.parse(readFileSync(path.join(dir, 'kolla.state.json'), 'utf8')).serial as number;
     // A change that both rewrites the file and replaces the container.
     writeFiles(dir, scenario({ ...base, env: `crash-${point}`, greeting: `crash-${point}` }));
-    const crashed = await kolla(['apply', '-auto-approve'], { cwd: dir, env: { KOLLA_TEST_CRASH_AT: point } });
+    const crashed = await kolla(['apply', '-auto-approve'], {
+      cwd: dir,
+      env: { KOLLA_TEST_CRASH_AT: point },
+    });
     expect(crashed.signal).toBe('SIGKILL');
 
     // The configuration goes back to what it was; plan warns about the open journal.
@@ -72,7 +75,10 @@ describe.each(['after-create', 'after-rename', 'health-wait', 'after-file'])('ki
 describe('--continue', () => {
   it('keeps what the interrupted apply did', async () => {
     writeFiles(dir, scenario({ ...base, env: 'kept' }));
-    const crashed = await kolla(['apply', '-auto-approve'], { cwd: dir, env: { KOLLA_TEST_CRASH_AT: 'health-wait' } });
+    const crashed = await kolla(['apply', '-auto-approve'], {
+      cwd: dir,
+      env: { KOLLA_TEST_CRASH_AT: 'health-wait' },
+    });
     expect(crashed.signal).toBe('SIGKILL');
     const r = await kolla(['apply', '-auto-approve', '--continue'], { cwd: dir });
     expect(r.code, r.stderr).toBe(0);

@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import YAML from 'yaml';
+import { yaml } from '../../lazy/modules.js';
 import type { Value } from '../hcl/ast.js';
 import { renderTemplateFile } from '../../render/template.js';
 import { FunctionArgError, FunctionCallError } from './context.js';
@@ -237,9 +237,10 @@ function title(s: string): string {
 }
 
 function yamlEncode(v: Value): string {
-  const doc = new YAML.Document(v, { sortMapEntries: true });
+  const Y = yaml();
+  const doc = new Y.Document(v, { sortMapEntries: true });
   // Terraform quotes every string (keys included) and writes multi-line strings as blocks.
-  YAML.visit(doc, {
+  Y.visit(doc, {
     Scalar(_key, node) {
       if (typeof node.value === 'string') {
         node.type = node.value.includes('\n') ? 'BLOCK_LITERAL' : 'QUOTE_DOUBLE';
@@ -635,7 +636,7 @@ export const standardFunctions: Record<string, FunctionImpl> = {
   yamlencode: def(['value'], (a) => yamlEncode(argAny(a, 0))),
   yamldecode: def(['src'], (a) => {
     const src = argStr(a, 0);
-    const docs = YAML.parseAllDocuments(src, { merge: true });
+    const docs = yaml().parseAllDocuments(src, { merge: true });
     const list = Array.isArray(docs) ? docs : [docs];
     if (list.length > 1) throw bad(0, 'the string contains more than one YAML document.');
     const doc = list[0];

@@ -78,7 +78,7 @@ describe('LocalBackend state file', () => {
     const b = new LocalBackend(path.join(dir, 'kolla.state.json'));
     const bad = { ...sampleState(1), serial: 1.5 };
     await expect(b.write(bad, 'apply')).rejects.toThrow(
-      /Invalid state in the state to write:\n {2}- serial: must be integer/,
+      /Invalid state in the state to write:\n {2}- serial: whole number required, got number/,
     );
     expect(await readdir(dir)).toEqual([]);
   });

@@ -49,7 +49,7 @@ describe('validateState', () => {
       expect.arrayContaining([
         'resources[0].kind: must be one of "container", "volume", "config", "bootstrap", "image"',
         'resources[1]: missing required field "host"',
-        'resources[0].spec.memory: must be integer',
+        'resources[0].spec.memory: whole number required, got string',
         'serial: must be >= 0',
         '(top level): unknown field "extra"',
       ]),
@@ -202,6 +202,7 @@ describe('schema matches the types', () => {
       ignoreChanges: [],
       kollaStart: false,
       configStrategy: 'COPY_ONCE',
+      stopTimeoutS: 0,
     };
     const vol: Required<VolumeSpec> = { name: '', driver: '', labels: {} };
     const obs: Required<ObservedContainer> = { id: '', image_id: '', state: '' };
