@@ -10,6 +10,8 @@ import type { VarArg } from '../config/variables.js';
 import { palette, type Palette } from './colour.js';
 import { renderDiagnostics } from './render-diagnostics.js';
 import { EXIT_ERROR } from './exit-codes.js';
+import { SecretMasker } from '../states/secret-mask.js';
+import { readSecrets } from '../secrets/secrets-file.js';
 
 export const commonFlags = {
   chdir: Flags.string({
@@ -81,7 +83,9 @@ export abstract class KollaCommand extends Command {
 
   protected printDiagnostics(ds: Diagnostic[]): void {
     if (ds.length === 0) return;
-    process.stderr.write(renderDiagnostics(ds, this.dir, this.errColours));
+    // No secret value reaches the terminal, whatever produced the message.
+    const m = new SecretMasker(readSecrets(this.dir));
+    process.stderr.write(m.maskForDisplay(renderDiagnostics(ds, this.dir, this.errColours)));
   }
 
   /** Print every diagnostic and stop with exit code 1 when any is an error. */

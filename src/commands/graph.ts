@@ -14,7 +14,7 @@ export default class Graph extends KollaCommand {
   async run(): Promise<void> {
     const { flags } = await this.parse(Graph);
     this.setup(flags);
-    const p = await prepare({ dir: this.dir, vars: this.varArgs() });
+    const p = await prepare({ dir: this.dir, vars: this.varArgs(), requireSecrets: false });
     this.failOnErrors(p.diagnostics);
     this.out(toDot(p.expansion!.instances, p.graph!));
   }

@@ -22,7 +22,7 @@ export default class Validate extends KollaCommand {
   async run(): Promise<ValidateResult> {
     const { flags } = await this.parse(Validate);
     this.setup(flags);
-    const p = await prepare({ dir: this.dir, vars: this.varArgs() });
+    const p = await prepare({ dir: this.dir, vars: this.varArgs(), requireSecrets: false });
     const ds = [...p.diagnostics];
     const result: ValidateResult = {
       valid: !p.diagnostics.hasErrors(),

@@ -27,7 +27,7 @@ export interface Settings {
 export interface SecretDecl {
   name: string;
   length: number;
-  kind: 'password' | 'fernet_key' | 'hex' | 'uuid';
+  kind: 'password' | 'fernet_key' | 'hex' | 'uuid' | 'ssh_key';
 }
 
 export interface Config {
@@ -42,5 +42,7 @@ export interface Config {
   secrets: SecretDecl[];
   /** Secret values known to this run (never written to state). */
   secretValues: Record<string, string>;
+  /** Secrets that expressions or templates used but that have no value yet. */
+  missingSecrets(): string[];
   scope: Scope;
 }

@@ -68,8 +68,20 @@ export async function loadConfig(opts: LoadOptions): Promise<LoadResult> {
   const scope = new Scope(dir, diags);
   scope.setRoot('var', variables);
   const secrets = declareSecrets(blocks, scope, diags);
+  // Getters, so that the secrets a configuration really uses (in expressions or templates)
+  // are known: a used secret without a value is an error for plan and apply.
   const secretValues: Record<string, Value> = {};
-  for (const s of secrets) secretValues[s.name] = opts.secretValues?.[s.name] ?? `<secret ${s.name}>`;
+  const usedMissing = new Set<string>();
+  for (const s of secrets) {
+    Object.defineProperty(secretValues, s.name, {
+      enumerable: true,
+      get: () => {
+        const v = opts.secretValues?.[s.name];
+        if (v === undefined) usedMissing.add(s.name);
+        return v ?? `<secret ${s.name} not generated>`;
+      },
+    });
+  }
 
   scope.setRoot('secret', secretValues);
   scope.setRoot('path', { root: dir, cwd: process.cwd() });
@@ -150,6 +162,7 @@ export async function loadConfig(opts: LoadOptions): Promise<LoadResult> {
     groups,
     secrets,
     secretValues: Object.fromEntries(Object.entries(opts.secretValues ?? {})),
+    missingSecrets: () => [...usedMissing].sort(),
     scope,
   };
   return { config, diagnostics: diags };

@@ -468,6 +468,10 @@ function nextState(
         r.spec_hash = specHash(i.spec);
         r.service = i.service;
         r.inputs_hash = bootstrapInputsHash(i, instances);
+        if (c.action === 'run') {
+          const img = observed.get(i.address)?.image_id;
+          if (img) r.image_id = img;
+        } else if (prev?.image_id) r.image_id = prev.image_id;
         break;
       case 'volume':
         r.volume = i.spec;

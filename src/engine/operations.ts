@@ -24,6 +24,9 @@ import { PREV_SUFFIX } from './apply.js';
 import { removeContainer } from '../providers/docker/container-ops.js';
 import { isNotFound } from '../providers/docker/errors.js';
 import os from 'node:os';
+import { redactDiagnostics, redactEvents } from './redact.js';
+import { SecretMasker } from '../states/secret-mask.js';
+import { readSecrets } from '../secrets/secrets-file.js';
 
 export interface CommonOptions {
   dir: string;
@@ -80,6 +83,8 @@ export async function planOperation(o: PlanOptions): Promise<PlanOutcome> {
   const p = await prepare({ dir: o.dir, vars: o.vars });
   if (!ready(p)) return { diagnostics: [...p.diagnostics] };
   const backend = backendFor(o.dir, p.config.settings);
+  const masker = maskerFor(p.config);
+  o = { ...o, onEvent: redactEvents(o.onEvent, masker) };
   return withLock(backend, o, 'plan', async () => {
     const open = await backend.journal().open();
     const prior = await backend.read();
@@ -96,7 +101,7 @@ export async function planOperation(o: PlanOptions): Promise<PlanOutcome> {
       });
       const diags = [...p.diagnostics];
       for (const e of r.hostErrors) diags.push({ severity: 'error', summary: e });
-      const out: PlanOutcome = { diagnostics: diags, plan: r.plan };
+      const out: PlanOutcome = { diagnostics: redactDiagnostics(diags, masker), plan: r.plan };
       if (open) out.openJournal = open.length;
       return out;
     } finally {
@@ -129,6 +134,20 @@ export interface ApplyOutcome {
 }
 
 export async function applyOperation(o: ApplyOptions): Promise<ApplyOutcome> {
+  maskerOfRun = new SecretMasker(readSecrets(o.dir));
+  const r = await applyOperationInner(o);
+  const m = maskerOfRun;
+  const out: ApplyOutcome = { ...r, diagnostics: redactDiagnostics(r.diagnostics, m) };
+  if (r.result?.failure) {
+    out.result = { ...r.result, failure: { address: r.result.failure.address, message: m.maskForDisplay(r.result.failure.message) } };
+    if (r.result.rollbackProblems) out.result.rollbackProblems = r.result.rollbackProblems.map((x) => m.maskForDisplay(x));
+  }
+  return out;
+}
+
+let maskerOfRun = new SecretMasker({});
+
+async function applyOperationInner(o: ApplyOptions): Promise<ApplyOutcome> {
   let vars = o.vars;
   let saved: Plan | undefined;
   if (o.planFile) {
@@ -144,6 +163,8 @@ export async function applyOperation(o: ApplyOptions): Promise<ApplyOutcome> {
   const config = p.config;
   const backend = backendFor(o.dir, config.settings);
   const masker = maskerFor(config);
+  maskerOfRun = masker;
+  o = { ...o, onEvent: redactEvents(o.onEvent, masker) };
   return withLock(backend, o, o.diff.destroy ? 'destroy' : 'apply', async () => {
     const conns = new HostConnections(new Map(config.hosts.map((h) => [h.name, h])));
     try {

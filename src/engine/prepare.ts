@@ -15,6 +15,8 @@ export interface PrepareOptions {
   dir: string;
   vars?: VarArg[];
   env?: NodeJS.ProcessEnv;
+  /** A used secret without a value is an error (plan, apply) or only a warning (validate). */
+  requireSecrets?: boolean;
 }
 
 export interface Prepared {
@@ -31,6 +33,16 @@ export async function prepare(opts: PrepareOptions): Promise<Prepared> {
   if (!loaded.config || diags.hasErrors()) return { diagnostics: diags };
   const expansion = expand(loaded.config, diags);
   if (diags.hasErrors()) return { config: loaded.config, diagnostics: diags };
+  const missing = loaded.config.missingSecrets();
+  if (missing.length) {
+    const summary = `No value for secret${missing.length > 1 ? 's' : ''} ${missing.map((m) => `"${m}"`).join(', ')}`;
+    const detail = `Run \`kolla secrets generate\` to generate the missing values into kolla.secrets.json (existing values are kept).`;
+    if (opts.requireSecrets === false) diags.warning(summary, undefined, detail);
+    else {
+      diags.error(summary, undefined, detail);
+      return { config: loaded.config, diagnostics: diags };
+    }
+  }
   const graph = instanceGraph(expansion.instances, diags);
   return { config: loaded.config, expansion, graph, diagnostics: diags };
 }

@@ -4,6 +4,7 @@
  * each with its address and its dependencies (explicit `depends_on` and implicit edges).
  */
 import path from 'node:path';
+import { readdirSync } from 'node:fs';
 import type { Expr, Value } from '../config/hcl/ast.js';
 import type { Config } from '../config/config.js';
 import type { DecodedBlock } from '../config/decode.js';
@@ -15,7 +16,7 @@ import { bootstrapAddr, configAddr, containerAddr, imageAddr, volumeAddr } from 
 import { buildContainerSpec, checkDuration, SpecError } from './container-spec.js';
 import { hostValue } from '../config/load.js';
 import { durationMs } from '../providers/docker/duration.js';
-import { renderConfigFile, configJson, type RenderContext } from './config-files.js';
+import { renderConfigFile, configJson, usedOverrideFiles, type RenderContext } from './config-files.js';
 import type {
   BootstrapInstance,
   ConfigInstance,
@@ -45,6 +46,7 @@ interface ServiceInfo {
 }
 
 export function expand(config: Config, diags: Diagnostics): Expansion {
+  usedOverrideFiles.clear();
   const { scope, blocks } = config;
   const hostsByName = new Map(config.hosts.map((h) => [h.name, h]));
   const instances: Instance[] = [];
@@ -321,17 +323,21 @@ export function expand(config: Config, diags: Diagnostics): Expansion {
       }
     }
 
-    // Bootstrap tasks: once, on the first host of the service.
-    const first = svc.hosts[0];
+    // Bootstrap tasks: once, on the first host of the service (or on each with on_each_host).
     const boots: string[] = [];
     bootstrapsOf.set(svc.name, boots);
-    if (!first) continue;
-    const host = hostsByName.get(first)!;
-    const extra = serviceExtra(config, svc, host);
     for (const bb of b.blocks.filter((x) => x.type === 'bootstrap')) {
+      const each = bb.attrs.get('on_each_host');
+      const eachR = each ? config.scope.tryEval(each.expr) : { ok: true as const, value: false };
+      const onEach = eachR.ok && eachR.value === true;
+     for (const first of onEach ? svc.hosts : svc.hosts.slice(0, 1)) {
+      const host = hostsByName.get(first)!;
+      const extra = serviceExtra(config, svc, host);
       const values = evalAttrs(bb, config, extra, diags);
       if (!values || !checkValues(bb, values, diags)) continue;
+      delete values['on_each_host'];
       const bname = bb.labels[0]!;
+      const baddr = onEach ? `${bootstrapAddr(svc.name, bname)}[${JSON.stringify(first)}]` : bootstrapAddr(svc.name, bname);
       const firstContainer = instances.find(
         (i): i is ContainerInstance => i.kind === 'container' && i.service === svc.name && i.host === first,
       );
@@ -373,11 +379,11 @@ export function expand(config: Config, diags: Diagnostics): Expansion {
         const src = v.split(':')[0]!;
         if (volumeNames.has(src)) {
           deps.push(volumeAddr(src, first));
-          volumeUse.push({ volume: src, host: first, user: bootstrapAddr(svc.name, bname) });
+          volumeUse.push({ volume: src, host: first, user: baddr });
         }
       }
       const inst: BootstrapInstance = {
-        address: bootstrapAddr(svc.name, bname),
+        address: baddr,
         kind: 'bootstrap',
         host: first,
         dependsOn: [...new Set(deps)],
@@ -388,6 +394,7 @@ export function expand(config: Config, diags: Diagnostics): Expansion {
       };
       instances.push(inst);
       boots.push(inst.address);
+     }
     }
   }
 
@@ -476,7 +483,10 @@ export function expand(config: Config, diags: Diagnostics): Expansion {
     inst.dependsOn = inst.dependsOn.filter((d) => known.has(d));
   }
 
-  // 7. Outputs.
+  // 7. Override files nobody reads: kolla-ansible ignores them silently, a known pitfall.
+  warnUnusedOverrides(config, diags);
+
+  // 8. Outputs.
   const outputs: Expansion['outputs'] = {};
   for (const b of blocks) {
     if (b.type !== 'output') continue;
@@ -489,6 +499,43 @@ export function expand(config: Config, diags: Diagnostics): Expansion {
     outputs[b.labels[0]!] = { value: r.value, sensitive: sr.ok && sr.value === true };
   }
   return { instances, outputs };
+}
+
+function warnUnusedOverrides(config: Config, diags: Diagnostics): void {
+  const roots = new Set<string>();
+  for (const b of config.blocks) {
+    if (b.type !== 'service') continue;
+    for (const c of b.blocks) {
+      const o = c.attrs.get('overrides');
+      if (!o || o.expr.kind !== 'tuple') continue;
+      for (const item of o.expr.items) {
+        const text = item.kind === 'literal' ? item.value : item.kind === 'template' && item.parts[0]?.kind === 'text' ? item.parts[0].value : undefined;
+        const first = typeof text === 'string' ? text.split('/')[0] : undefined;
+        if (first && first !== '..' && first !== '.' && !first.includes('$')) roots.add(first);
+      }
+    }
+  }
+  for (const r of roots) {
+    const dir = path.resolve(config.dir, r);
+    for (const f of listFiles(dir)) {
+      if (usedOverrideFiles.has(f)) continue;
+      diags.warning(
+        `Override file ${path.relative(config.dir, f)} is not read by any config block`,
+        undefined,
+        'No config block lists it in its overrides (for any host), so it changes nothing. Check its name and folder.',
+      );
+    }
+  }
+}
+
+function listFiles(dir: string): string[] {
+  let entries: import('node:fs').Dirent[];
+  try {
+    entries = readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return [];
+  }
+  return entries.flatMap((e) => (e.isDirectory() ? listFiles(path.join(dir, e.name)) : e.isFile() ? [path.join(dir, e.name)] : [])).sort();
 }
 
 function report(diags: Diagnostics, summary: string, range?: SourceRange): void {

@@ -154,10 +154,13 @@ export function makePlan(input: DiffInput): Plan {
       // Built or pulled by the build step (kolla build); the containers using it carry the change.
     } else if (inst.kind === 'bootstrap') {
       const h = bootstrapInputsHash(inst, input.instances);
-      if (!s || s.inputs_hash !== h) {
+      const forced = options.replace.some((r) => addressMatches(r, inst.address));
+      const imageNow = hw.images.get(inst.spec.image);
+      const imageMoved = options.refreshed && !!s?.image_id && !!imageNow && s.image_id !== imageNow;
+      if (!s || s.inputs_hash !== h || forced || imageMoved) {
         base.action = 'run';
         base.irreversible = true;
-        base.reasons.push(s ? 'its inputs (image, command or config) changed' : 'it has not run yet');
+        base.reasons.push(forced ? 'a re-run was requested with -replace' : s ? 'its inputs (image, command, environment or config files) changed' : 'it has not run yet');
       }
     } else if (inst.kind === 'container') {
       containerChange(inst, s, hw, base, drift, options, configChanged, isSensitive);

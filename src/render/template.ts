@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type nunjucks from 'nunjucks';
 import { nunjucksLib } from '../lazy/modules.js';
+import { addFilters } from './filters.js';
 import { DiagnosticError, errorAt } from '../diags/diagnostic.js';
 import type { Pos } from '../diags/diagnostic.js';
 
@@ -24,7 +25,9 @@ const OPTIONS: nunjucks.ConfigureOptions = {
  */
 export function createTemplateEnvironment(searchPaths: string[] = []): nunjucks.Environment {
   const loader = searchPaths.length > 0 ? new (nunjucksLib().FileSystemLoader)(searchPaths) : null;
-  return new (nunjucksLib().Environment)(loader, OPTIONS);
+  const env = new (nunjucksLib().Environment)(loader, OPTIONS);
+  addFilters(env);
+  return env;
 }
 
 let sharedEnv: nunjucks.Environment | undefined;

@@ -2,7 +2,7 @@
  * The secrets file: generated values of `secret` blocks, kept beside the configuration in
  * `kolla.secrets.json` with mode 0600 — never in the state.
  */
-import { randomBytes } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import type { SecretDecl } from '../config/config.js';
@@ -45,6 +45,8 @@ export function generateSecret(d: SecretDecl): string {
       const h = b.toString('hex');
       return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
     }
+    case 'ssh_key':
+      return generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
     default: {
       const bytes = randomBytes(d.length);
       let s = '';
@@ -68,6 +70,16 @@ export function generateMissing(dir: string, decls: SecretDecl[]): { generated: 
   }
   if (generated.length) writeSecrets(dir, current);
   return { generated, kept };
+}
+
+/** Give `name` a new value (`kolla secrets rotate`); returns false when it is not declared. */
+export function rotateSecret(dir: string, decls: SecretDecl[], name: string): boolean {
+  const d = decls.find((x) => x.name === name);
+  if (!d) return false;
+  const current = readSecrets(dir);
+  current[name] = generateSecret(d);
+  writeSecrets(dir, current);
+  return true;
 }
 
 function writeSecrets(dir: string, values: Record<string, string>): void {

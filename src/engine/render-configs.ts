@@ -1,0 +1,31 @@
+/**
+ * `kolla render`: write the config files a deployment would deliver — per host and
+ * container, exactly as apply would write them — into a local folder for inspection
+ * (kolla-ansible's genconfig without touching any host). Files are mode 0600: they hold
+ * secrets.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { ConfigInstance, Instance } from '../expand/instances.js';
+import { addressMatches } from '../addrs/address.js';
+
+export interface RenderedFile {
+  address: string;
+  host: string;
+  path: string;
+  written: string;
+}
+
+export function renderConfigs(instances: Instance[], addrs: string[], outDir: string): RenderedFile[] {
+  const out: RenderedFile[] = [];
+  for (const i of instances) {
+    if (i.kind !== 'config') continue;
+    if (addrs.length && !addrs.some((a) => addressMatches(a, i.address))) continue;
+    const c = i as ConfigInstance;
+    const file = path.join(outDir, c.host, c.container, c.name);
+    mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+    writeFileSync(file, c.content, { mode: 0o600 });
+    out.push({ address: c.address, host: c.host, path: c.path, written: file });
+  }
+  return out;
+}
