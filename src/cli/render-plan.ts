@@ -127,7 +127,16 @@ export function summaryLine(plan: Plan): string {
   return `Plan: ${s.add} to add, ${s.change} to change, ${s.destroy} to destroy, ${s.restart} to restart${run}.`;
 }
 
+/** Secrets are kept in the plan as `((secret.NAME))` markers; people see `(sensitive)`. */
+function hideMarkers(s: string): string {
+  return s.replace(/\(\(secret\.[A-Za-z0-9_-]+\)\)/g, '(sensitive)');
+}
+
 export function renderPlan(plan: Plan, p: Palette): string {
+  return hideMarkers(renderPlanText(plan, p));
+}
+
+function renderPlanText(plan: Plan, p: Palette): string {
   const out: string[] = [];
   if (plan.drift.length) {
     out.push(p.bold('Note: Objects have changed outside of kolla'));

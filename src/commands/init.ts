@@ -34,10 +34,12 @@ export default class Init extends KollaCommand {
       exclusive: ['reconfigure'],
     }),
     reconfigure: Flags.boolean({
-      description: 'Use the configured backend as it is, ignoring (not copying) the state of the previous one.',
+      description:
+        'Use the configured backend as it is, ignoring (not copying) the state of the previous one.',
     }),
     'force-copy': Flags.boolean({
-      description: 'With -migrate-state: overwrite states the new backend already has that do not follow the copied ones.',
+      description:
+        'With -migrate-state: overwrite states the new backend already has that do not follow the copied ones.',
     }),
   };
 

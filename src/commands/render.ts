@@ -13,7 +13,9 @@ export default class Render extends KollaCommand {
   ];
   static override enableJsonFlag = true;
   static override strict = false;
-  static override args = { address: Args.string({ description: 'Addresses (or prefixes) to render; all by default.' }) };
+  static override args = {
+    address: Args.string({ description: 'Addresses (or prefixes) to render; all by default.' }),
+  };
   static override flags = {
     ...commonFlags,
     ...varFlags,

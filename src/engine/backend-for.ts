@@ -23,7 +23,13 @@ import type { Backend } from '../states/backend.js';
 import { isErrno, PRIVATE_DIR, PRIVATE_FILE } from '../states/fs-safe.js';
 import { DEFAULT_STATE_FILE, LocalBackend } from '../states/local-backend.js';
 import { PgBackend, workspaceNameProblem } from '../states/pg-backend.js';
-import { connTarget, DEFAULT_PG_SCHEMA, DEFAULT_WORKSPACE, PgStore, redactConnStr } from '../states/pg-store.js';
+import {
+  connTarget,
+  DEFAULT_PG_SCHEMA,
+  DEFAULT_WORKSPACE,
+  PgStore,
+  redactConnStr,
+} from '../states/pg-store.js';
 
 export { DEFAULT_WORKSPACE, workspaceNameProblem };
 
@@ -148,7 +154,10 @@ export function pgConnStr(backend: BackendSettings, env: NodeJS.ProcessEnv = pro
 }
 
 /** user@host:port/database of a pg backend's connection string, or undefined when it has none. */
-export function connTargetOf(backend: BackendSettings, env: NodeJS.ProcessEnv = process.env): string | undefined {
+export function connTargetOf(
+  backend: BackendSettings,
+  env: NodeJS.ProcessEnv = process.env,
+): string | undefined {
   const s = backend.connStr ?? env[PG_CONN_STR_ENV];
   return s ? connTarget(s) : undefined;
 }
@@ -181,7 +190,11 @@ export function workspaceStore(dir: string, settings: Settings): WorkspaceStore 
 }
 
 /** The workspaces of these backend settings, without the `kolla init` check. */
-export function workspaceStoreOf(dir: string, backend: BackendSettings, historyLimit: number): WorkspaceStore {
+export function workspaceStoreOf(
+  dir: string,
+  backend: BackendSettings,
+  historyLimit: number,
+): WorkspaceStore {
   if (backend.type === 'pg') {
     const store = pgStoreFor(backend);
     return {
@@ -268,13 +281,16 @@ export function readBackendRecord(dir: string): BackendRecord | undefined {
   }
   const o = v as Partial<BackendRecord> | null;
   if (!o || typeof o !== 'object' || (o.type !== 'local' && o.type !== 'pg')) {
-    throw new BackendSetupError(`${backendRecordFile(dir)} is not a kolla backend record; delete it and run kolla init again.`);
+    throw new BackendSetupError(
+      `${backendRecordFile(dir)} is not a kolla backend record; delete it and run kolla init again.`,
+    );
   }
   return o as BackendRecord;
 }
 
 export function recordOf(backend: BackendSettings, env: NodeJS.ProcessEnv = process.env): BackendRecord {
-  if (backend.type === 'local') return { version: 1, type: 'local', path: backend.path ?? DEFAULT_STATE_FILE };
+  if (backend.type === 'local')
+    return { version: 1, type: 'local', path: backend.path ?? DEFAULT_STATE_FILE };
   const r: BackendRecord = {
     version: 1,
     type: 'pg',
@@ -310,9 +326,13 @@ export function describeRecord(r: BackendRecord): string {
 export function sameBackend(dir: string, a: BackendRecord, b: BackendRecord): boolean {
   if (a.type !== b.type) return false;
   if (a.type === 'local') {
-    return path.resolve(dir, a.path ?? DEFAULT_STATE_FILE) === path.resolve(dir, b.path ?? DEFAULT_STATE_FILE);
+    return (
+      path.resolve(dir, a.path ?? DEFAULT_STATE_FILE) === path.resolve(dir, b.path ?? DEFAULT_STATE_FILE)
+    );
   }
-  return (a.schema_name ?? DEFAULT_PG_SCHEMA) === (b.schema_name ?? DEFAULT_PG_SCHEMA) && a.target === b.target;
+  return (
+    (a.schema_name ?? DEFAULT_PG_SCHEMA) === (b.schema_name ?? DEFAULT_PG_SCHEMA) && a.target === b.target
+  );
 }
 
 /** True when a local state (default path, or any local workspace) is in `dir`. */
@@ -353,7 +373,8 @@ export function previousBackend(dir: string, backend: BackendSettings): BackendR
     }
     return sameBackend(dir, rec, now) ? undefined : rec;
   }
-  if (backend.type === 'pg' && localStateExists(dir)) return { version: 1, type: 'local', path: DEFAULT_STATE_FILE };
+  if (backend.type === 'pg' && localStateExists(dir))
+    return { version: 1, type: 'local', path: DEFAULT_STATE_FILE };
   return undefined;
 }
 

@@ -139,8 +139,12 @@ export async function applyOperation(o: ApplyOptions): Promise<ApplyOutcome> {
   const m = maskerOfRun;
   const out: ApplyOutcome = { ...r, diagnostics: redactDiagnostics(r.diagnostics, m) };
   if (r.result?.failure) {
-    out.result = { ...r.result, failure: { address: r.result.failure.address, message: m.maskForDisplay(r.result.failure.message) } };
-    if (r.result.rollbackProblems) out.result.rollbackProblems = r.result.rollbackProblems.map((x) => m.maskForDisplay(x));
+    out.result = {
+      ...r.result,
+      failure: { address: r.result.failure.address, message: m.maskForDisplay(r.result.failure.message) },
+    };
+    if (r.result.rollbackProblems)
+      out.result.rollbackProblems = r.result.rollbackProblems.map((x) => m.maskForDisplay(x));
   }
   return out;
 }

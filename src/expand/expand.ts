@@ -330,71 +330,75 @@ export function expand(config: Config, diags: Diagnostics): Expansion {
       const each = bb.attrs.get('on_each_host');
       const eachR = each ? config.scope.tryEval(each.expr) : { ok: true as const, value: false };
       const onEach = eachR.ok && eachR.value === true;
-     for (const first of onEach ? svc.hosts : svc.hosts.slice(0, 1)) {
-      const host = hostsByName.get(first)!;
-      const extra = serviceExtra(config, svc, host);
-      const values = evalAttrs(bb, config, extra, diags);
-      if (!values || !checkValues(bb, values, diags)) continue;
-      delete values['on_each_host'];
-      const bname = bb.labels[0]!;
-      const baddr = onEach ? `${bootstrapAddr(svc.name, bname)}[${JSON.stringify(first)}]` : bootstrapAddr(svc.name, bname);
-      const firstContainer = instances.find(
-        (i): i is ContainerInstance => i.kind === 'container' && i.service === svc.name && i.host === first,
-      );
-      let spec;
-      try {
-        const kollaStart = firstContainer?.options.kollaStart ?? false;
-        const merged: Record<string, Value> = {
-          ...values,
-          network_mode: values['network_mode'] ?? firstContainer?.spec.network_mode ?? null,
-          restart_policy: 'no',
-        };
-        spec = buildContainerSpec(`${svc.name}_bootstrap_${bname}`, merged, undefined, false);
-        if (kollaStart && firstContainer) {
-          // The image's kolla_start copies the service's config in, then runs this command.
-          const mount = firstContainer.spec.volumes.find((v) => v.includes(KOLLA_CONFIG_MOUNT));
-          if (mount) spec.volumes.push(mount);
-          spec.environment['KOLLA_CONFIG_STRATEGY'] = 'COPY_ALWAYS';
-          spec.environment['KOLLA_BOOTSTRAP'] = spec.environment['KOLLA_BOOTSTRAP'] ?? '';
-          if (spec.command) {
-            spec.environment['KOLLA_COMMAND'] = spec.command.join(' ');
-            delete spec.command;
+      for (const first of onEach ? svc.hosts : svc.hosts.slice(0, 1)) {
+        const host = hostsByName.get(first)!;
+        const extra = serviceExtra(config, svc, host);
+        const values = evalAttrs(bb, config, extra, diags);
+        if (!values || !checkValues(bb, values, diags)) continue;
+        delete values['on_each_host'];
+        const bname = bb.labels[0]!;
+        const baddr = onEach
+          ? `${bootstrapAddr(svc.name, bname)}[${JSON.stringify(first)}]`
+          : bootstrapAddr(svc.name, bname);
+        const firstContainer = instances.find(
+          (i): i is ContainerInstance => i.kind === 'container' && i.service === svc.name && i.host === first,
+        );
+        let spec;
+        let bootTimeout = 300_000;
+        try {
+          const kollaStart = firstContainer?.options.kollaStart ?? false;
+          const merged: Record<string, Value> = {
+            ...values,
+            network_mode: values['network_mode'] ?? firstContainer?.spec.network_mode ?? null,
+            restart_policy: 'no',
+          };
+          spec = buildContainerSpec(`${svc.name}_bootstrap_${bname}`, merged, undefined, false);
+          if (kollaStart && firstContainer) {
+            // The image's kolla_start copies the service's config in, then runs this command.
+            const mount = firstContainer.spec.volumes.find((v) => v.includes(KOLLA_CONFIG_MOUNT));
+            if (mount) spec.volumes.push(mount);
+            spec.environment['KOLLA_CONFIG_STRATEGY'] = 'COPY_ALWAYS';
+            spec.environment['KOLLA_BOOTSTRAP'] = spec.environment['KOLLA_BOOTSTRAP'] ?? '';
+            if (spec.command) {
+              spec.environment['KOLLA_COMMAND'] = spec.command.join(' ');
+              delete spec.command;
+            }
+          }
+          bootTimeout = durationMs(checkDuration('timeout', values['timeout']) ?? '300s');
+        } catch (e) {
+          if (e instanceof SpecError) {
+            report(
+              diags,
+              `Invalid bootstrap "${bname}": ${e.message}`,
+              bb.attrs.get(e.attr)?.expr.range ?? bb.labelRanges[0],
+            );
+            continue;
+          }
+          throw e;
+        }
+        const deps: string[] = [];
+        if (firstContainer) deps.push(...firstContainer.dependsOn.filter((d) => !d.startsWith('image.')));
+        for (const v of spec.volumes) {
+          const src = v.split(':')[0]!;
+          if (volumeNames.has(src)) {
+            deps.push(volumeAddr(src, first));
+            volumeUse.push({ volume: src, host: first, user: baddr });
           }
         }
-        checkDuration('timeout', values['timeout']);
-      } catch (e) {
-        if (e instanceof SpecError) {
-          report(
-            diags,
-            `Invalid bootstrap "${bname}": ${e.message}`,
-            bb.attrs.get(e.attr)?.expr.range ?? bb.labelRanges[0],
-          );
-          continue;
-        }
-        throw e;
+        const inst: BootstrapInstance = {
+          address: baddr,
+          kind: 'bootstrap',
+          host: first,
+          dependsOn: [...new Set(deps)],
+          range: bb.labelRanges[0]!,
+          service: svc.name,
+          name: bname,
+          spec,
+          timeoutMs: bootTimeout,
+        };
+        instances.push(inst);
+        boots.push(inst.address);
       }
-      const deps: string[] = [];
-      if (firstContainer) deps.push(...firstContainer.dependsOn.filter((d) => !d.startsWith('image.')));
-      for (const v of spec.volumes) {
-        const src = v.split(':')[0]!;
-        if (volumeNames.has(src)) {
-          deps.push(volumeAddr(src, first));
-          volumeUse.push({ volume: src, host: first, user: baddr });
-        }
-      }
-      const inst: BootstrapInstance = {
-        address: baddr,
-        kind: 'bootstrap',
-        host: first,
-        dependsOn: [...new Set(deps)],
-        range: bb.labelRanges[0]!,
-        service: svc.name,
-        name: bname,
-        spec,
-      };
-      instances.push(inst);
-      boots.push(inst.address);
-     }
     }
   }
 
@@ -509,7 +513,12 @@ function warnUnusedOverrides(config: Config, diags: Diagnostics): void {
       const o = c.attrs.get('overrides');
       if (!o || o.expr.kind !== 'tuple') continue;
       for (const item of o.expr.items) {
-        const text = item.kind === 'literal' ? item.value : item.kind === 'template' && item.parts[0]?.kind === 'text' ? item.parts[0].value : undefined;
+        const text =
+          item.kind === 'literal'
+            ? item.value
+            : item.kind === 'template' && item.parts[0]?.kind === 'text'
+              ? item.parts[0].value
+              : undefined;
         const first = typeof text === 'string' ? text.split('/')[0] : undefined;
         if (first && first !== '..' && first !== '.' && !first.includes('$')) roots.add(first);
       }
@@ -535,7 +544,11 @@ function listFiles(dir: string): string[] {
   } catch {
     return [];
   }
-  return entries.flatMap((e) => (e.isDirectory() ? listFiles(path.join(dir, e.name)) : e.isFile() ? [path.join(dir, e.name)] : [])).sort();
+  return entries
+    .flatMap((e) =>
+      e.isDirectory() ? listFiles(path.join(dir, e.name)) : e.isFile() ? [path.join(dir, e.name)] : [],
+    )
+    .sort();
 }
 
 function report(diags: Diagnostics, summary: string, range?: SourceRange): void {

@@ -124,6 +124,8 @@ export interface BootstrapInstance extends InstanceBase {
   service: string;
   name: string;
   spec: ContainerSpec;
+  /** Give up (and fail the apply) after this long; default 300 s. */
+  timeoutMs: number;
 }
 
 export interface ImageInstance extends InstanceBase {

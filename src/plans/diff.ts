@@ -160,7 +160,13 @@ export function makePlan(input: DiffInput): Plan {
       if (!s || s.inputs_hash !== h || forced || imageMoved) {
         base.action = 'run';
         base.irreversible = true;
-        base.reasons.push(forced ? 'a re-run was requested with -replace' : s ? 'its inputs (image, command, environment or config files) changed' : 'it has not run yet');
+        base.reasons.push(
+          forced
+            ? 'a re-run was requested with -replace'
+            : s
+              ? 'its inputs (image, command, environment or config files) changed'
+              : 'it has not run yet',
+        );
       }
     } else if (inst.kind === 'container') {
       containerChange(inst, s, hw, base, drift, options, configChanged, isSensitive);

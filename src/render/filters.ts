@@ -73,11 +73,14 @@ export function addFilters(env: nunjucks.Environment): void {
   env.addFilter('to_nice_json', (v: unknown) => JSON.stringify(v, null, 4));
   env.addFilter('to_yaml', (v: unknown) => yaml().stringify(v, { indent: 2 }));
   env.addFilter('to_nice_yaml', (v: unknown) => yaml().stringify(v, { indent: 4 }));
-  env.addFilter('unique', (v: unknown) => (Array.isArray(v) ? [...new Map(v.map((x) => [JSON.stringify(x), x])).values()] : v));
+  env.addFilter('unique', (v: unknown) =>
+    Array.isArray(v) ? [...new Map(v.map((x) => [JSON.stringify(x), x])).values()] : v,
+  );
   env.addFilter('map', (v: unknown, ...rest: unknown[]) => {
     const { pos, kw } = splitKw(rest);
     const list = Array.isArray(v) ? v : [];
-    if (typeof kw['attribute'] === 'string') return list.map((x) => get(x, kw['attribute'] as string) ?? kw['default']);
+    if (typeof kw['attribute'] === 'string')
+      return list.map((x) => get(x, kw['attribute'] as string) ?? kw['default']);
     const f = pos[0];
     if (f === 'int') return list.map((x) => parseInt(String(x), 10));
     if (f === 'string') return list.map((x) => String(x));

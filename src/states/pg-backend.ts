@@ -135,7 +135,9 @@ export class PgBackend implements Backend {
     if (opts.store) this.store = opts.store;
     else if (opts.connStr !== undefined) {
       this.store = new PgStore(
-        opts.schema === undefined ? { connStr: opts.connStr } : { connStr: opts.connStr, schema: opts.schema },
+        opts.schema === undefined
+          ? { connStr: opts.connStr }
+          : { connStr: opts.connStr, schema: opts.schema },
       );
     } else throw new PgBackendError('the pg backend needs a connection string');
     this.lockKey = stateLockKey(this.store.schema, this.workspace);
@@ -147,9 +149,11 @@ export class PgBackend implements Backend {
 
   async read(): Promise<State | undefined> {
     const [row] = await this.run((q) =>
-      rows<StateRow>(q, `SELECT serial, lineage, data FROM ${this.store.tables.states} WHERE workspace = $1`, [
-        this.workspace,
-      ]),
+      rows<StateRow>(
+        q,
+        `SELECT serial, lineage, data FROM ${this.store.tables.states} WHERE workspace = $1`,
+        [this.workspace],
+      ),
     );
     return row ? parseState(row.data, this.describe()) : undefined;
   }
@@ -448,7 +452,10 @@ export class PgBackend implements Backend {
         await held.queue;
         if (held.lost === undefined) {
           try {
-            await client.query(`DELETE FROM ${t.locks} WHERE workspace = $1 AND id = $2`, [this.workspace, me.id]);
+            await client.query(`DELETE FROM ${t.locks} WHERE workspace = $1 AND id = $2`, [
+              this.workspace,
+              me.id,
+            ]);
             await client.query('SELECT pg_advisory_unlock($1::bigint)', [this.lockKey.key]);
           } catch {
             // the connection failed: ending it releases the lock just the same
@@ -481,7 +488,12 @@ export class PgBackend implements Backend {
       ]);
       if (row && row.backend_pid === pid) return lockInfoOf(row);
       if (attempt >= 5) {
-        const [a] = await rows<{ usename: string | null; addr: string | null; app: string | null; since: string | null }>(
+        const [a] = await rows<{
+          usename: string | null;
+          addr: string | null;
+          app: string | null;
+          since: string | null;
+        }>(
           q,
           `SELECT usename, host(client_addr) AS addr, application_name AS app,
                   to_char(backend_start AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS since
@@ -538,7 +550,15 @@ export class PgBackend implements Backend {
       `INSERT INTO ${this.store.tables.history}
          (workspace, serial, lineage, written_at, message, resources, data)
        VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-      [this.workspace, r.entry.serial, r.entry.lineage, r.entry.written_at, r.entry.message, r.entry.resources, text],
+      [
+        this.workspace,
+        r.entry.serial,
+        r.entry.lineage,
+        r.entry.written_at,
+        r.entry.message,
+        r.entry.resources,
+        text,
+      ],
     );
   }
 
@@ -564,7 +584,14 @@ export class PgBackend implements Backend {
 }
 
 function lockInfoOf(r: LockRow): LockInfo {
-  return { id: r.id, operation: r.operation, who: r.who, created: r.created, pid: r.pid, hostname: r.hostname };
+  return {
+    id: r.id,
+    operation: r.operation,
+    who: r.who,
+    created: r.created,
+    pid: r.pid,
+    hostname: r.hostname,
+  };
 }
 
 function sleep(ms: number): Promise<void> {

@@ -5,7 +5,14 @@
  */
 import pg from 'pg';
 import type { QueryResult, QueryResultRow } from 'pg';
-import { PG_LAYOUT_VERSION, quoteIdent, schemaDdl, schemaNameProblem, setupLockKey, tablesOf } from './pg-schema.js';
+import {
+  PG_LAYOUT_VERSION,
+  quoteIdent,
+  schemaDdl,
+  schemaNameProblem,
+  setupLockKey,
+  tablesOf,
+} from './pg-schema.js';
 import type { Tables } from './pg-schema.js';
 
 export const DEFAULT_PG_SCHEMA = 'kolla';
@@ -70,16 +77,25 @@ export function isConnectionError(e: unknown): boolean {
     // 08: connection exception; 57P01-03: terminated by an administrator, crash, starting up.
     if (/^08/.test(code) || /^57P0[1-3]$/.test(code)) return true;
     if (
-      ['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN'].includes(
-        code,
-      )
+      [
+        'ECONNRESET',
+        'ECONNREFUSED',
+        'EPIPE',
+        'ETIMEDOUT',
+        'EHOSTUNREACH',
+        'ENETUNREACH',
+        'ENOTFOUND',
+        'EAI_AGAIN',
+      ].includes(code)
     )
       return true;
   }
   const msg = (e as { message?: unknown }).message;
   return (
     typeof msg === 'string' &&
-    /Connection terminated|not queryable|connection timeout|timeout exceeded when trying to connect|socket hang up/i.test(msg)
+    /Connection terminated|not queryable|connection timeout|timeout exceeded when trying to connect|socket hang up/i.test(
+      msg,
+    )
   );
 }
 

@@ -14,7 +14,9 @@ import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } fr
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Diagnostic } from '../../src/diags/diagnostic.js';
+import { Diagnostics, type Diagnostic } from '../../src/diags/diagnostic.js';
+import { findConfigFiles } from '../../src/config/files.js';
+import { checkSyntax } from '../../src/config/syntax-check.js';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const BIN = path.join(ROOT, 'bin', 'run.js');
@@ -62,6 +64,16 @@ export function copyCase(c: ConfigCase): string {
   cpSync(c.src, dir, { recursive: true });
   rmSync(path.join(dir, 'expected.txt'), { force: true });
   return dir;
+}
+
+/**
+ * Fill the syntax cache of a configuration directory (`.kolla/syntax-ok`) as a first run
+ * of kolla would, with the same code, in this process: a binary run on it then skips
+ * loading the 4 MB reference parser for files that passed. Files that fail are never
+ * cached, so their diagnostics still come from the binary's own check.
+ */
+export async function warmSyntaxCache(dir: string): Promise<void> {
+  await checkSyntax(findConfigFiles(dir, new Diagnostics()), dir);
 }
 
 /** A diagnostic as an expected.txt line; `dir` in a summary is written `<dir>`. */

@@ -6,7 +6,9 @@ import { didYouMean } from '../../diags/suggest.js';
 
 export default class SecretsRotate extends KollaCommand {
   static override description = `Generate a new value for one secret in ${SECRETS_FILE}. The next plan shows every config file and container it changes (values masked).`;
-  static override examples = ['<%= config.bin %> secrets rotate keystone_admin_password && <%= config.bin %> plan'];
+  static override examples = [
+    '<%= config.bin %> secrets rotate keystone_admin_password && <%= config.bin %> plan',
+  ];
   static override args = { name: Args.string({ description: 'The secret to rotate.', required: true }) };
   static override flags = { ...commonFlags, ...varFlags };
 
@@ -17,7 +19,12 @@ export default class SecretsRotate extends KollaCommand {
     this.failOnErrors([...r.diagnostics]);
     const decls = r.config!.secrets;
     if (!rotateSecret(this.dir, decls, args.name)) {
-      throw new UserError(`no secret named "${args.name}"${didYouMean(args.name, decls.map((d) => d.name))}`);
+      throw new UserError(
+        `no secret named "${args.name}"${didYouMean(
+          args.name,
+          decls.map((d) => d.name),
+        )}`,
+      );
     }
     this.out(`Rotated ${args.name}. Run kolla plan to see what it changes.`);
   }
