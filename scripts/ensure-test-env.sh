@@ -11,3 +11,4 @@ if command -v flock >/dev/null 2>&1; then
 fi
 "$here/docker-up.sh"
 "$here/build-test-images.sh"
+"$here/pg-up.sh" >/dev/null

@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import type Dockerode from 'dockerode';
 import type { DockerOptions } from 'dockerode';
 import type { Transport } from './transport.js';
+import { loadDockerode } from './dockerode-loader.js';
 
 export const DEFAULT_DOCKER_SOCKET = '/var/run/docker.sock';
 
@@ -34,9 +35,10 @@ export class LocalTransport implements Transport {
   docker(): Promise<Dockerode> {
     // dockerode (and its request stack) costs tens of milliseconds to load; commands that
     // never touch Docker (validate, state list) should not pay for it.
-    this.client ??= import('dockerode').then(
-      ({ default: Docker }) => new Docker(dockerOptions(this.opts, process.env)),
-    );
+    this.client ??= Promise.resolve().then(() => {
+      const Docker = loadDockerode();
+      return new Docker(dockerOptions(this.opts, process.env));
+    });
     return this.client;
   }
 
