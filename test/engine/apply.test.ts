@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type Dockerode from 'dockerode';
 import { cleanupProject, ensureDocker, uniqueProject } from '../helpers/docker.js';
-import { buildOnce, configDir, kolla, writeFiles } from '../helpers/kolla.js';
+import { ROOT, buildOnce, configDir, kolla, writeFiles } from '../helpers/kolla.js';
 import { scenario, type Knobs } from './scenario.js';
 
 let docker: Dockerode;
@@ -298,5 +298,19 @@ describe('saved plans, locks, state commands', () => {
     expect(v.Name).toBe(`${project}_data`);
     const l = await kolla(['state', 'list'], { cwd: dir });
     expect(l.stdout.trim()).toBe(`volume.${project}_data["local"]`);
+  });
+});
+
+describe('plan --json', () => {
+  it('matches schemas/plan.schema.json', async () => {
+    const { Ajv } = await import('ajv');
+    const schema = JSON.parse(readFileSync(path.join(ROOT, 'schemas/plan.schema.json'), 'utf8')) as object;
+    const validate = new Ajv({ allErrors: true, strict: false }).compile(schema);
+    writeFiles(dir, scenario({ ...base, greeting: 'json' }));
+    const r = await kolla(['plan', '--json'], { cwd: dir });
+    ok(r);
+    const plan = JSON.parse(r.stdout) as { summary: { add: number } };
+    expect(validate(plan), JSON.stringify(validate.errors)).toBe(true);
+    expect(plan.summary.add).toBeGreaterThan(0);
   });
 });
