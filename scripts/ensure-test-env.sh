@@ -12,3 +12,4 @@ fi
 "$here/docker-up.sh"
 "$here/build-test-images.sh"
 "$here/pg-up.sh" >/dev/null
+"$here/registry-up.sh"

@@ -3,7 +3,6 @@ import { KollaCommand, commonFlags, UserError } from '../cli/base-command.js';
 import { lockFlags, parseDuration } from '../cli/plan-flags.js';
 import type { WorkspaceStore } from '../engine/backend-for.js';
 import {
-  connTargetOf,
   DEFAULT_WORKSPACE,
   describeRecord,
   loadSettings,
@@ -14,7 +13,7 @@ import {
 } from '../engine/backend-for.js';
 import type { Backend } from '../states/backend.js';
 import { lockWho } from '../states/lock-file.js';
-import { PgBackend } from '../states/pg-backend.js';
+import { PgBackend, PgBackendError } from '../states/pg-backend.js';
 import type { PgHistoryRecord } from '../states/pg-backend.js';
 
 export default class Init extends KollaCommand {
@@ -59,17 +58,23 @@ export default class Init extends KollaCommand {
               `"kolla init -reconfigure" to use the new backend without copying.`,
           );
         }
-        const fromSettings = settingsOfRecord(prev);
-        if (prev.type === 'pg' && !prev.conn_str && prev.target !== connTargetOf(fromSettings)) {
-          throw new UserError(
-            `The previous backend was PostgreSQL ${prev.target ?? ''} with its connection string in ` +
-              `KOLLA_PG_CONN_STR; set KOLLA_PG_CONN_STR to that database's connection string to copy from it.`,
-          );
-        }
+        const fromSettings = settingsOfRecord(prev, settings.backend);
         const from = workspaceStoreOf(this.dir, fromSettings, settings.history);
         try {
           this.out(`Copying the state from ${from.describe()} to ${to.describe()}...`);
           await this.migrate(from, to, flags['force-copy'], parseDuration(flags['lock-timeout']), flags.lock);
+        } catch (e) {
+          if (
+            prev.type === 'pg' &&
+            e instanceof PgBackendError &&
+            /password|authentication/i.test(e.message)
+          ) {
+            throw new UserError(
+              `${e.message}\nThe password of the previous backend is not kept in .kolla/backend.json: set ` +
+                `KOLLA_PG_CONN_STR to its full connection string (or PGPASSWORD) to copy from it.`,
+            );
+          }
+          throw e;
         } finally {
           await from.close();
         }

@@ -248,9 +248,10 @@ export function workspaceStoreOf(
 
 /**
  * The backend `kolla init` set up, in `.kolla/backend.json`. A pg connection string is kept
- * only when it came from the configuration (where it is written already); one from
- * KOLLA_PG_CONN_STR is not copied to disk, and `target` (user@host:port/database) says
- * which database it was.
+ * without its password (conn_str may come from file() or a variable, so the password need not
+ * be in the configuration): moving the state away from that database later takes the
+ * password from KOLLA_PG_CONN_STR, the configuration (same database), PGPASSWORD or
+ * ~/.pgpass. `target` (user@host:port/database) says which database it was.
  */
 export interface BackendRecord {
   version: 1;
@@ -297,8 +298,20 @@ export function recordOf(backend: BackendSettings, env: NodeJS.ProcessEnv = proc
     schema_name: backend.schemaName ?? DEFAULT_PG_SCHEMA,
     target: connTarget(pgConnStr(backend, env)),
   };
-  if (backend.connStr) r.conn_str = backend.connStr;
+  r.conn_str = withoutPassword(pgConnStr(backend, env));
   return r;
+}
+
+/** The connection string without its password (none is kept on disk). */
+export function withoutPassword(connStr: string): string {
+  try {
+    const u = new URL(connStr);
+    u.password = '';
+    u.searchParams.delete('password');
+    return u.toString();
+  } catch {
+    return connStr.replace(/\s*password\s*=\s*('(?:[^'\\]|\\.)*'|\S+)/gi, '');
+  }
 }
 
 export function writeBackendRecord(dir: string, backend: BackendSettings): void {
@@ -308,18 +321,30 @@ export function writeBackendRecord(dir: string, backend: BackendSettings): void 
   });
 }
 
-/** The backend settings a record describes (pg from KOLLA_PG_CONN_STR when none was kept). */
-export function settingsOfRecord(r: BackendRecord): BackendSettings {
+/**
+ * The backend settings a record describes. For pg, the first connection string to the
+ * recorded database among: the configured backend's (same database, other schema),
+ * KOLLA_PG_CONN_STR, and the recorded one without password (PGPASSWORD or ~/.pgpass then
+ * supply it, as for any libpq client).
+ */
+export function settingsOfRecord(
+  r: BackendRecord,
+  current?: BackendSettings,
+  env: NodeJS.ProcessEnv = process.env,
+): BackendSettings {
   if (r.type === 'local') return { type: 'local', path: r.path ?? DEFAULT_STATE_FILE };
   const s: BackendSettings = { type: 'pg', schemaName: r.schema_name ?? DEFAULT_PG_SCHEMA };
-  if (r.conn_str) s.connStr = r.conn_str;
+  const candidates = [current?.type === 'pg' ? current.connStr : undefined, env[PG_CONN_STR_ENV], r.conn_str];
+  const conn = candidates.find((c) => c !== undefined && (!r.target || connTarget(c) === r.target));
+  if (conn) s.connStr = conn;
   return s;
 }
 
 /** `local file kolla.state.json`, `pg kolla@127.0.0.1:5432/kolla schema "kolla"`. */
 export function describeRecord(r: BackendRecord): string {
   if (r.type === 'local') return `local (${r.path ?? DEFAULT_STATE_FILE})`;
-  return `pg (${r.conn_str ? redactConnStr(r.conn_str) : (r.target ?? '?')}, schema "${r.schema_name ?? DEFAULT_PG_SCHEMA}")`;
+  const where = r.conn_str ? redactConnStr(r.conn_str) : (r.target ?? '?');
+  return `pg (${where}, schema "${r.schema_name ?? DEFAULT_PG_SCHEMA}")`;
 }
 
 /** Whether two records name the same place. */

@@ -23,7 +23,7 @@ import { stateToInstances } from './state-instances.js';
 import { PREV_SUFFIX } from './apply.js';
 import { removeContainer } from '../providers/docker/container-ops.js';
 import { isNotFound } from '../providers/docker/errors.js';
-import os from 'node:os';
+import { lockWho } from '../states/lock-file.js';
 import { redactDiagnostics, redactEvents } from './redact.js';
 import { SecretMasker } from '../states/secret-mask.js';
 import { readSecrets } from '../secrets/secrets-file.js';
@@ -48,7 +48,7 @@ export interface PlanOutcome {
 }
 
 function who(): string {
-  return `${os.userInfo().username}@${os.hostname()}`;
+  return lockWho();
 }
 
 async function withLock<T>(

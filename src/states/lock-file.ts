@@ -127,15 +127,15 @@ export class LockFile {
   /** Removes the lock if it has ID `id`; anything else is an error that changes nothing. */
   async forceUnlock(id: string): Promise<void> {
     const holder = await this.read();
-    if (!holder) throw new Error(`The state (${this.where}) is not locked: nothing to unlock.`);
+    if (!holder) throw new LockNotHeldError(`The state (${this.where}) is not locked: nothing to unlock.`);
     if (holder.id === '') {
-      throw new Error(
+      throw new LockNotHeldError(
         `The lock file ${this.path} cannot be read, so its ID cannot be checked. ` +
           `If no kolla is running, delete it by hand.`,
       );
     }
     if (holder.id !== id) {
-      throw new Error(
+      throw new LockNotHeldError(
         `The state (${this.where}) is locked with ID ${holder.id}, not ${id}: nothing was unlocked.\n` +
           `It is held by ${holder.who} for "${holder.operation}" since ${holder.created}.`,
       );
@@ -254,4 +254,9 @@ function parseLockInfo(text: string): LockInfo | undefined {
 
 function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, Math.max(0, ms)));
+}
+
+/** force-unlock named a lock that is not there (or not with that ID). */
+export class LockNotHeldError extends Error {
+  override readonly name = 'LockNotHeldError';
 }

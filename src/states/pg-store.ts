@@ -3,7 +3,8 @@
  * connection pool, the creation of the tables on first use, the workspaces list, and the
  * errors that say which database could not be reached without showing its password.
  */
-import pg from 'pg';
+import { createRequire } from 'node:module';
+import type pg from 'pg';
 import type { QueryResult, QueryResultRow } from 'pg';
 import {
   PG_LAYOUT_VERSION,
@@ -14,6 +15,16 @@ import {
   tablesOf,
 } from './pg-schema.js';
 import type { Tables } from './pg-schema.js';
+
+/**
+ * The pg driver, loaded on first use: every command imports this module (through
+ * backend-for.ts), and loading pg costs start-up time that runs with a local state need not pay.
+ */
+let pgLib: typeof pg | undefined;
+function pgDriver(): typeof pg {
+  pgLib ??= createRequire(import.meta.url)('pg') as typeof pg;
+  return pgLib;
+}
 
 export const DEFAULT_PG_SCHEMA = 'kolla';
 export const DEFAULT_WORKSPACE = 'default';
@@ -127,7 +138,7 @@ export class PgStore {
     const problem = schemaNameProblem(this.schema);
     if (problem) throw new PgBackendError(`backend "pg": ${problem}`);
     this.tables = tablesOf(this.schema);
-    this.pool = new pg.Pool({
+    this.pool = new (pgDriver().Pool)({
       connectionString: opts.connStr,
       max: 4,
       idleTimeoutMillis: 5_000,
@@ -191,7 +202,7 @@ export class PgStore {
 
   /** A new connection of its own (the lock's), connected. */
   async connectClient(applicationName: string): Promise<pg.Client> {
-    const client = new pg.Client({
+    const client = new (pgDriver().Client)({
       connectionString: this.connStr,
       connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
       // So that a holder whose host vanished is noticed by the server (and its lock freed)
@@ -249,10 +260,20 @@ export class PgStore {
     if (e instanceof PgBackendError) return e;
     const code = (e as { code?: unknown } | null)?.code;
     // 28: authentication; 3D000: no such database; 42501: permission denied.
-    if (isConnectionError(e) || (typeof code === 'string' && /^(28|3D000$|42501$)/.test(code))) {
+    const msg = e instanceof Error ? e.message : '';
+    if (
+      isConnectionError(e) ||
+      (typeof code === 'string' && /^(28|3D000$|42501$)/.test(code)) ||
+      // The driver's own authentication errors have no SQLSTATE ("SASL: ... client password must be a string").
+      /^SASL|password/i.test(msg)
+    ) {
       return new PgBackendError(
         `The PostgreSQL state backend (${redactConnStr(this.connStr)}, schema "${this.schema}") ` +
-          `failed: ${errorText(e)}`,
+          `failed: ${
+            /client password must be a string/.test(msg)
+              ? 'no password was given for it (in the connection string, PGPASSWORD or ~/.pgpass)'
+              : errorText(e)
+          }`,
         e,
       );
     }

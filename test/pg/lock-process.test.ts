@@ -4,7 +4,7 @@
  * fails with the holder's details; kill -9 of the holder frees the lock at once (its
  * connection drops); force-unlock ends a holder's session.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { LockHeldError } from '../../src/states/backend.js';
 import { PgBackend } from '../../src/states/pg-backend.js';
 import {
@@ -29,6 +29,9 @@ function locker(o: Parameters<typeof startLocker>[2] = {}): Locker {
   lockers.push(l);
   return l;
 }
+
+// Each test runs the CLI many times (about a second each, more on a busy machine).
+vi.setConfig({ testTimeout: 300_000 });
 
 beforeAll(() => {
   conn = pgUp();

@@ -1,5 +1,5 @@
 import { Args } from '@oclif/core';
-import os from 'node:os';
+import { lockWho } from '../../states/lock-file.js';
 import { KollaCommand, commonFlags, UserError } from '../../cli/base-command.js';
 import { lockFlags, parseDuration } from '../../cli/plan-flags.js';
 import { openBackend } from '../../engine/state-access.js';
@@ -23,7 +23,7 @@ export default class StateRm extends KollaCommand {
     const backend = await openBackend(this.dir, []);
     const lock = flags.lock
       ? await backend.lock(
-          { operation: 'state rm', who: `${os.userInfo().username}@${os.hostname()}` },
+          { operation: 'state rm', who: lockWho() },
           parseDuration(flags['lock-timeout']),
         )
       : undefined;
