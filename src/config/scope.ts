@@ -212,7 +212,12 @@ function undeclaredReference(
     if (!within(d.range, ref.range) || !(d.detail ?? '').includes(`"${name}"`)) continue;
     const inService = extra !== undefined && root in extra;
     if (inService) continue;
-    const obj = variables[root];
+    let obj: Value | undefined;
+    try {
+      obj = variables[root];
+    } catch {
+      continue; // a root that failed: its own error stands
+    }
     if (!obj || typeof obj !== 'object' || Array.isArray(obj) || Object.hasOwn(obj, name)) continue;
     const kind = DECLARED[root]!;
     const hint =

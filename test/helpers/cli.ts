@@ -58,9 +58,23 @@ export function configCases(kind?: 'valid' | 'bad'): ConfigCase[] {
   return out;
 }
 
+const temps: string[] = [];
+
+/** A new temp directory, removed by `removeTemps()`. */
+export function tempDir(prefix = 'kolla-corpus-'): string {
+  const d = mkdtempSync(path.join(os.tmpdir(), prefix));
+  temps.push(d);
+  return d;
+}
+
+/** Remove every temp directory made by this module (call it in afterAll). */
+export function removeTemps(): void {
+  for (const d of temps.splice(0)) rmSync(d, { recursive: true, force: true });
+}
+
 /** A fresh copy of the case in a temp directory, without its expected.txt. */
 export function copyCase(c: ConfigCase): string {
-  const dir = path.join(mkdtempSync(path.join(os.tmpdir(), 'kolla-corpus-')), path.basename(c.src));
+  const dir = path.join(tempDir(), path.basename(c.src));
   cpSync(c.src, dir, { recursive: true });
   rmSync(path.join(dir, 'expected.txt'), { force: true });
   return dir;

@@ -6,14 +6,15 @@
  *
  * To add a case: a folder under valid/ or bad/ with its *.hcl files and an expected.txt.
  */
-import { mkdirSync, mkdtempSync } from 'node:fs';
-import os from 'node:os';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { prepare } from '../../../src/engine/prepare.js';
-import { configCases, copyCase, diagnosticLine } from '../../helpers/cli.js';
+import { configCases, copyCase, diagnosticLine, removeTemps, tempDir } from '../../helpers/cli.js';
 
 const cases = configCases();
+
+afterAll(removeTemps);
 
 describe('config fixtures', () => {
   it('has a corpus of at least 40 bad configurations and some valid ones', () => {
@@ -45,14 +46,14 @@ describe('config fixtures', () => {
   }
 
   it('bad/empty-directory: a directory with nothing in it', async () => {
-    const dir = path.join(mkdtempSync(path.join(os.tmpdir(), 'kolla-corpus-')), 'empty');
+    const dir = path.join(tempDir(), 'empty');
     mkdirSync(dir);
     const p = await prepare({ dir, env: {} });
     expect(p.diagnostics.map((d) => diagnosticLine(d, dir))).toEqual(['-: No configuration files in <dir>']);
   });
 
   it('bad/missing-directory: --chdir to a directory that does not exist', async () => {
-    const dir = path.join(mkdtempSync(path.join(os.tmpdir(), 'kolla-corpus-')), 'nope');
+    const dir = path.join(tempDir(), 'nope');
     const p = await prepare({ dir, env: {} });
     expect(p.diagnostics.map((d) => diagnosticLine(d, dir))).toEqual([
       '-: Cannot read configuration directory <dir>',

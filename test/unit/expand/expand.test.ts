@@ -4,9 +4,11 @@
  * volumes it mounts, its config files and config.json, its image, and its service's
  * bootstrap tasks; a bootstrap runs once, on the first host of its service.
  */
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import type { BootstrapInstance, ConfigInstance } from '../../../src/expand/instances.js';
-import { ctr, expandHcl } from './helpers.js';
+import { ctr, expandHcl, removeConfigs } from './helpers.js';
+
+afterAll(removeConfigs);
 
 const HOSTS = `
 host "h1" {

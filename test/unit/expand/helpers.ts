@@ -2,12 +2,12 @@
  * Expanding an inline configuration: the files are written to a temp directory, then
  * loaded, expanded and graphed as `prepare()` does, without the syntax cache.
  */
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Config } from '../../../src/config/config.js';
 import { loadConfig } from '../../../src/config/load.js';
-import { Diagnostics } from '../../../src/diags/diagnostic.js';
+import type { Diagnostics } from '../../../src/diags/diagnostic.js';
 import { expand } from '../../../src/expand/expand.js';
 import type { ContainerInstance, Instance } from '../../../src/expand/instances.js';
 import type { Dag } from '../../../src/graph/dag.js';
@@ -26,8 +26,16 @@ export interface Expanded {
   messages(): string[];
 }
 
+const temps: string[] = [];
+
+/** Remove the directories `writeConfig` made (call it in afterAll). */
+export function removeConfigs(): void {
+  for (const d of temps.splice(0)) rmSync(d, { recursive: true, force: true });
+}
+
 export function writeConfig(files: Record<string, string>): string {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'kolla-expand-'));
+  temps.push(dir);
   for (const [name, text] of Object.entries(files)) {
     const f = path.join(dir, name);
     mkdirSync(path.dirname(f), { recursive: true });

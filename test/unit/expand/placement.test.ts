@@ -3,8 +3,10 @@
  * names, in groups that list it, and in every group whose `children` contain one of those,
  * transitively; `all` holds every host, in declaration order.
  */
-import { describe, expect, it } from 'vitest';
-import { ctr, expandHcl } from './helpers.js';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ctr, expandHcl, removeConfigs } from './helpers.js';
+
+afterAll(removeConfigs);
 
 const INVENTORY = `
 host "c1" {

@@ -3,11 +3,13 @@
  * "Dependency cycle" diagnostic per cycle (with the addresses on it and the services to
  * fix), and the DOT drawing `kolla graph` prints.
  */
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { Diagnostics } from '../../../src/diags/diagnostic.js';
 import type { ContainerInstance, Instance } from '../../../src/expand/instances.js';
 import { instanceGraph, toDot } from '../../../src/graph/instance-graph.js';
-import { ctr, expandHcl } from '../expand/helpers.js';
+import { ctr, expandHcl, removeConfigs } from '../expand/helpers.js';
+
+afterAll(removeConfigs);
 
 const CYCLE = `
 host "h1" {
