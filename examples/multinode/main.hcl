@@ -18,13 +18,22 @@ variable "subnet" {
   description = "First three octets of the testbed's addresses."
 }
 
+variable "testbed_dir" {
+  type        = string
+  default     = ""
+  description = "scripts/testbed's directory: its hosts share one filesystem, so each has its own Docker socket there."
+}
+
 locals {
   image = "kolla-test/busybox:1"
+  # Each testbed host's dockerd listens on its own socket (see scripts/testbed).
+  socket = { for i in [1, 2, 3] : "node${i}" => var.testbed_dir == "" ? "/var/run/docker.sock" : "${var.testbed_dir}/${i}/docker.sock" }
 }
 
 host "node1" {
   address       = "${var.subnet}.11"
   identity_file = var.ssh_key
+  docker_socket = local.socket["node1"]
   groups        = ["control", "network"]
   vars          = { api_interface = "veth0" }
 }
@@ -32,12 +41,14 @@ host "node1" {
 host "node2" {
   address       = "${var.subnet}.12"
   identity_file = var.ssh_key
+  docker_socket = local.socket["node2"]
   groups        = ["compute"]
 }
 
 host "node3" {
   address       = "${var.subnet}.13"
   identity_file = var.ssh_key
+  docker_socket = local.socket["node3"]
   groups        = ["compute"]
 }
 
@@ -74,7 +85,8 @@ service "agent" {
   serial     = 1
 
   container "agent" {
-    image       = local.image
+    image        = local.image
+    network_mode = "host"
     command     = "sh -c 'while true; do wget -q -O /dev/null http://${hosts.node1.address}:8080/api.conf; sleep 5; done'"
     environment = { NODE = host.name, GROUPS = join(",", host.groups) }
   }

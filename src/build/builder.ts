@@ -47,8 +47,7 @@ export interface BuildRequest {
 }
 
 export type BuildOutcome =
-  | { ok: true; id: string }
-  | { ok: false; error: string; tail: string[]; logFile: string };
+  { ok: true; id: string } | { ok: false; error: string; tail: string[]; logFile: string };
 
 export async function buildImage(docker: Dockerode, req: BuildRequest): Promise<BuildOutcome> {
   mkdirSync(path.dirname(req.logFile), { recursive: true });
@@ -77,7 +76,8 @@ export async function buildImage(docker: Dockerode, req: BuildRequest): Promise<
       rm: true,
       forcerm: true,
     };
-    if (req.registryconfig && Object.keys(req.registryconfig).length > 0) opts['registryconfig'] = req.registryconfig;
+    if (req.registryconfig && Object.keys(req.registryconfig).length > 0)
+      opts['registryconfig'] = req.registryconfig;
     stream = await docker.buildImage(req.context, opts);
   } catch (err) {
     const msg = redact(dockerMessage(err));

@@ -48,7 +48,10 @@ export interface EnsureImagesOptions extends ImageGraphOptions {
   docker?: Dockerode;
   /** Builds at once (default 4). */
   threads?: number;
-  /** Rebuild even when up to date, without the layer cache. */
+  /**
+   * Rebuild the images of `names` even when up to date, without the layer cache (their
+   * ancestors are still rebuilt only when changed).
+   */
   noCache?: boolean;
   /** Push each image to its registry after building it. */
   push?: boolean;
@@ -83,11 +86,13 @@ export async function ensureImages(
     docker,
     workDir: opts.workDir ?? defaultWorkDir(config),
     ...(opts.threads !== undefined ? { threads: opts.threads } : {}),
-    ...(opts.noCache !== undefined ? { noCache: opts.noCache } : {}),
+    ...(opts.noCache ? { noCache: names.map((n) => n.replace(/^image\./, '')) } : {}),
     ...(opts.push !== undefined ? { push: opts.push } : {}),
     ...(opts.onEvent ? { onEvent: opts.onEvent } : {}),
   });
-  const ok = images.every((r) => (r.status === 'built' || r.status === 'up-to-date') && r.pushError === undefined);
+  const ok = images.every(
+    (r) => (r.status === 'built' || r.status === 'up-to-date') && r.pushError === undefined,
+  );
   return { ok, images, diagnostics };
 }
 
@@ -121,7 +126,11 @@ export class ImageConfigError extends Error {
  * count as built. Throws ImageConfigError (with `.diagnostics`) when the image cannot be
  * rendered. Touches no engine.
  */
-export async function buildHashOf(config: Config, name: string, opts: ImageGraphOptions = {}): Promise<string> {
+export async function buildHashOf(
+  config: Config,
+  name: string,
+  opts: ImageGraphOptions = {},
+): Promise<string> {
   const { graph, diagnostics } = loadImageGraph(config, opts);
   resolveNames(graph, [name], diagnostics);
   if (diagnostics.hasErrors()) throw new ImageConfigError(diagnostics);

@@ -158,6 +158,16 @@ export function descendantsOf(g: ImageGraph, name: string): string[] {
  * matches nothing is an error.
  */
 export function selectImages(g: ImageGraph, patterns: string[], diags: Diagnostics): string[] {
+  const chosen = new Set<string>();
+  for (const m of matchImages(g, patterns, diags)) {
+    chosen.add(m);
+    for (const a of ancestorsOf(g, m)) chosen.add(a);
+  }
+  return g.order.filter((n) => chosen.has(n));
+}
+
+/** The images `patterns` match themselves (no ancestors), in build order; none means all. */
+export function matchImages(g: ImageGraph, patterns: string[], diags: Diagnostics): string[] {
   if (patterns.length === 0) return [...g.order];
   const chosen = new Set<string>();
   for (const p of patterns) {
@@ -176,10 +186,7 @@ export function selectImages(g: ImageGraph, patterns: string[], diags: Diagnosti
         `Images: ${g.order.join(', ') || 'none'}. Patterns are regular expressions searched in image names.`,
       );
     }
-    for (const h of hits) {
-      chosen.add(h);
-      for (const a of ancestorsOf(g, h)) chosen.add(a);
-    }
+    for (const h of hits) chosen.add(h);
   }
   return g.order.filter((n) => chosen.has(n));
 }

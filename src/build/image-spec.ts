@@ -4,6 +4,7 @@
  * build needs except the rendered Dockerfile. The full reference is taken from the scope's
  * `image` root so that it is exactly what `image.NAME` evaluates to in a container.
  */
+import { statSync } from 'node:fs';
 import path from 'node:path';
 import type { Expr, Value } from '../config/hcl/ast.js';
 import type { Config } from '../config/config.js';
@@ -64,7 +65,14 @@ export function imageSpecs(config: Config, diags: Diagnostics): ImageSpec[] {
 
 /** Name → full reference, as `image.NAME` evaluates. */
 export function imageRefMap(config: Config): Record<string, string> {
-  const v = config.scope.root('image');
+  let v: Value;
+  try {
+    v = config.scope.root('image');
+  } catch (e) {
+    // Already reported where the configuration was loaded.
+    if (e instanceof DependencyFailed) return {};
+    throw e;
+  }
   const out: Record<string, string> = {};
   if (v && typeof v === 'object' && !Array.isArray(v))
     for (const [k, x] of Object.entries(v)) if (typeof x === 'string') out[k] = x;
@@ -101,6 +109,24 @@ function imageSpec(
     typeof values['context'] === 'string'
       ? path.resolve(config.dir, values['context'])
       : path.dirname(template);
+
+  if (!isFile(template)) {
+    diags.error(
+      `The template of image "${name}" does not exist`,
+      b.attrs.get('template')?.expr.range ?? b.typeRange,
+      `${template} is not a file.`,
+    );
+    return undefined;
+  }
+  if (!isDir(context)) {
+    const a = b.attrs.get('context') ?? b.attrs.get('template');
+    diags.error(
+      `The build context of image "${name}" is not a folder`,
+      a?.expr.range ?? b.typeRange,
+      `${context} does not exist or is not a folder${b.attrs.has('context') ? '' : " (the context defaults to the template's folder)"}.`,
+    );
+    return undefined;
+  }
 
   const spec: ImageSpec = {
     name,
@@ -263,6 +289,22 @@ function evalAttr(
       diags.error(`Cannot evaluate the ${what}`, expr.range, 'A value it depends on failed (see above).');
     else throw e;
     return { ok: false };
+  }
+}
+
+function isFile(p: string): boolean {
+  try {
+    return statSync(p).isFile();
+  } catch {
+    return false;
+  }
+}
+
+function isDir(p: string): boolean {
+  try {
+    return statSync(p).isDirectory();
+  } catch {
+    return false;
   }
 }
 

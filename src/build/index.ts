@@ -15,7 +15,7 @@ export {
   type ImageGraphOptions,
 } from './ensure-images.js';
 export { BUILD_HASH_LABEL, BUILD_PARENT_LABEL, KOLLA_VERSION_LABEL } from './build-hash.js';
-export { imagesDot, selectImages, type ImageGraph, type ImageNode } from './image-graph.js';
+export { imagesDot, matchImages, selectImages, type ImageGraph, type ImageNode } from './image-graph.js';
 export type { ImageSpec, RegistrySpec } from './image-spec.js';
 export {
   DEFAULT_THREADS,

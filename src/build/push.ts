@@ -71,7 +71,11 @@ export async function pushImage(
       const onLine = (raw: string): void => {
         if (raw.trim() === '') return;
         try {
-          const e = JSON.parse(raw) as { status?: string; error?: string; errorDetail?: { message?: string } };
+          const e = JSON.parse(raw) as {
+            status?: string;
+            error?: string;
+            errorDetail?: { message?: string };
+          };
           if (e.error !== undefined || e.errorDetail?.message !== undefined) {
             error = e.errorDetail?.message ?? e.error;
           } else if (e.status && onStatus && /^(latest|[\w.-]+): digest:/.test(e.status)) {

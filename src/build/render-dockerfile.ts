@@ -28,7 +28,11 @@ export interface RenderOptions {
 }
 
 /** Render the Dockerfile of `spec`; `parentRef` is the declared parent's reference. */
-export function renderDockerfile(spec: ImageSpec, parentRef: string | undefined, opts: RenderOptions): string {
+export function renderDockerfile(
+  spec: ImageSpec,
+  parentRef: string | undefined,
+  opts: RenderOptions,
+): string {
   const dirs = [path.dirname(spec.template), opts.configDir];
   for (const o of opts.overrides ?? []) dirs.push(path.dirname(path.resolve(o)));
   const env = environment([...new Set(dirs)]);
@@ -94,19 +98,22 @@ function environment(searchPaths: string[]): nunjucks.Environment {
   const env = createTemplateEnvironment(searchPaths);
   // kolla-build's filter: `pkgs | customizable("packages")` lets an override template set
   // <image>_packages_override, _append or _remove.
-  env.addFilter('customizable', function (this: { ctx: Record<string, unknown> }, list: unknown, kind: string) {
-    if (!Array.isArray(list)) return list;
-    const image = String(this.ctx['image_name'] ?? '').replace(/-/g, '_');
-    const key = `${image}_${kind}_`;
-    const ctx = this.ctx;
-    if (ctx[`${key}override`] !== undefined) return ctx[`${key}override`];
-    let out = [...(list as unknown[])];
-    const append = ctx[`${key}append`];
-    if (Array.isArray(append)) out = [...out, ...(append as unknown[])];
-    const remove = ctx[`${key}remove`];
-    if (Array.isArray(remove)) out = out.filter((x) => !(remove as unknown[]).includes(x));
-    return out;
-  });
+  env.addFilter(
+    'customizable',
+    function (this: { ctx: Record<string, unknown> }, list: unknown, kind: string) {
+      if (!Array.isArray(list)) return list;
+      const image = String(this.ctx['image_name'] ?? '').replace(/-/g, '_');
+      const key = `${image}_${kind}_`;
+      const ctx = this.ctx;
+      if (ctx[`${key}override`] !== undefined) return ctx[`${key}override`];
+      let out = [...(list as unknown[])];
+      const append = ctx[`${key}append`];
+      if (Array.isArray(append)) out = [...out, ...(append as unknown[])];
+      const remove = ctx[`${key}remove`];
+      if (Array.isArray(remove)) out = out.filter((x) => !(remove as unknown[]).includes(x));
+      return out;
+    },
+  );
   // kolla-build's method, for Debian: one RUN-able install with the lists cleaned after.
   env.addGlobal('debian_package_install', (packages: unknown) => {
     const list = (Array.isArray(packages) ? packages : [packages]).map(String).filter((p) => p !== '');
@@ -253,13 +260,16 @@ function logicalLines(text: string): { text: string; line: number }[] {
 }
 
 function substitute(s: string, vars: Record<string, string>): string {
-  return s.replace(/\$\{(\w+)(?::?([-+])([^}]*))?\}|\$(\w+)/g, (_m, a: string, op: string, word: string, b: string) => {
-    const name = a ?? b;
-    const v = vars[name];
-    if (op === '-') return v !== undefined && v !== '' ? v : word;
-    if (op === '+') return v !== undefined && v !== '' ? word : '';
-    return v ?? '';
-  });
+  return s.replace(
+    /\$\{(\w+)(?::?([-+])([^}]*))?\}|\$(\w+)/g,
+    (_m, a: string, op: string, word: string, b: string) => {
+      const name = a ?? b;
+      const v = vars[name];
+      if (op === '-') return v !== undefined && v !== '' ? v : word;
+      if (op === '+') return v !== undefined && v !== '' ? word : '';
+      return v ?? '';
+    },
+  );
 }
 
 function unquote(s: string): string {

@@ -42,19 +42,24 @@ export interface ImageResult {
 }
 
 export type BuildEvent =
-  | { type: 'start'; name: string; ref: string }
+  | { type: 'building'; name: string; ref: string }
   | { type: 'step'; name: string; text: string }
   | { type: 'done'; result: ImageResult }
   | { type: 'push'; name: string; ref: string }
   | { type: 'pushed'; name: string; ref: string; text?: string }
+  | { type: 'push-failed'; name: string; error: string }
   | { type: 'warning'; name?: string; text: string };
 
 export interface RunBuildOptions {
   docker: Dockerode;
   /** Builds at once (default 4). */
   threads?: number;
-  /** Rebuild even when up to date, and without the engine's layer cache. */
-  noCache?: boolean;
+  /**
+   * Rebuild even when up to date, without the engine's layer cache: every image (true) or
+   * the images named. Other images are still rebuilt only when their build hash or parent
+   * changed.
+   */
+  noCache?: boolean | string[];
   /** Push each image (and its extra tags) to its registry. */
   push?: boolean;
   /** Rendered Dockerfiles go to WORK_DIR/NAME/Dockerfile, logs to WORK_DIR/logs/NAME.log. */
@@ -136,7 +141,11 @@ export function writeDockerfiles(graph: ImageGraph, names: string[], workDir: st
   return out;
 }
 
-export async function runBuild(graph: ImageGraph, names: string[], opts: RunBuildOptions): Promise<ImageResult[]> {
+export async function runBuild(
+  graph: ImageGraph,
+  names: string[],
+  opts: RunBuildOptions,
+): Promise<ImageResult[]> {
   const docker = opts.docker;
   const threads = Math.max(1, opts.threads ?? DEFAULT_THREADS);
   const emit = (e: BuildEvent): void => opts.onEvent?.(e);
@@ -172,6 +181,7 @@ export async function runBuild(graph: ImageGraph, names: string[], opts: RunBuil
     const node = graph.nodes.get(name)!;
     const spec = node.spec;
     const started = Date.now();
+    const noCache = opts.noCache === true || (Array.isArray(opts.noCache) && opts.noCache.includes(name));
     const result: ImageResult = {
       name,
       ref: spec.ref,
@@ -180,11 +190,15 @@ export async function runBuild(graph: ImageGraph, names: string[], opts: RunBuil
       pushed: [],
       elapsedMs: 0,
     };
+    let reported = false;
     const finish = (): ImageResult => {
-      result.elapsedMs = Date.now() - started;
+      if (!reported) {
+        result.elapsedMs = Date.now() - started;
+        emit({ type: 'done', result: { ...result } });
+        reported = true;
+      }
       return result;
     };
-    emit({ type: 'start', name, ref: spec.ref });
     let hash: string;
     try {
       hash = await hashes.of(name);
@@ -197,10 +211,11 @@ export async function runBuild(graph: ImageGraph, names: string[], opts: RunBuil
     try {
       const state = await buildState(docker, node, hash);
       const base = state.base;
-      if (state.upToDate && !opts.noCache) {
+      if (state.upToDate && !noCache) {
         result.status = 'up-to-date';
         result.id = state.id!;
       } else {
+        emit({ type: 'building', name, ref: spec.ref });
         const labels: Record<string, string> = { ...imageLabels(spec), [BUILD_HASH_LABEL]: hash };
         if (base) labels[BUILD_PARENT_LABEL] = base.id;
         const out = await buildImage(docker, {
@@ -208,7 +223,7 @@ export async function runBuild(graph: ImageGraph, names: string[], opts: RunBuil
           ref: spec.ref,
           labels,
           buildargs: spec.args,
-          nocache: opts.noCache === true,
+          nocache: noCache,
           logFile,
           registryconfig,
           redact: secrets,
@@ -233,6 +248,7 @@ export async function runBuild(graph: ImageGraph, names: string[], opts: RunBuil
       return finish();
     }
 
+    finish();
     if (opts.push) {
       const reg = spec.registry;
       if (!reg) {
@@ -247,58 +263,73 @@ export async function runBuild(graph: ImageGraph, names: string[], opts: RunBuil
             result.pushed.push(ref);
           }
           if (result.pushed.length === 0)
-            emit({ type: 'warning', name, text: `no tag of image.${name} is under ${reg.address}; not pushed` });
+            emit({
+              type: 'warning',
+              name,
+              text: `no tag of image.${name} is under ${reg.address}; not pushed`,
+            });
         } catch (e) {
           result.pushError = (e as Error).message;
+          emit({ type: 'push-failed', name, error: result.pushError });
         }
       }
     }
-    return finish();
+    return result;
   };
 
   const order = names.filter((n) => graph.nodes.has(n));
   const pending = [...order];
   const running = new Map<string, Promise<void>>();
-  const settle = (r: ImageResult): void => {
+  const settle = (r: ImageResult, report = false): void => {
     results.set(r.name, r);
-    emit({ type: 'done', result: r });
+    if (report) emit({ type: 'done', result: r });
   };
   while (pending.length > 0 || running.size > 0) {
-    for (let i = 0; i < pending.length && running.size < threads; ) {
+    for (let i = 0; i < pending.length && running.size < threads;) {
       const name = pending[i]!;
       const parents = graph.nodes.get(name)!.parents.filter((p) => order.includes(p));
-      const blocked = parents.map((p) => results.get(p)).find((r) => r?.status === 'failed' || r?.status === 'skipped');
+      const blocked = parents
+        .map((p) => results.get(p))
+        .find((r) => r?.status === 'failed' || r?.status === 'skipped');
       if (blocked) {
         pending.splice(i, 1);
         const spec = graph.nodes.get(name)!.spec;
-        settle({
-          name,
-          ref: spec.ref,
-          status: 'skipped',
-          tags: [spec.ref, ...spec.extraRefs],
-          pushed: [],
-          elapsedMs: 0,
-          reason:
-            blocked.status === 'failed'
-              ? `parent image.${blocked.name} failed`
-              : `parent image.${blocked.name} was skipped (${blocked.reason ?? ''})`,
-        });
+        settle(
+          {
+            name,
+            ref: spec.ref,
+            status: 'skipped',
+            tags: [spec.ref, ...spec.extraRefs],
+            pushed: [],
+            elapsedMs: 0,
+            reason:
+              blocked.status === 'failed'
+                ? `parent image.${blocked.name} failed`
+                : `parent image.${blocked.name} was skipped (${blocked.reason ?? ''})`,
+          },
+          true,
+        );
         // Something settled: rescan from the start for newly ready or blocked images.
         i = 0;
         continue;
       }
       if (parents.every((p) => results.has(p))) {
         pending.splice(i, 1);
-        const p = buildOne(name).then(settle, (e: unknown) =>
-          settle({
-            name,
-            ref: graph.nodes.get(name)!.spec.ref,
-            status: 'failed',
-            tags: [],
-            pushed: [],
-            elapsedMs: 0,
-            error: (e as Error).message,
-          }),
+        const p = buildOne(name).then(
+          (r) => settle(r),
+          (e: unknown) =>
+            settle(
+              {
+                name,
+                ref: graph.nodes.get(name)!.spec.ref,
+                status: 'failed',
+                tags: [],
+                pushed: [],
+                elapsedMs: 0,
+                error: (e as Error).message,
+              },
+              true,
+            ),
         );
         running.set(
           name,

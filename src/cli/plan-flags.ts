@@ -20,6 +20,10 @@ export const lockFlags = {
 };
 
 export const planFlags = {
+  'trust-new-host-keys': Flags.boolean({
+    description:
+      'Accept SSH host keys that known_hosts does not have yet, and record them. A changed key is always refused.',
+  }),
   target: Flags.string({
     description: 'Limit the plan to this address and what it depends on. Repeatable.',
     multiple: true,

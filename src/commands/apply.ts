@@ -49,6 +49,7 @@ export abstract class ApplyLike extends KollaCommand {
         vars: this.varArgs(),
         lock: flags.lock,
         lockTimeoutMs: parseDuration(flags['lock-timeout']),
+        trustNewHostKeys: flags['trust-new-host-keys'] === true,
         onEvent: progressPrinter(this.errColours, json, (s) =>
           (json ? process.stdout : process.stderr).write(s),
         ),

@@ -84,7 +84,7 @@ export default class Build extends KollaCommand {
     ...varFlags,
     threads: Flags.integer({
       char: 'T',
-      description: `Images built at once (default ${DEFAULT_THREADS}).`,
+      description: 'Images built at once.',
       default: DEFAULT_THREADS,
       min: 1,
     }),
@@ -109,6 +109,7 @@ export default class Build extends KollaCommand {
       description:
         'A template that {% extends parent_template %} and overrides {% block %}s of every image template, as kolla-build. Repeatable.',
       multiple: true,
+      multipleNonGreedy: true,
       helpValue: 'FILE',
     }),
   };
@@ -118,7 +119,9 @@ export default class Build extends KollaCommand {
     this.setup(flags);
     const json = this.jsonEnabled();
     const patterns = (argv as string[]).filter((a) => a !== '');
-    const p = await prepare({ dir: this.dir, vars: this.varArgs() });
+    // Secrets the images do not use need no value here; a registry password without one is
+    // reported for the images that push with it.
+    const p = await prepare({ dir: this.dir, vars: this.varArgs(), requireSecrets: false });
     const diags: Diagnostic[] = [...p.diagnostics];
     const fail = (): never => {
       if (json) this.logJson({ ok: false, diagnostics: diags } satisfies BuildResult);

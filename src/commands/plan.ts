@@ -44,6 +44,7 @@ export default class PlanCommand extends KollaCommand {
       vars: this.varArgs(),
       lock: flags.lock,
       lockTimeoutMs: parseDuration(flags['lock-timeout']),
+      trustNewHostKeys: flags['trust-new-host-keys'] === true,
       onEvent: progressPrinter(this.errColours, false, (s) => process.stderr.write(s)),
       diff: diffOptions(flags),
     });

@@ -289,7 +289,32 @@ function evaluateHosts(blocks: DecodedBlock[], scope: Scope, diags: Diagnostics)
     };
     if (typeof values['identity_file'] === 'string') h.identityFile = values['identity_file'];
     if (typeof values['docker_host'] === 'string') h.dockerHost = values['docker_host'];
+    if (typeof values['bastion'] === 'string') h.bastion = values['bastion'];
+    if (typeof values['docker_tls_ca'] === 'string') h.dockerTlsCa = values['docker_tls_ca'];
+    if (typeof values['docker_tls_cert'] === 'string') h.dockerTlsCert = values['docker_tls_cert'];
+    if (typeof values['docker_tls_key'] === 'string') h.dockerTlsKey = values['docker_tls_key'];
+    const tls = [h.dockerTlsCa, h.dockerTlsCert, h.dockerTlsKey].filter((x) => x !== undefined).length;
+    if (tls > 0 && (tls < 3 || !h.dockerHost?.startsWith('tcp://'))) {
+      diags.error(
+        `Incomplete Docker TLS settings for host "${h.name}"`,
+        b.labelRanges[0],
+        'docker_tls_ca, docker_tls_cert and docker_tls_key go together, with a tcp:// docker_host.',
+      );
+    }
     out.push(h);
+  }
+  for (const h of out) {
+    if (
+      h.bastion !== undefined &&
+      (h.bastion === h.name || !out.some((x) => x.name === h.bastion && x.connection === 'ssh'))
+    ) {
+      const b = blocks.find((x) => x.type === 'host' && x.labels[0] === h.name)!;
+      diags.error(
+        `Invalid bastion "${h.bastion}" for host "${h.name}"`,
+        b.attrs.get('bastion')?.expr.range ?? b.labelRanges[0],
+        'The bastion must name another host reached over SSH.',
+      );
+    }
   }
   return out;
 }

@@ -35,7 +35,10 @@ import {
   waitHealthy,
 } from '../providers/docker/container-ops.js';
 import { createVolume, removeVolume } from '../providers/docker/volume-ops.js';
-import { pullIfMissing } from '../providers/docker/image-ops.js';
+import { imageId, pullIfMissing } from '../providers/docker/image-ops.js';
+import { ensureImageOnHost } from '../providers/docker/image-transfer.js';
+import { LocalTransport } from '../transport/local.js';
+import { isSshError } from '../transport/ssh-errors.js';
 import { durationMs } from '../providers/docker/duration.js';
 import { isNotFound } from '../providers/docker/errors.js';
 import { kollaVersion } from '../version.js';
@@ -107,13 +110,26 @@ export async function applyPlan(ctx: ApplyContext): Promise<ApplyResult> {
         images.set(inst.host, set);
       }
     }
+    let controller: Awaited<ReturnType<LocalTransport['docker']>> | undefined;
     for (const [host, refs] of images) {
       const docker = await conns.get(host).docker();
+      const remote = config.hosts.find((h) => h.name === host)?.connection !== 'local';
       for (const ref of refs) {
         try {
+          // A remote host without the image gets it from this machine's engine over the same
+          // SSH connection (save → load) when this machine has it; otherwise it pulls.
+          if (remote && (await imageId(docker, ref)) === undefined) {
+            controller ??= await new LocalTransport().docker();
+            if ((await imageId(controller, ref)) !== undefined) {
+              onEvent({ type: 'message', level: 'info', text: `Sending image ${ref} to host "${host}"...` });
+              await ensureImageOnHost(docker, ref, controller);
+              continue;
+            }
+          }
           await pullIfMissing(docker, ref, () => {});
         } catch (e) {
-          throw new StepError(`image ${ref}`, `host "${host}": ${(e as Error).message}`);
+          const msg = isSshError(e) ? e.message : `host "${host}": ${(e as Error).message}`;
+          throw new StepError(`image ${ref}`, msg);
         }
       }
     }

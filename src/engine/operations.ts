@@ -24,6 +24,8 @@ import { PREV_SUFFIX } from './apply.js';
 import { removeContainer } from '../providers/docker/container-ops.js';
 import { isNotFound } from '../providers/docker/errors.js';
 import { lockWho } from '../states/lock-file.js';
+import { runPrechecks } from './prechecks.js';
+import type { HostSpec } from '../expand/instances.js';
 import { redactDiagnostics, redactEvents } from './redact.js';
 import { SecretMasker } from '../states/secret-mask.js';
 import { readSecrets } from '../secrets/secrets-file.js';
@@ -34,6 +36,15 @@ export interface CommonOptions {
   lock: boolean;
   lockTimeoutMs: number;
   onEvent: EventSink;
+  /** Accept and record SSH host keys known_hosts does not have yet. */
+  trustNewHostKeys?: boolean;
+}
+
+function connections(config: { hosts: HostSpec[] }, o: CommonOptions): HostConnections {
+  return new HostConnections(new Map(config.hosts.map((h) => [h.name, h])), {
+    trustNewHostKeys: o.trustNewHostKeys === true,
+    onNotice: (text) => o.onEvent({ type: 'message', level: 'warning', text }),
+  });
 }
 
 export interface PlanOptions extends CommonOptions {
@@ -88,8 +99,14 @@ export async function planOperation(o: PlanOptions): Promise<PlanOutcome> {
   return withLock(backend, o, 'plan', async () => {
     const open = await backend.journal().open();
     const prior = await backend.read();
-    const conns = new HostConnections(new Map(p.config.hosts.map((h) => [h.name, h])));
+    const conns = connections(p.config, o);
     try {
+      // Prechecks first: an unreachable host or a taken port is reported per host and check.
+      if (o.diff.refreshed) {
+        const pre = await runPrechecks(p.config, p.expansion, conns);
+        if (pre.some((d) => d.severity === 'error'))
+          return { diagnostics: redactDiagnostics([...p.diagnostics, ...pre], masker) };
+      }
       const r = await computePlan({
         config: p.config,
         expansion: p.expansion,
@@ -170,7 +187,7 @@ async function applyOperationInner(o: ApplyOptions): Promise<ApplyOutcome> {
   maskerOfRun = masker;
   o = { ...o, onEvent: redactEvents(o.onEvent, masker) };
   return withLock(backend, o, o.diff.destroy ? 'destroy' : 'apply', async () => {
-    const conns = new HostConnections(new Map(config.hosts.map((h) => [h.name, h])));
+    const conns = connections(config, o);
     try {
       let recovered: string | undefined;
       const open = await backend.journal().open();
@@ -211,6 +228,10 @@ async function applyOperationInner(o: ApplyOptions): Promise<ApplyOutcome> {
           }
         }
       } else {
+        if (o.diff.refreshed && !o.fromState) {
+          const pre = await runPrechecks(config, p.expansion, conns);
+          if (pre.some((d) => d.severity === 'error')) return { diagnostics: [...p.diagnostics, ...pre] };
+        }
         const r = await computePlan({
           config,
           expansion: { ...p.expansion, instances },

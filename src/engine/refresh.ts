@@ -6,6 +6,7 @@
 import type { ObservedContainer, ObservedVolume } from '../providers/docker/refresh.js';
 import { imageIds, listVolumes, refreshHost } from '../providers/docker/refresh.js';
 import type { HostConnections } from './hosts.js';
+import { isSshError } from '../transport/ssh-errors.js';
 
 export interface HostWorld {
   containers: Map<string, ObservedContainer>;
@@ -60,6 +61,7 @@ export async function refreshWorld(
 }
 
 function describeHostError(host: string, e: unknown): string {
+  if (isSshError(e)) return e.message;
   const err = e as NodeJS.ErrnoException & { address?: string };
   if (err.code === 'ENOENT' || err.code === 'ECONNREFUSED') {
     return `host "${host}": cannot reach the Docker engine (${err.address ?? err.message}); is dockerd running? (scripts/docker-up.sh starts one)`;

@@ -4,7 +4,7 @@
  * each with its address and its dependencies (explicit `depends_on` and implicit edges).
  */
 import path from 'node:path';
-import { readdirSync } from 'node:fs';
+import { readdirSync, type Dirent } from 'node:fs';
 import type { Expr, Value } from '../config/hcl/ast.js';
 import type { Config } from '../config/config.js';
 import type { DecodedBlock } from '../config/decode.js';
@@ -308,6 +308,9 @@ export function expand(config: Config, diags: Diagnostics): Expansion {
             ignoreChanges: Array.isArray(lcv?.['ignore_changes']) ? (lcv['ignore_changes'] as string[]) : [],
             kollaStart,
             configStrategy: strategy,
+            ...(Array.isArray(values['listen_ports'])
+              ? { listenPorts: values['listen_ports'] as number[] }
+              : {}),
             ...(typeof values['stop_timeout'] === 'string'
               ? {
                   stopTimeoutS: Math.ceil(
@@ -538,7 +541,7 @@ function warnUnusedOverrides(config: Config, diags: Diagnostics): void {
 }
 
 function listFiles(dir: string): string[] {
-  let entries: import('node:fs').Dirent[];
+  let entries: Dirent[];
   try {
     entries = readdirSync(dir, { withFileTypes: true });
   } catch {

@@ -14,6 +14,11 @@ export interface HostSpec {
   identityFile?: string;
   dockerSocket: string;
   dockerHost?: string;
+  /** Another host to reach this one through (SSH jump host). */
+  bastion?: string;
+  dockerTlsCa?: string;
+  dockerTlsCert?: string;
+  dockerTlsKey?: string;
   groups: string[];
   vars: Record<string, unknown>;
 }
@@ -145,6 +150,8 @@ export interface ContainerOptions {
   configStrategy: 'COPY_ALWAYS' | 'COPY_ONCE';
   /** Seconds a stop waits before killing (default 10). */
   stopTimeoutS?: number;
+  /** Ports a host-network container listens on, for prechecks. */
+  listenPorts?: number[];
 }
 
 /** Where a Kolla image expects its config files and config.json. */

@@ -110,7 +110,10 @@ export function entryMatches(hosts: string, name: string): boolean {
 
 function globMatch(pattern: string, s: string): boolean {
   if (!/[*?]/.test(pattern)) return pattern === s;
-  const re = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  const re = pattern
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.');
   return new RegExp(`^${re}$`).test(s);
 }
 
@@ -135,7 +138,8 @@ export function checkHostKey(entries: KnownHostEntry[], name: string, key: Buffe
 export function knownKeyTypes(entries: KnownHostEntry[], name: string): string[] {
   const out: string[] = [];
   for (const e of entries) {
-    if (e.marker === undefined && entryMatches(e.hosts, name) && !out.includes(e.keyType)) out.push(e.keyType);
+    if (e.marker === undefined && entryMatches(e.hosts, name) && !out.includes(e.keyType))
+      out.push(e.keyType);
   }
   return out;
 }
@@ -167,16 +171,16 @@ export class KnownHostsFile {
     const line = `${name} ${keyTypeOf(key)} ${key.toString('base64')}\n`;
     const next = this.writes.then(async () => {
       await fs.mkdir(path.dirname(this.file), { recursive: true, mode: 0o700 });
-      let prefix = '';
+      let cur = '';
       try {
-        const cur = await fs.readFile(this.file, 'utf8');
-        if (cur !== '' && !cur.endsWith('\n')) prefix = '\n';
+        cur = await fs.readFile(this.file, 'utf8');
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
       }
+      const prefix = cur !== '' && !cur.endsWith('\n') ? '\n' : '';
       await fs.appendFile(this.file, prefix + line, { mode: 0o644 });
-      const entries = await this.load();
-      entries.push({ hosts: name, keyType: keyTypeOf(key), key, line: entries.length + 1 });
+      const lineNo = cur === '' ? 1 : cur.split('\n').length + (prefix ? 1 : 0);
+      (await this.load()).push({ hosts: name, keyType: keyTypeOf(key), key, line: lineNo });
     });
     // One failed write must not block the next one.
     this.writes = next.catch(() => {});

@@ -17,8 +17,7 @@ export interface AuthPlan {
 }
 
 export type AuthMethodSpec =
-  | { type: 'publickey'; username: string; key: Buffer }
-  | { type: 'agent'; username: string; agent: string };
+  { type: 'publickey'; username: string; key: Buffer } | { type: 'agent'; username: string; agent: string };
 
 export interface AuthOptions {
   user: string;

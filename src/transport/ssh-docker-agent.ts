@@ -9,6 +9,7 @@
 import http from 'node:http';
 import type { ClientRequestArgs } from 'node:http';
 import type { Duplex } from 'node:stream';
+import { inspect } from 'node:util';
 
 type SocketLike = Duplex & {
   setTimeout?: (ms: number, cb?: () => void) => unknown;
@@ -34,6 +35,16 @@ export class StreamAgent extends http.Agent {
       (err: unknown) => callback?.(err instanceof Error ? err : new Error(String(err)), undefined as never),
     );
     return undefined;
+  }
+
+  /**
+   * docker-modem formats every request's options with util.inspect (showHidden, no depth
+   * limit) for its debug log, even with debugging off; our agent is in those options, and
+   * inspecting it would walk every open channel and the whole SSH connection (seconds of
+   * CPU with a few dozen requests in flight).
+   */
+  [inspect.custom](): string {
+    return 'StreamAgent';
   }
 }
 

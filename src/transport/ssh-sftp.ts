@@ -182,8 +182,8 @@ export interface FsSpace {
 }
 
 export async function statvfs(sftp: SFTPWrapper, p: string): Promise<FsSpace> {
-  const v = await call<{ f_bsize: number; f_frsize: number; f_blocks: number; f_bavail: number }>(
-    (cb) => sftp.ext_openssh_statvfs(p, cb),
+  const v = await call<{ f_bsize: number; f_frsize: number; f_blocks: number; f_bavail: number }>((cb) =>
+    sftp.ext_openssh_statvfs(p, cb),
   );
   const unit = Number(v.f_frsize || v.f_bsize);
   return { available: Number(v.f_bavail) * unit, total: Number(v.f_blocks) * unit };

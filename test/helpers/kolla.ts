@@ -15,7 +15,8 @@ let built = false;
 /** Build dist/ once per test worker. */
 export function buildOnce(): void {
   if (built) return;
-  execFileSync('npm', ['run', 'build', '--silent'], { cwd: ROOT, stdio: 'inherit' });
+  if (process.env['KOLLA_TEST_PREBUILT'] !== '1')
+    execFileSync('npm', ['run', 'build', '--silent'], { cwd: ROOT, stdio: 'inherit' });
   built = true;
 }
 

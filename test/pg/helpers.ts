@@ -33,7 +33,8 @@ export function pgUp(): string {
 let built = false;
 export function buildOnce(): void {
   if (built) return;
-  execFileSync('npm', ['run', 'build', '--silent'], { cwd: ROOT, stdio: 'inherit' });
+  if (process.env['KOLLA_TEST_PREBUILT'] !== '1')
+    execFileSync('npm', ['run', 'build', '--silent'], { cwd: ROOT, stdio: 'inherit' });
   built = true;
 }
 

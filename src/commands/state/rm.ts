@@ -22,10 +22,7 @@ export default class StateRm extends KollaCommand {
     const addrs = argv as string[];
     const backend = await openBackend(this.dir, []);
     const lock = flags.lock
-      ? await backend.lock(
-          { operation: 'state rm', who: lockWho() },
-          parseDuration(flags['lock-timeout']),
-        )
+      ? await backend.lock({ operation: 'state rm', who: lockWho() }, parseDuration(flags['lock-timeout']))
       : undefined;
     try {
       const state = await backend.read();

@@ -203,6 +203,7 @@ describe('schema matches the types', () => {
       kollaStart: false,
       configStrategy: 'COPY_ONCE',
       stopTimeoutS: 0,
+      listenPorts: [],
     };
     const vol: Required<VolumeSpec> = { name: '', driver: '', labels: {} };
     const obs: Required<ObservedContainer> = { id: '', image_id: '', state: '' };
