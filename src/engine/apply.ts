@@ -141,6 +141,12 @@ export async function applyPlan(ctx: ApplyContext): Promise<ApplyResult> {
       g.add(c.address);
       for (const d of c.dependsOn) if (activeSet.has(d)) g.connect(c.address, d);
     }
+    addSerialBatches(
+      g,
+      active,
+      byAddr,
+      config.hosts.map((h) => h.name),
+    );
     const changeOf = new Map(active.map((c) => [c.address, c]));
     const { errors } = await g.walk(
       ctx.parallelism,
@@ -240,6 +246,47 @@ export async function applyPlan(ctx: ApplyContext): Promise<ApplyResult> {
   await log({ op: 'commit' });
   await journal.close();
   return { ok: true, state };
+}
+
+/**
+ * Rolling updates: a service with `serial` changes its hosts in batches (a number of hosts,
+ * or a percentage), each batch waiting for the previous one to be healthy. The walk starts
+ * nothing after a failure, so a failure in batch 2 of 3 leaves batch 3 untouched and the
+ * rollback undoes batches 1 and 2.
+ */
+export function addSerialBatches(
+  g: Dag,
+  active: Change[],
+  byAddr: Map<string, Instance>,
+  hostOrder: string[],
+): void {
+  const byService = new Map<string, { serial: number | string; changes: ContainerInstance[] }>();
+  for (const c of active) {
+    const i = byAddr.get(c.address);
+    if (i?.kind !== 'container' || i.serial === undefined) continue;
+    const e = byService.get(i.service) ?? { serial: i.serial, changes: [] };
+    e.changes.push(i);
+    byService.set(i.service, e);
+  }
+  for (const [service, { serial, changes }] of byService) {
+    const serviceHosts = new Set(
+      [...byAddr.values()].filter((i) => i.kind === 'container' && i.service === service).map((i) => i.host),
+    );
+    const hosts = [...new Set(changes.map((c) => c.host))].sort(
+      (a, b) => hostOrder.indexOf(a) - hostOrder.indexOf(b),
+    );
+    const size =
+      typeof serial === 'number'
+        ? serial
+        : Math.max(1, Math.floor((serviceHosts.size * Number(serial.replace('%', ''))) / 100));
+    const batches: string[][] = [];
+    for (let k = 0; k < hosts.length; k += size) batches.push(hosts.slice(k, k + size));
+    for (let b = 1; b < batches.length; b++) {
+      const prev = changes.filter((c) => batches[b - 1]!.includes(c.host));
+      for (const c of changes.filter((x) => batches[b]!.includes(x.host)))
+        for (const p of prev) g.connect(c.address, p.address);
+    }
+  }
 }
 
 class StepError extends Error {
