@@ -54,6 +54,11 @@ if [ ${#missing[@]} -gt 0 ]; then
   # addresses); policy-rc.d, when present, already keeps it from starting.
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null ||
     die "apt-get install ${missing[*]} failed"
+  # Without policy-rc.d the package's init script has just started its own registry
+  # (no auth, all addresses): stop that one.
+  if [[ " ${missing[*]} " == *" docker-registry "* ]] && [ -x /etc/init.d/docker-registry ]; then
+    /etc/init.d/docker-registry stop >/dev/null 2>&1 || true
+  fi
 fi
 
 mkdir -p "$DIR" "$DATA"

@@ -339,7 +339,10 @@ function imageRefs(blocks: DecodedBlock[], scope: Scope): Value {
         typeof r.value['address'] === 'string'
       )
         prefix = `${r.value['address']}/`;
-      else if (r.ok && typeof r.value === 'string') prefix = `${regs[r.value]?.address ?? r.value}/`;
+      else if (r.ok && typeof r.value === 'string') {
+        const name = r.value.replace(/^registry\./, '');
+        prefix = `${regs[name]?.address ?? r.value}/`;
+      }
     }
     out[name] =
       `${prefix}${typeof repo === 'string' ? repo : `kolla/${name}`}:${typeof tag === 'string' ? tag : 'latest'}`;
