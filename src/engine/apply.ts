@@ -38,6 +38,7 @@ import { createVolume, removeVolume } from '../providers/docker/volume-ops.js';
 import { imageId, pullIfMissing } from '../providers/docker/image-ops.js';
 import { ensureImageOnHost } from '../providers/docker/image-transfer.js';
 import { LocalTransport } from '../transport/local.js';
+import { ensureImages } from '../build/index.js';
 import { isSshError } from '../transport/ssh-errors.js';
 import { durationMs } from '../providers/docker/duration.js';
 import { isNotFound } from '../providers/docker/errors.js';
@@ -95,6 +96,40 @@ export async function applyPlan(ctx: ApplyContext): Promise<ApplyResult> {
 
   let failure: ApplyResult['failure'];
   try {
+    // 0. Images kolla builds, parents first; pushed when a remote host will pull them.
+    const toBuild = [
+      ...new Set(
+        active.filter((c) => c.kind === 'image').map((c) => (byAddr.get(c.address) as { name: string }).name),
+      ),
+    ];
+    if (toBuild.length) {
+      const remote = config.hosts.some((h) => h.connection !== 'local');
+      const built = await ensureImages(config, toBuild, {
+        push: remote && config.blocks.some((b) => b.type === 'registry'),
+        onEvent: (e) => {
+          if (e.type === 'building')
+            onEvent({ type: 'change-start', address: `image.${e.name}`, action: 'create' });
+          else if (e.type === 'done')
+            onEvent({
+              type: 'message',
+              level: 'info',
+              text: `image.${e.result.name}: ${e.result.status} (${e.result.ref})`,
+            });
+          else if (e.type === 'warning') onEvent({ type: 'message', level: 'warning', text: e.text });
+        },
+      });
+      const failed = built.images.filter((i) => i.status === 'failed' || i.status === 'skipped');
+      if (!built.ok || failed.length) {
+        const f = failed[0];
+        throw new StepError(
+          `image.${f?.name ?? toBuild[0]}`,
+          f
+            ? `build failed: ${f.error ?? f.reason ?? 'see the build log'}${f.logFile ? ` (log: ${f.logFile})` : ''}${f.logTail?.length ? `\n${f.logTail.join('\n')}` : ''}`
+            : built.diagnostics.map((d) => d.summary).join('; '),
+        );
+      }
+    }
+
     // 1. Images first: nothing is stopped before every image is there.
     const images = new Map<string, Set<string>>();
     for (const c of active) {

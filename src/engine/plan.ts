@@ -8,7 +8,8 @@ import type { State } from '../states/state.js';
 import { emptyState } from '../states/state.js';
 import { SecretMasker } from '../states/secret-mask.js';
 import { makePlan, type DiffOptions } from '../plans/diff.js';
-import type { Plan } from '../plans/plan.js';
+import { summarise, type Plan } from '../plans/plan.js';
+import { imageBuildStates, type ImageBuildState } from '../build/index.js';
 import { refreshWorld, type RefreshRequest, type World } from './refresh.js';
 import type { HostConnections } from './hosts.js';
 import type { EventSink } from './events.js';
@@ -29,6 +30,36 @@ export interface PlanResult {
   world: World;
   /** Hosts that could not be refreshed, with why. */
   hostErrors: string[];
+}
+
+/** Image instances to build, and the containers that will run the new image. */
+function markImageBuilds(plan: Plan, expansion: Expansion, states: ImageBuildState[]): void {
+  const stale = new Map(states.filter((s) => !s.upToDate).map((s) => [s.name, s]));
+  if (stale.size === 0) return;
+  const rebuilt = new Set<string>();
+  for (const c of plan.changes) {
+    const i = expansion.instances.find((x) => x.address === c.address);
+    if (i?.kind !== 'image') continue;
+    const st = stale.get(i.name);
+    if (!st) continue;
+    c.action = st.reason === 'missing' ? 'create' : 'update';
+    c.reasons.push(
+      st.reason === 'missing'
+        ? `image ${st.ref} will be built`
+        : st.reason === 'parent-changed'
+          ? `its parent image changes: ${st.ref} will be rebuilt`
+          : `its Dockerfile or context changed: ${st.ref} will be rebuilt`,
+    );
+    rebuilt.add(c.address);
+  }
+  for (const c of plan.changes) {
+    if (c.kind !== 'container' || c.action === 'create' || c.action === 'delete') continue;
+    const img = c.dependsOn.find((d) => rebuilt.has(d));
+    if (!img) continue;
+    c.action = 'replace';
+    c.reasons.push(`${img} is rebuilt`);
+  }
+  plan.summary = summarise(plan.changes);
 }
 
 export function maskerFor(config: Config): SecretMasker {
@@ -62,6 +93,13 @@ export async function computePlan(ctx: PlanContext): Promise<PlanResult> {
     world = await refreshWorld(ctx.conns, config.settings.project, [...requests.values()]);
     for (const hw of world.values()) if (hw.error) hostErrors.push(hw.error);
   }
+  // Images kolla builds: a missing or changed one is built by apply before the containers
+  // that use it, and those containers are replaced.
+  let imageStates: ImageBuildState[] = [];
+  const imageNames = [...new Set(expansion.instances.filter((i) => i.kind === 'image').map((i) => i.name))];
+  if (imageNames.length && ctx.options.refreshed) {
+    imageStates = await imageBuildStates(config, imageNames);
+  }
   const plan = makePlan({
     project: config.settings.project,
     kollaVersion: kollaVersion(),
@@ -73,5 +111,6 @@ export async function computePlan(ctx: PlanContext): Promise<PlanResult> {
     outputs: expansion.outputs,
     variables: ctx.variables,
   });
+  markImageBuilds(plan, expansion, imageStates);
   return { plan, world, hostErrors };
 }
