@@ -5,7 +5,7 @@
  * Each case is a directory of `*.hcl` files (and any templates they use) with an
  * `expected.txt` beside them: one `file:line:col: Summary` line per diagnostic, in the
  * order kolla reports them (`-: Summary` for one without a place). Lines starting with `#`
- * are comments; `# skip: reason` marks a case that cannot run yet (a known bug elsewhere).
+ * are comments.
  * Cases are copied to a temp directory before use so that runs never write into the
  * fixtures (the syntax cache lives in `.kolla/` of the configuration directory).
  */
@@ -30,8 +30,6 @@ export interface ConfigCase {
   src: string;
   /** Expected `file:line:col: Summary` lines. */
   expected: string[];
-  /** Why the case is skipped, when `expected.txt` says `# skip: ...`. */
-  skip?: string;
 }
 
 /** Every case of the corpus, valid ones first, each kind sorted by name. */
@@ -50,8 +48,6 @@ export function configCases(kind?: 'valid' | 'bad'): ConfigCase[] {
         src,
         expected: lines.filter((l) => l.trim() !== '' && !l.startsWith('#')),
       };
-      const skip = lines.find((l) => l.startsWith('# skip:'));
-      if (skip) cc.skip = skip.slice('# skip:'.length).trim();
       out.push(cc);
     }
   }
