@@ -8,9 +8,9 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type nunjucks from 'nunjucks';
-import { createTemplateEnvironment } from '../render/template.js';
+import { createTemplateEnvironment, templateError } from '../render/template.js';
 import { nunjucksLib } from '../lazy/modules.js';
-import { DiagnosticError, errorAt, type Pos } from '../diags/diagnostic.js';
+import { DiagnosticError, errorAt } from '../diags/diagnostic.js';
 import { kollaVersion } from '../version.js';
 import type { ImageSpec } from './image-spec.js';
 
@@ -156,33 +156,6 @@ function render(t: nunjucks.Template, vars: Record<string, unknown>, display: st
     }
     throw templateError(e, src, display);
   }
-}
-
-/** nunjucks's "(name) [Line 3, Column 5]\n  msg" as a diagnostic at that line. */
-function templateError(e: unknown, src: string, name: string): DiagnosticError {
-  const raw = e instanceof Error ? e.message : String(e);
-  const m = /^\((.*?)\)(?: \[Line (\d+)(?:, Column (\d+))?\])?\n\s*/.exec(raw);
-  const message = (m ? raw.slice(m[0].length) : raw).replace(/^Error: /, '');
-  // The error may come from another file (an included template or the image's own
-  // template under an override): name that one.
-  const where = m?.[1] ? path.basename(m[1]) : name;
-  const line = m?.[2] !== undefined ? Number(m[2]) : undefined;
-  if (line === undefined) return errorAt(`Error in template ${name}`, undefined, message);
-  const col = m?.[3] !== undefined ? Number(m[3]) : 1;
-  const sameFile = where === path.basename(name);
-  if (!sameFile) return errorAt(`Error in template ${where} at line ${line}`, undefined, message);
-  const start = posOf(src, line, col);
-  return errorAt(`Error in template ${name} at line ${line}`, { file: name, start, end: start }, message);
-}
-
-function posOf(src: string, line: number, col: number): Pos {
-  let offset = 0;
-  for (let l = 1; l < line; l++) {
-    const nl = src.indexOf('\n', offset);
-    if (nl < 0) break;
-    offset = nl + 1;
-  }
-  return { line, col, offset: offset + col - 1 };
 }
 
 export interface FromLine {

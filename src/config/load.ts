@@ -147,11 +147,6 @@ export async function loadConfig(opts: LoadOptions): Promise<LoadResult> {
     if (!(e instanceof DependencyFailed) && !(e instanceof DiagnosticError)) throw e;
   }
 
-  for (const b of blocks) {
-    if (b.type === 'kolla' || b.type === 'variable') continue;
-    checkOrphanRefs(b, diags);
-  }
-
   const config: Config = {
     dir,
     settings,
@@ -167,9 +162,6 @@ export async function loadConfig(opts: LoadOptions): Promise<LoadResult> {
   };
   return { config, diagnostics: diags };
 }
-
-/** Nothing for now: reference checking happens when blocks are evaluated. */
-function checkOrphanRefs(_b: DecodedBlock, _diags: Diagnostics): void {}
 
 function literal(b: DecodedBlock, name: string, scope: Scope): Value | undefined {
   const a = b.attrs.get(name);

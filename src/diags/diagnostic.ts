@@ -30,12 +30,6 @@ export interface Diagnostic {
 
 /** A list of diagnostics with helpers to add to it and ask whether it holds an error. */
 export class Diagnostics extends Array<Diagnostic> {
-  static of_(list: Iterable<Diagnostic>): Diagnostics {
-    const d = new Diagnostics();
-    for (const x of list) d.push(x);
-    return d;
-  }
-
   error(summary: string, range?: SourceRange, detail?: string, address?: string): void {
     this.push(make('error', summary, range, detail, address));
   }

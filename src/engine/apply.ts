@@ -558,7 +558,7 @@ function nextState(
           observed.get(i.address) ??
           (prev?.observed ? { id: prev.observed.id, image_id: prev.observed.image_id } : undefined);
         const id = o?.id ?? c.currentId;
-        if (id) r.observed = { id, image_id: o?.image_id ?? '', state: 'running' };
+        if (id) r.observed = { id, image_id: o?.image_id ?? c.currentImageId ?? '', state: 'running' };
         break;
       }
       case 'bootstrap':

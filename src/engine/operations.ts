@@ -58,10 +58,6 @@ export interface PlanOutcome {
   openJournal?: number;
 }
 
-function who(): string {
-  return lockWho();
-}
-
 async function withLock<T>(
   backend: Backend,
   o: CommonOptions,
@@ -69,7 +65,7 @@ async function withLock<T>(
   fn: () => Promise<T>,
 ): Promise<T> {
   if (!o.lock) return fn();
-  const handle: LockHandle = await backend.lock({ operation, who: who() }, o.lockTimeoutMs, (holder) =>
+  const handle: LockHandle = await backend.lock({ operation, who: lockWho() }, o.lockTimeoutMs, (holder) =>
     o.onEvent({ type: 'lock-wait', holder: `${holder.who} (${holder.operation}, id ${holder.id})` }),
   );
   if (handle.staleTakenOver) {
@@ -151,9 +147,10 @@ export interface ApplyOutcome {
 }
 
 export async function applyOperation(o: ApplyOptions): Promise<ApplyOutcome> {
-  maskerOfRun = new SecretMasker(readSecrets(o.dir));
-  const r = await applyOperationInner(o);
-  const m = maskerOfRun;
+  // The same values prepare() reads: known before the configuration loads, so that even a
+  // load error cannot show a secret.
+  const m = new SecretMasker(readSecrets(o.dir));
+  const r = await applyOperationInner(o, m);
   const out: ApplyOutcome = { ...r, diagnostics: redactDiagnostics(r.diagnostics, m) };
   if (r.result?.failure) {
     out.result = {
@@ -166,9 +163,7 @@ export async function applyOperation(o: ApplyOptions): Promise<ApplyOutcome> {
   return out;
 }
 
-let maskerOfRun = new SecretMasker({});
-
-async function applyOperationInner(o: ApplyOptions): Promise<ApplyOutcome> {
+async function applyOperationInner(o: ApplyOptions, masker: SecretMasker): Promise<ApplyOutcome> {
   let vars = o.vars;
   let saved: Plan | undefined;
   if (o.planFile) {
@@ -183,8 +178,6 @@ async function applyOperationInner(o: ApplyOptions): Promise<ApplyOutcome> {
   if (!ready(p)) return { diagnostics: [...p.diagnostics] };
   const config = p.config;
   const backend = backendFor(o.dir, config.settings);
-  const masker = maskerFor(config);
-  maskerOfRun = masker;
   o = { ...o, onEvent: redactEvents(o.onEvent, masker) };
   return withLock(backend, o, o.diff.destroy ? 'destroy' : 'apply', async () => {
     const conns = connections(config, o);
@@ -253,26 +246,10 @@ async function applyOperationInner(o: ApplyOptions): Promise<ApplyOutcome> {
       }
       const base: ApplyOutcome = { diagnostics: [...p.diagnostics], plan };
       if (recovered) base.recovered = recovered;
-      if (!hasChanges(plan)) {
-        // Still record outputs and observed IDs on a first apply of an empty plan.
-        if (!prior) {
-          const result = await applyPlan({
-            config,
-            instances,
-            plan,
-            prior,
-            backend,
-            conns,
-            masker,
-            parallelism: o.parallelism ?? config.settings.parallelism,
-            onEvent: o.onEvent,
-          });
-          return { ...base, result };
-        }
-        return base;
-      }
-      if (!(await o.approve(plan))) return { ...base, cancelled: true };
-      const actx: Parameters<typeof applyPlan>[0] = {
+      // An empty plan is applied only the first time, to record the state and outputs.
+      if (!hasChanges(plan) && prior) return base;
+      if (hasChanges(plan) && !(await o.approve(plan))) return { ...base, cancelled: true };
+      const result = await applyPlan({
         config,
         instances,
         plan,
@@ -282,9 +259,8 @@ async function applyOperationInner(o: ApplyOptions): Promise<ApplyOutcome> {
         masker,
         parallelism: o.parallelism ?? config.settings.parallelism,
         onEvent: o.onEvent,
-      };
-      if (o.signal) actx.signal = o.signal;
-      const result = await applyPlan(actx);
+        ...(o.signal ? { signal: o.signal } : {}),
+      });
       return { ...base, result };
     } finally {
       await conns.closeAll();

@@ -176,7 +176,7 @@ export function expand(config: Config, diags: Diagnostics): Expansion {
 
     for (const hostName of svc.hosts) {
       const host = hostsByName.get(hostName)!;
-      const extra = serviceExtra(config, svc, host);
+      const extra = serviceExtra(host);
       const seenOnHost = containerNamesByHost.get(hostName) ?? new Map<string, string>();
       containerNamesByHost.set(hostName, seenOnHost);
       for (const cb of containerBlocks) {
@@ -335,7 +335,7 @@ export function expand(config: Config, diags: Diagnostics): Expansion {
       const onEach = eachR.ok && eachR.value === true;
       for (const first of onEach ? svc.hosts : svc.hosts.slice(0, 1)) {
         const host = hostsByName.get(first)!;
-        const extra = serviceExtra(config, svc, host);
+        const extra = serviceExtra(host);
         const values = evalAttrs(bb, config, extra, diags);
         if (!values || !checkValues(bb, values, diags)) continue;
         delete values['on_each_host'];
@@ -561,9 +561,7 @@ function report(diags: Diagnostics, summary: string, range?: SourceRange): void 
   diags.error(summary, range);
 }
 
-function serviceExtra(config: Config, svc: ServiceInfo, host: HostSpec): Record<string, Value> {
-  const hosts = config.scope.tryEval({ kind: 'variable', name: 'hosts', range: svc.block.range });
-  void hosts;
+function serviceExtra(host: HostSpec): Record<string, Value> {
   return { host: hostValue(host) };
 }
 

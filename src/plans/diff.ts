@@ -301,6 +301,7 @@ function containerChange(
     return;
   }
   base.currentId = o.id;
+  if (o.imageId) base.currentImageId = o.imageId;
   const forced = options.replace.some((r) => addressMatches(r, inst.address));
   const replaceAttrs = attrs.filter((a) => a.forcesReplacement);
   if (forced) {

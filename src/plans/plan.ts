@@ -38,6 +38,8 @@ export interface Change {
   containerName?: string;
   /** Docker container ID found on the host, when there is one. */
   currentId?: string;
+  /** The image ID that container runs. */
+  currentImageId?: string;
   /** Bootstrap tasks cannot be undone by a rollback. */
   irreversible?: boolean;
   /** Dependencies (addresses) for ordering the apply. */

@@ -64,15 +64,19 @@ function render(env: nunjucks.Environment, src: string, vars: Record<string, unk
 
 /**
  * nunjucks puts the position only in the message, as "(name) [Line 3, Column 5]\n  msg";
- * split it back into a position and the bare message.
+ * split it back into a position and the bare message. An error inside an included (or
+ * extended) template names that file, without a range in ours.
  */
-function templateError(e: unknown, src: string, name: string): DiagnosticError {
+export function templateError(e: unknown, src: string, name: string): DiagnosticError {
   const raw = e instanceof Error ? e.message : String(e);
   const m = /^\((.*?)\)(?: \[Line (\d+)(?:, Column (\d+))?\])?\n\s*/.exec(raw);
   const message = (m ? raw.slice(m[0].length) : raw).replace(/^Error: /, '');
+  const where = m?.[1] ? path.basename(m[1]) : name;
   const line = m?.[2] !== undefined ? Number(m[2]) : undefined;
-  const col = m?.[3] !== undefined ? Number(m[3]) : 1;
   if (line === undefined) return errorAt(`Error in template ${name}`, undefined, message);
+  const col = m?.[3] !== undefined ? Number(m[3]) : 1;
+  if (where !== path.basename(name))
+    return errorAt(`Error in template ${where} at line ${line}`, undefined, message);
   const start = posOf(src, line, col);
   return errorAt(`Error in template ${name} at line ${line}`, { file: name, start, end: start }, message);
 }
