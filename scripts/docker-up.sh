@@ -90,7 +90,9 @@ else
     as_root rm -f /var/run/docker.pid
   fi
   say "starting dockerd (log: $LOG)"
-  as_root sh -c "nohup dockerd >>'$LOG' 2>&1 </dev/null &"
+  # The daemon must not inherit the callers' lock descriptors (ensure-test-env.sh holds
+  # fd 9, pg-up/registry-up 7 and 8): it would hold their locks for as long as it runs.
+  as_root sh -c "setsid nohup dockerd >>'$LOG' 2>&1 </dev/null 7>&- 8>&- 9>&- &"
 fi
 
 for i in $(seq 1 "$WAIT_SECONDS"); do

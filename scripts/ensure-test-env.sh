@@ -7,9 +7,10 @@ here=$(cd "$(dirname "$0")" && pwd)
 # for the same socket and two builds of the same tag.
 if command -v flock >/dev/null 2>&1; then
   exec 9>"${TMPDIR:-/tmp}/kolla-test-env.lock"
-  flock 9
+  flock -w 900 9 || { echo "ensure-test-env: waited 15 min for the lock ${TMPDIR:-/tmp}/kolla-test-env.lock (fuser -v shows who holds it)" >&2; exit 1; }
 fi
-"$here/docker-up.sh"
-"$here/build-test-images.sh"
-"$here/pg-up.sh" >/dev/null
-"$here/registry-up.sh"
+# Each step runs without fd 9: a daemon it starts must not hold this lock after we exit.
+"$here/docker-up.sh" 9>&-
+"$here/build-test-images.sh" 9>&-
+"$here/pg-up.sh" >/dev/null 9>&-
+"$here/registry-up.sh" 9>&-

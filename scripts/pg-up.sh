@@ -120,13 +120,14 @@ case "$(status)" in
   online*)
     if [ "$conf_changed" -eq 1 ]; then
       say "restarting cluster $ver/$cluster for the new settings"
-      as_root pg_ctlcluster "$ver" "$cluster" restart || die "pg_ctlcluster $ver $cluster restart failed"
+      as_root pg_ctlcluster "$ver" "$cluster" restart 7>&- 8>&- 9>&- || die "pg_ctlcluster $ver $cluster restart failed"
     fi
     ;;
   *)
     say "starting cluster $ver/$cluster"
     # pg_ctlcluster creates /var/run/postgresql itself; no systemd needed.
-    as_root pg_ctlcluster "$ver" "$cluster" start ||
+    # The server must not inherit our lock descriptors (see docker-up.sh).
+    as_root pg_ctlcluster "$ver" "$cluster" start 7>&- 8>&- 9>&- ||
       {
         tail -n 20 "/var/log/postgresql/postgresql-$ver-$cluster.log" >&2 2>/dev/null || true
         die "pg_ctlcluster $ver $cluster start failed"
