@@ -28,12 +28,16 @@ locals {
   image = "kolla-test/busybox:1"
   # Each testbed host's dockerd listens on its own socket (see scripts/testbed).
   socket = { for i in [1, 2, 3] : "node${i}" => var.testbed_dir == "" ? "/var/run/docker.sock" : "${var.testbed_dir}/${i}/docker.sock" }
+  # ... and so are apply's host locks (the default, /var/lib/kolla/locks, would be one
+  # directory for all three).
+  lock_dir = { for i in [1, 2, 3] : "node${i}" => var.testbed_dir == "" ? "/var/lib/kolla/locks" : "${var.testbed_dir}/${i}/locks" }
 }
 
 host "node1" {
   address       = "${var.subnet}.11"
   identity_file = var.ssh_key
   docker_socket = local.socket["node1"]
+  lock_dir      = local.lock_dir["node1"]
   groups        = ["control", "network"]
   vars          = { api_interface = "veth0" }
 }
@@ -42,6 +46,7 @@ host "node2" {
   address       = "${var.subnet}.12"
   identity_file = var.ssh_key
   docker_socket = local.socket["node2"]
+  lock_dir      = local.lock_dir["node2"]
   groups        = ["compute"]
 }
 
@@ -49,6 +54,7 @@ host "node3" {
   address       = "${var.subnet}.13"
   identity_file = var.ssh_key
   docker_socket = local.socket["node3"]
+  lock_dir      = local.lock_dir["node3"]
   groups        = ["compute"]
 }
 

@@ -37,6 +37,7 @@ export const varFlags = {
 
 const USER_ERROR_NAMES = new Set([
   'LockHeldError',
+  'HostLockedError',
   'StaleLineageError',
   'StateFileError',
   'StateVersionError',

@@ -29,6 +29,12 @@ export const planFlags = {
     multiple: true,
     helpValue: 'ADDR',
   }),
+  limit: Flags.string({
+    description:
+      'Plan and apply only on these hosts or groups (comma-separated or repeated; !name excludes); the state of other hosts is carried over untouched.',
+    multiple: true,
+    helpValue: 'HOST_OR_GROUP',
+  }),
   replace: Flags.string({
     description: 'Force replacement of this container even if unchanged. Repeatable.',
     multiple: true,
@@ -52,6 +58,7 @@ export function parseDuration(s: string): number {
 
 export function diffOptions(flags: {
   target?: string[] | undefined;
+  limit?: string[] | undefined;
   replace?: string[] | undefined;
   refresh?: boolean | undefined;
   destroy?: boolean | undefined;
@@ -67,6 +74,7 @@ export function diffOptions(flags: {
   return {
     destroy: flags.destroy === true,
     targets: flags.target ?? [],
+    limit: flags.limit ?? [],
     replace: flags.replace ?? [],
     includeVolumes: flags['include-volumes'] === true,
     refreshed: flags.refresh !== false,

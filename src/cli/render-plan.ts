@@ -138,6 +138,12 @@ export function renderPlan(plan: Plan, p: Palette): string {
 
 function renderPlanText(plan: Plan, p: Palette): string {
   const out: string[] = [];
+  if (plan.limit) {
+    out.push(
+      `${p.yellow(p.bold('Limited'))} to host${plan.limit.length > 1 ? 's' : ''} ${plan.limit.join(', ')} (--limit): other hosts were not read, and their state is kept as it was.`,
+    );
+    out.push('');
+  }
   if (plan.drift.length) {
     out.push(p.bold('Note: Objects have changed outside of kolla'));
     out.push('');

@@ -19,6 +19,9 @@ import type { Config, SecretDecl, Settings } from './config.js';
 import type { HostSpec } from '../expand/instances.js';
 import { resolveGroups } from '../expand/placement.js';
 
+/** Where apply's per-project host locks live on a host unless `lock_dir` says otherwise. */
+export const DEFAULT_HOST_LOCK_DIR = '/var/lib/kolla/locks';
+
 export interface LoadOptions {
   dir: string;
   vars?: VarArg[];
@@ -276,6 +279,7 @@ function evaluateHosts(blocks: DecodedBlock[], scope: Scope, diags: Diagnostics)
       port: (values['port'] as number | undefined) ?? 22,
       user: (values['user'] as string | undefined) ?? 'root',
       dockerSocket: (values['docker_socket'] as string | undefined) ?? '/var/run/docker.sock',
+      lockDir: (values['lock_dir'] as string | undefined) ?? DEFAULT_HOST_LOCK_DIR,
       groups: (values['groups'] as string[] | undefined) ?? [],
       vars: (values['vars'] as Record<string, unknown> | undefined) ?? {},
     };

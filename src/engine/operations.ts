@@ -29,6 +29,13 @@ import type { HostSpec } from '../expand/instances.js';
 import { redactDiagnostics, redactEvents } from './redact.js';
 import { SecretMasker } from '../states/secret-mask.js';
 import { readSecrets } from '../secrets/secrets-file.js';
+import { resolveLimit } from './limit.js';
+import type { Config } from '../config/config.js';
+import type { Expansion } from '../expand/expand.js';
+import { acquireHostLocks, forceUnlockHost } from './host-locks.js';
+import { loadConfig } from '../config/load.js';
+import { ConfigError } from './state-access.js';
+import { BackendSetupError as KollaError } from './backend-for.js';
 
 export interface CommonOptions {
   dir: string;
@@ -82,6 +89,19 @@ async function withLock<T>(
   }
 }
 
+/** --limit resolved to hosts (undefined: no limit), or the diagnostic for a bad name. */
+function limitOf(config: Config, diff: DiffOptions): { hosts?: Set<string>; error?: Diagnostic } {
+  if (!diff.limit?.length) return {};
+  const r = resolveLimit(config, diff.limit);
+  return 'error' in r ? { error: r.error } : { hosts: r.hosts };
+}
+
+function limited(expansion: Expansion, hosts: Set<string> | undefined): Expansion {
+  return hosts
+    ? { ...expansion, instances: expansion.instances.filter((i) => hosts.has(i.host)) }
+    : expansion;
+}
+
 function ready(p: Prepared): p is Required<Prepared> {
   return !!p.config && !!p.expansion && !!p.graph && !p.diagnostics.hasErrors();
 }
@@ -89,6 +109,8 @@ function ready(p: Prepared): p is Required<Prepared> {
 export async function planOperation(o: PlanOptions): Promise<PlanOutcome> {
   const p = await prepare({ dir: o.dir, vars: o.vars });
   if (!ready(p)) return { diagnostics: [...p.diagnostics] };
+  const limit = limitOf(p.config, o.diff);
+  if (limit.error) return { diagnostics: [...p.diagnostics, limit.error] };
   const backend = backendFor(o.dir, p.config.settings);
   const masker = maskerFor(p.config);
   o = { ...o, onEvent: redactEvents(o.onEvent, masker) };
@@ -99,7 +121,7 @@ export async function planOperation(o: PlanOptions): Promise<PlanOutcome> {
     try {
       // Prechecks first: an unreachable host or a taken port is reported per host and check.
       if (o.diff.refreshed) {
-        const pre = await runPrechecks(p.config, p.expansion, conns);
+        const pre = await runPrechecks(p.config, limited(p.expansion, limit.hosts), conns);
         if (pre.some((d) => d.severity === 'error'))
           return { diagnostics: redactDiagnostics([...p.diagnostics, ...pre], masker) };
       }
@@ -111,6 +133,7 @@ export async function planOperation(o: PlanOptions): Promise<PlanOutcome> {
         options: o.diff,
         variables: toPlanVars(o.vars),
         onEvent: o.onEvent,
+        ...(limit.hosts ? { limitHosts: limit.hosts } : {}),
       });
       const diags = [...p.diagnostics];
       for (const e of r.hostErrors) diags.push({ severity: 'error', summary: e });
@@ -177,6 +200,8 @@ async function applyOperationInner(o: ApplyOptions, masker: SecretMasker): Promi
   const p = await prepare({ dir: o.dir, vars });
   if (!ready(p)) return { diagnostics: [...p.diagnostics] };
   const config = p.config;
+  const limit = limitOf(config, o.diff);
+  if (limit.error) return { diagnostics: [...p.diagnostics, limit.error] };
   const backend = backendFor(o.dir, config.settings);
   o = { ...o, onEvent: redactEvents(o.onEvent, masker) };
   return withLock(backend, o, o.diff.destroy ? 'destroy' : 'apply', async () => {
@@ -222,7 +247,7 @@ async function applyOperationInner(o: ApplyOptions, masker: SecretMasker): Promi
         }
       } else {
         if (o.diff.refreshed && !o.fromState) {
-          const pre = await runPrechecks(config, p.expansion, conns);
+          const pre = await runPrechecks(config, limited(p.expansion, limit.hosts), conns);
           if (pre.some((d) => d.severity === 'error')) return { diagnostics: [...p.diagnostics, ...pre] };
         }
         const r = await computePlan({
@@ -233,6 +258,7 @@ async function applyOperationInner(o: ApplyOptions, masker: SecretMasker): Promi
           options: o.diff,
           variables: toPlanVars(o.vars),
           onEvent: o.onEvent,
+          ...(limit.hosts ? { limitHosts: limit.hosts } : {}),
         });
         if (r.hostErrors.length) {
           return {
@@ -249,23 +275,44 @@ async function applyOperationInner(o: ApplyOptions, masker: SecretMasker): Promi
       // An empty plan is applied only the first time, to record the state and outputs.
       if (!hasChanges(plan) && prior) return base;
       if (hasChanges(plan) && !(await o.approve(plan))) return { ...base, cancelled: true };
-      const result = await applyPlan({
-        config,
-        instances,
-        plan,
-        prior,
-        backend,
-        conns,
-        masker,
-        parallelism: o.parallelism ?? config.settings.parallelism,
-        onEvent: o.onEvent,
-        ...(o.signal ? { signal: o.signal } : {}),
-      });
+      // The hosts this apply changes are locked too: another state file may deploy there.
+      const hostLocks = o.lock
+        ? await acquireHostLocks(conns, changedHosts(plan), {
+            project: config.settings.project,
+            state: backend.describe(),
+            operation: o.diff.destroy ? 'destroy' : 'apply',
+            stateLocked: true,
+            timeoutMs: o.lockTimeoutMs,
+            onEvent: o.onEvent,
+          })
+        : undefined;
+      let result: ApplyResult;
+      try {
+        result = await applyPlan({
+          config,
+          instances,
+          plan,
+          prior,
+          backend,
+          conns,
+          masker,
+          parallelism: o.parallelism ?? config.settings.parallelism,
+          onEvent: o.onEvent,
+          ...(o.signal ? { signal: o.signal } : {}),
+        });
+      } finally {
+        await hostLocks?.release();
+      }
       return { ...base, result };
     } finally {
       await conns.closeAll();
     }
   });
+}
+
+/** Hosts where the plan changes something. */
+function changedHosts(plan: Plan): string[] {
+  return [...new Set(plan.changes.filter((c) => c.action !== 'noop').map((c) => c.host))];
 }
 
 /** An apply was interrupted (kill -9, power loss): undo it, or with --continue keep it. */
@@ -312,3 +359,26 @@ async function recover(
 }
 
 export { PREV_SUFFIX, Diagnostics };
+
+/** `kolla force-unlock -host H ID`: remove a host lock left by a kolla that died. */
+export async function forceUnlockHostOperation(
+  dir: string,
+  vars: VarArg[],
+  host: string,
+  id: string,
+): Promise<void> {
+  const r = await loadConfig({ dir, vars });
+  if (!r.config || r.diagnostics.hasErrors()) throw new ConfigError(r.diagnostics);
+  const config = r.config;
+  if (!config.hosts.some((h) => h.name === host)) {
+    throw new KollaError(
+      `no host "${host}" in the configuration (hosts: ${config.hosts.map((h) => h.name).join(', ')})`,
+    );
+  }
+  const conns = new HostConnections(new Map(config.hosts.map((h) => [h.name, h])));
+  try {
+    await forceUnlockHost(conns, host, config.settings.project, id);
+  } finally {
+    await conns.closeAll();
+  }
+}

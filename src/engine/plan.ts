@@ -23,6 +23,8 @@ export interface PlanContext {
   options: DiffOptions;
   variables: Plan['variables'];
   onEvent: EventSink;
+  /** --limit: only these hosts are refreshed and planned; the rest of the state is kept. */
+  limitHosts?: Set<string>;
 }
 
 export interface PlanResult {
@@ -67,8 +69,14 @@ export function maskerFor(config: Config): SecretMasker {
 }
 
 export async function computePlan(ctx: PlanContext): Promise<PlanResult> {
-  const { config, expansion } = ctx;
-  const prior = ctx.prior ?? emptyState('', config.settings.project, kollaVersion());
+  const { config } = ctx;
+  const limit = ctx.limitHosts;
+  const expansion = limit
+    ? { ...ctx.expansion, instances: ctx.expansion.instances.filter((i) => limit.has(i.host)) }
+    : ctx.expansion;
+  let prior = ctx.prior ?? emptyState('', config.settings.project, kollaVersion());
+  // Other hosts' resources are neither planned nor deleted: apply carries them over.
+  if (limit) prior = { ...prior, resources: prior.resources.filter((r) => limit.has(r.host)) };
   const requests = new Map<string, RefreshRequest>();
   const req = (h: string): RefreshRequest => {
     let r = requests.get(h);
@@ -112,5 +120,6 @@ export async function computePlan(ctx: PlanContext): Promise<PlanResult> {
     variables: ctx.variables,
   });
   markImageBuilds(plan, expansion, imageStates);
+  if (limit) plan.limit = config.hosts.map((h) => h.name).filter((h) => limit.has(h));
   return { plan, world, hostErrors };
 }

@@ -19,6 +19,8 @@ export interface HostSpec {
   dockerTlsCa?: string;
   dockerTlsCert?: string;
   dockerTlsKey?: string;
+  /** Directory on the host for kolla's per-project host locks. */
+  lockDir: string;
   groups: string[];
   vars: Record<string, unknown>;
 }

@@ -17,6 +17,8 @@ import { summarise, type Change, type Drift, type Plan } from './plan.js';
 export interface DiffOptions {
   destroy: boolean;
   targets: string[];
+  /** --limit as given (host and group names); resolved to hosts by the engine. */
+  limit?: string[];
   replace: string[];
   includeVolumes: boolean;
   /** False with -refresh=false: the state is taken as the truth. */

@@ -74,6 +74,8 @@ export interface Plan {
   created_at: string;
   destroy: boolean;
   targets: string[];
+  /** With --limit: the only hosts this plan concerns; other hosts' state is carried over. */
+  limit?: string[];
   drift: Drift[];
   changes: Change[];
   outputs: Record<string, { value: unknown; sensitive: boolean }>;

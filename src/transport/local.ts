@@ -77,6 +77,24 @@ export class LocalTransport implements Transport {
     await syncDir(dir);
   }
 
+  async createExclusive(file: string, data: string, mode: number): Promise<boolean> {
+    let handle;
+    try {
+      handle = await fs.open(file, 'wx', mode);
+    } catch (err) {
+      if (isErrno(err, 'EEXIST')) return false;
+      throw err;
+    }
+    try {
+      await handle.writeFile(data);
+      await handle.chmod(mode);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    return true;
+  }
+
   async removeFile(file: string): Promise<void> {
     await fs.rm(file, { force: true });
   }

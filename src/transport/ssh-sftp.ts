@@ -120,6 +120,35 @@ export async function writeFileAtomic(
   }
 }
 
+/**
+ * Create `file` only when it does not exist: true when created, false when it was there.
+ * OpenSSH answers an O_EXCL open of an existing file with a plain FAILURE, so a failure is
+ * told apart by looking whether the file is there.
+ */
+export async function createExclusive(
+  sftp: SFTPWrapper,
+  file: string,
+  data: string,
+  mode: number,
+): Promise<boolean> {
+  let handle: Buffer;
+  try {
+    handle = await call<Buffer>((cb) => sftp.open(file, 'wx', { mode }, cb));
+  } catch (err) {
+    if (await stat(sftp, file)) return false;
+    throw err;
+  }
+  try {
+    const buf = Buffer.from(data, 'utf8');
+    if (buf.length) await call<void>((cb) => sftp.write(handle, buf, 0, buf.length, 0, cb));
+    await call<void>((cb) => sftp.fchmod(handle, mode, cb));
+    await call<unknown>((cb) => sftp.ext_openssh_fsync(handle, cb)).catch(() => {});
+  } finally {
+    await call<void>((cb) => sftp.close(handle, cb)).catch(() => {});
+  }
+  return true;
+}
+
 /** rename(2) semantics (replace the target atomically); plain SFTP rename refuses to. */
 async function renameOver(sftp: SFTPWrapper, from: string, to: string): Promise<void> {
   try {

@@ -515,6 +515,10 @@ export class SshTransport implements Transport {
     );
   }
 
+  createExclusive(file: string, data: string, mode: number): Promise<boolean> {
+    return this.fileOp('create', file, (s) => sftpOps.createExclusive(s, file, data, mode));
+  }
+
   removeFile(file: string): Promise<void> {
     return this.fileOp('remove', file, (s) => sftpOps.removeFile(s, file));
   }

@@ -19,6 +19,11 @@ export interface Transport {
    * exactly `mode` whatever the umask. The parent directory must exist.
    */
   writeFileAtomic(path: string, data: Buffer | string, mode: number): Promise<void>;
+  /**
+   * Create the file only if it does not exist (O_CREAT|O_EXCL): true when this call created
+   * it, false when it was already there. The lock primitive for per-host locks.
+   */
+  createExclusive(path: string, data: string, mode: number): Promise<boolean>;
   /** Remove a file; a file that is already gone is not an error. */
   removeFile(path: string): Promise<void>;
   /** Create a directory and its missing parents; the ones created get exactly `mode`. */

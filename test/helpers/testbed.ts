@@ -61,6 +61,7 @@ export function testbedHost(i: number, overrides: Partial<InventoryHost> = {}): 
     user: 'root',
     identityFile: TESTBED_KEY,
     dockerSocket: testbedSocket(i),
+    lockDir: `${TESTBED_ROOT}/${i}/locks`,
     groups: [],
     vars: {},
     ...overrides,
