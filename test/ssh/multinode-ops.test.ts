@@ -54,8 +54,10 @@ service "agent" {
     environment = { NODE = host.name, GEN = var.gen }
     healthcheck {
       test     = ["CMD-SHELL", "test -f /tmp/up && test \\"$NODE\\" != \\"\${var.fail_on}\\""]
-      interval = "1s"
-      retries  = 2
+      interval     = "1s"
+      retries      = 2
+      start_period = "\${var.delay + 5}s"
+
     }
   }
 }
