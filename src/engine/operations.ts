@@ -11,7 +11,7 @@ import { backendFor } from './backend-for.js';
 import type { Backend, LockHandle } from '../states/backend.js';
 import type { State } from '../states/state.js';
 import { HostConnections } from './hosts.js';
-import { computePlan, maskerFor } from './plan.js';
+import { computePlan, maskerFor, type PlanResult } from './plan.js';
 import { applyPlan, type ApplyResult } from './apply.js';
 import { rollbackJournal } from './rollback.js';
 import type { EventSink } from './events.js';
@@ -102,6 +102,23 @@ function limited(expansion: Expansion, hosts: Set<string> | undefined): Expansio
     : expansion;
 }
 
+/**
+ * Prechecks and the refresh + diff, side by side: both only read, and together they cost one
+ * round of waiting per host instead of two. A failed precheck (an unreachable host, a taken
+ * port) is what the user sees, reported per host and check; the plan is then dropped.
+ */
+async function checkedPlan(
+  prechecks: (() => Promise<Diagnostic[]>) | undefined,
+  plan: () => Promise<PlanResult>,
+): Promise<{ failed: Diagnostic[] } | { result: PlanResult }> {
+  const [pre, r] = await Promise.allSettled([prechecks ? prechecks() : Promise.resolve([]), plan()]);
+  if (pre.status === 'rejected') throw pre.reason;
+  const failed = pre.value.filter((d) => d.severity === 'error');
+  if (failed.length) return { failed: pre.value };
+  if (r.status === 'rejected') throw r.reason;
+  return { result: r.value };
+}
+
 function ready(p: Prepared): p is Required<Prepared> {
   return !!p.config && !!p.expansion && !!p.graph && !p.diagnostics.hasErrors();
 }
@@ -119,22 +136,22 @@ export async function planOperation(o: PlanOptions): Promise<PlanOutcome> {
     const prior = await backend.read();
     const conns = connections(p.config, o);
     try {
-      // Prechecks first: an unreachable host or a taken port is reported per host and check.
-      if (o.diff.refreshed) {
-        const pre = await runPrechecks(p.config, limited(p.expansion, limit.hosts), conns);
-        if (pre.some((d) => d.severity === 'error'))
-          return { diagnostics: redactDiagnostics([...p.diagnostics, ...pre], masker) };
-      }
-      const r = await computePlan({
-        config: p.config,
-        expansion: p.expansion,
-        prior,
-        conns,
-        options: o.diff,
-        variables: toPlanVars(o.vars),
-        onEvent: o.onEvent,
-        ...(limit.hosts ? { limitHosts: limit.hosts } : {}),
-      });
+      const c = await checkedPlan(
+        o.diff.refreshed ? () => runPrechecks(p.config, limited(p.expansion, limit.hosts), conns) : undefined,
+        () =>
+          computePlan({
+            config: p.config,
+            expansion: p.expansion,
+            prior,
+            conns,
+            options: o.diff,
+            variables: toPlanVars(o.vars),
+            onEvent: o.onEvent,
+            ...(limit.hosts ? { limitHosts: limit.hosts } : {}),
+          }),
+      );
+      if ('failed' in c) return { diagnostics: redactDiagnostics([...p.diagnostics, ...c.failed], masker) };
+      const r = c.result;
       const diags = [...p.diagnostics];
       for (const e of r.hostErrors) diags.push({ severity: 'error', summary: e });
       const out: PlanOutcome = { diagnostics: redactDiagnostics(diags, masker), plan: r.plan };
@@ -246,20 +263,24 @@ async function applyOperationInner(o: ApplyOptions, masker: SecretMasker): Promi
           }
         }
       } else {
-        if (o.diff.refreshed && !o.fromState) {
-          const pre = await runPrechecks(config, limited(p.expansion, limit.hosts), conns);
-          if (pre.some((d) => d.severity === 'error')) return { diagnostics: [...p.diagnostics, ...pre] };
-        }
-        const r = await computePlan({
-          config,
-          expansion: { ...p.expansion, instances },
-          prior,
-          conns,
-          options: o.diff,
-          variables: toPlanVars(o.vars),
-          onEvent: o.onEvent,
-          ...(limit.hosts ? { limitHosts: limit.hosts } : {}),
-        });
+        const c = await checkedPlan(
+          o.diff.refreshed && !o.fromState
+            ? () => runPrechecks(config, limited(p.expansion, limit.hosts), conns)
+            : undefined,
+          () =>
+            computePlan({
+              config,
+              expansion: { ...p.expansion, instances },
+              prior,
+              conns,
+              options: o.diff,
+              variables: toPlanVars(o.vars),
+              onEvent: o.onEvent,
+              ...(limit.hosts ? { limitHosts: limit.hosts } : {}),
+            }),
+        );
+        if ('failed' in c) return { diagnostics: [...p.diagnostics, ...c.failed] };
+        const r = c.result;
         if (r.hostErrors.length) {
           return {
             diagnostics: [
