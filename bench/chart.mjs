@@ -68,7 +68,10 @@ export function chart(results) {
   const Y = (s) => M.t + ph - (y1 === y0 ? ph / 2 : ((Math.log10(s) - y0) / (y1 - y0)) * ph);
 
   const panels = PANELS.map((p, k) => {
-    const g = [`<g transform="translate(${k * W},0)">`, `<text x="${M.l + pw / 2}" y="20" text-anchor="middle" font-weight="bold">${esc(p.title)}</text>`];
+    const g = [
+      `<g transform="translate(${k * W},0)">`,
+      `<text x="${M.l + pw / 2}" y="20" text-anchor="middle" font-weight="bold">${esc(p.title)}</text>`,
+    ];
     g.push(`<rect x="${M.l}" y="${M.t}" width="${pw}" height="${ph}" fill="none" stroke="#999"/>`);
     for (const t of yTicks)
       g.push(
@@ -80,29 +83,40 @@ export function chart(results) {
         `<line x1="${X(n)}" x2="${X(n)}" y1="${M.t}" y2="${M.t + ph}" stroke="#eee"/>`,
         `<text x="${X(n)}" y="${M.t + ph + 15}" text-anchor="middle" font-size="11">${n}</text>`,
       );
-    g.push(`<text x="${M.l + pw / 2}" y="${M.t + ph + 30}" text-anchor="middle" font-size="11">N containers</text>`);
-    let legend = 0;
-    for (const [tool, op, label, colour] of p.series)
-      for (const [hosts, dash] of [['local', ''], ['testbed', ' stroke-dasharray="5 3"']]) {
+    g.push(
+      `<text x="${M.l + pw / 2}" y="${M.t + ph + 30}" text-anchor="middle" font-size="11">N containers</text>`,
+    );
+    p.series.forEach(([tool, op, label, colour], legend) => {
+      let drawn = false;
+      for (const [hosts, dash] of [
+        ['local', ''],
+        ['testbed', ' stroke-dasharray="5 3"'],
+      ]) {
         const pts = rows
           .filter((r) => r.tool === tool && r.op === op && r.hosts === hosts)
           .sort((a, b) => a.n - b.n)
           .map((r) => [X(r.n), Y(r.median_ms / 1000)]);
         if (!pts.length) continue;
-        g.push(`<polyline fill="none" stroke="${colour}" stroke-width="2"${dash} points="${pts.map((q) => q.map((v) => v.toFixed(1)).join(',')).join(' ')}"/>`);
-        for (const [a, b] of pts) g.push(`<circle cx="${a.toFixed(1)}" cy="${b.toFixed(1)}" r="3" fill="${colour}"/>`);
-        const ly = M.t + ph + 46 + 13 * (legend % 5);
-        const lx = M.l + (legend >= 5 ? pw / 2 : 0);
+        drawn = true;
         g.push(
-          `<line x1="${lx}" x2="${lx + 22}" y1="${ly - 4}" y2="${ly - 4}" stroke="${colour}" stroke-width="2"${dash}/>`,
-          `<text x="${lx + 26}" y="${ly}" font-size="10">${esc(label)}${hosts === 'testbed' ? ' (3 hosts, SSH)' : ''}</text>`,
+          `<polyline fill="none" stroke="${colour}" stroke-width="2"${dash} points="${pts.map((q) => q.map((v) => v.toFixed(1)).join(',')).join(' ')}"/>`,
         );
-        legend++;
+        for (const [a, b] of pts)
+          g.push(`<circle cx="${a.toFixed(1)}" cy="${b.toFixed(1)}" r="3" fill="${colour}"/>`);
       }
+      if (!drawn) return;
+      const ly = M.t + ph + 48 + 13 * legend;
+      g.push(
+        `<line x1="${M.l}" x2="${M.l + 22}" y1="${ly - 4}" y2="${ly - 4}" stroke="${colour}" stroke-width="3"/>`,
+        `<text x="${M.l + 28}" y="${ly}" font-size="11">${esc(label)}</text>`,
+      );
+    });
     g.push('</g>');
     return g.join('\n');
   });
-  const title = `kolla, docker-compose, Ansible and the floor: median time against N (${results.date.slice(0, 10)}, ${esc(results.machine)})`;
+  const title =
+    `Median time against N (log–log), ${results.date.slice(0, 10)}, ${esc(results.machine)}. ` +
+    'Solid: the local engine; dashed: three testbed hosts over SSH, the N containers spread over them.';
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${W * PANELS.length}" height="${H + 24}" font-family="sans-serif" font-size="12">`,
     `<rect width="100%" height="100%" fill="white"/>`,
@@ -119,5 +133,8 @@ export function writeChart(results, file) {
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const here = path.dirname(fileURLToPath(import.meta.url));
-  writeChart(JSON.parse(readFileSync(path.join(here, 'out', 'results.json'), 'utf8')), path.join(here, 'chart.svg'));
+  writeChart(
+    JSON.parse(readFileSync(path.join(here, 'out', 'results.json'), 'utf8')),
+    path.join(here, 'chart.svg'),
+  );
 }

@@ -18,6 +18,7 @@
 // own channel forwarded to the host's Docker socket.
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
+import { clearTimeout, setTimeout } from 'node:timers';
 
 const [op, specFile] = process.argv.slice(2);
 const spec = JSON.parse(readFileSync(specFile, 'utf8'));
@@ -63,7 +64,10 @@ async function connect(h) {
     });
   });
   h.conn = conn;
-  return { base: { agent: new ChannelAgent(conn, h.socket) }, events: { agent: new ChannelAgent(conn, h.socket) } };
+  return {
+    base: { agent: new ChannelAgent(conn, h.socket) },
+    events: { agent: new ChannelAgent(conn, h.socket) },
+  };
 }
 
 function request(h, method, path, body, opts = h.api.base) {
@@ -104,21 +108,24 @@ function watchHealth(h) {
     const filters = encodeURIComponent(
       JSON.stringify({ type: ['container'], event: ['health_status'], label: [`${labelKey}=${labelValue}`] }),
     );
-    const req = http.request({ ...h.api.events, method: 'GET', path: `/events?filters=${filters}` }, (res) => {
-      let buf = '';
-      res.setEncoding('utf8');
-      res.on('data', (d) => {
-        buf += d;
-        let nl;
-        while ((nl = buf.indexOf('\n')) >= 0) {
-          const ev = JSON.parse(buf.slice(0, nl));
-          buf = buf.slice(nl + 1);
-          const name = ev.Actor?.Attributes?.name;
-          if (ev.status === 'health_status: healthy' && h.waiters.has(name)) h.waiters.get(name)();
-        }
-      });
-      resolve(req);
-    });
+    const req = http.request(
+      { ...h.api.events, method: 'GET', path: `/events?filters=${filters}` },
+      (res) => {
+        let buf = '';
+        res.setEncoding('utf8');
+        res.on('data', (d) => {
+          buf += d;
+          let nl;
+          while ((nl = buf.indexOf('\n')) >= 0) {
+            const ev = JSON.parse(buf.slice(0, nl));
+            buf = buf.slice(nl + 1);
+            const name = ev.Actor?.Attributes?.name;
+            if (ev.status === 'health_status: healthy' && h.waiters.has(name)) h.waiters.get(name)();
+          }
+        });
+        resolve(req);
+      },
+    );
     req.on('error', reject);
     req.end();
   });
@@ -126,7 +133,10 @@ function watchHealth(h) {
 
 function healthy(h, name) {
   return new Promise((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error(`${name}: not healthy in ${HEALTH_TIMEOUT_MS} ms`)), HEALTH_TIMEOUT_MS);
+    const t = setTimeout(
+      () => reject(new Error(`${name}: not healthy in ${HEALTH_TIMEOUT_MS} ms`)),
+      HEALTH_TIMEOUT_MS,
+    );
     h.waiters.set(name, () => {
       clearTimeout(t);
       h.waiters.delete(name);
@@ -171,7 +181,8 @@ const gated = op === 'cold' || op === 'change';
 if (gated) for (const h of spec.hosts) streams.push(await watchHealth(h));
 
 if (op === 'noop') console.log(await refresh());
-else if (op === 'cold' || op === 'cold-ungated') await pool(spec.containers, spec.parallelism, (c) => create(c, gated));
+else if (op === 'cold' || op === 'cold-ungated')
+  await pool(spec.containers, spec.parallelism, (c) => create(c, gated));
 else if (op === 'change') {
   await refresh();
   const c = spec.containers[0];

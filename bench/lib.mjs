@@ -56,10 +56,10 @@ export const median = (xs) => {
 
 /**
  * Run one process to its end, timed as a whole (wall clock), with its peak RSS from
- * `/usr/bin/time` (the largest single process of the tree, in MB). Rejects on a non-zero
- * exit status unless `okStatus` lists it.
+ * `/usr/bin/time` (the largest single process of the tree, in MB; `rss: false` when that
+ * would be an ssh client's). Rejects on a non-zero exit status unless `okStatus` lists it.
  */
-export function run(cmd, args, { cwd, env, okStatus = [0] } = {}) {
+export function run(cmd, args, { cwd, env, okStatus = [0], rss = true } = {}) {
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'kbench-time-'));
   const timeFile = path.join(tmp, 'rss');
   return new Promise((resolve, reject) => {
@@ -79,7 +79,7 @@ export function run(cmd, args, { cwd, env, okStatus = [0] } = {}) {
       let rssMb = null;
       try {
         const kb = Number(readFileSync(timeFile, 'utf8').trim().split('\n').pop());
-        if (kb) rssMb = kb / 1024;
+        if (kb && rss) rssMb = kb / 1024;
       } catch {
         // no time file: the process could not start
       }
@@ -108,10 +108,14 @@ export async function runAll(jobs) {
 /** `ssh root@host COMMAND` with the testbed's key and known hosts (for compose over SSH). */
 export function sshArgs(host, command) {
   return [
-    '-i', TESTBED_KEY,
-    '-o', `UserKnownHostsFile=${TESTBED_KNOWN_HOSTS}`,
-    '-o', 'StrictHostKeyChecking=yes',
-    '-o', 'BatchMode=yes',
+    '-i',
+    TESTBED_KEY,
+    '-o',
+    `UserKnownHostsFile=${TESTBED_KNOWN_HOSTS}`,
+    '-o',
+    'StrictHostKeyChecking=yes',
+    '-o',
+    'BatchMode=yes',
     `root@${host.addr}`,
     command,
   ];
@@ -126,7 +130,9 @@ export async function cleanup(tool, hosts) {
   await Promise.all(
     hosts.map(async (h) => {
       const H = ['-H', `unix://${h.socket}`];
-      const ids = (await run('docker', [...H, 'ps', '-aq', '--filter', filter])).stdout.split(/\s+/).filter(Boolean);
+      const ids = (await run('docker', [...H, 'ps', '-aq', '--filter', filter])).stdout
+        .split(/\s+/)
+        .filter(Boolean);
       if (ids.length) await run('docker', [...H, 'rm', '-f', ...ids]);
     }),
   );

@@ -39,15 +39,20 @@ function parseArgs(argv) {
     else if (a.startsWith('--hosts')) o.hosts = value().split(',');
     else if (a === '--merge') o.merge = true;
     else if (/^\d+$/.test(a)) o.sizes.push(Number(a));
-    else throw new Error(`unknown argument ${a} (usage: npm run bench -- [N...] [--tools LIST] [--hosts local,testbed] [--merge])`);
+    else
+      throw new Error(
+        `unknown argument ${a} (usage: npm run bench -- [N...] [--tools LIST] [--hosts local,testbed] [--merge])`,
+      );
   }
   if (!o.sizes.length) o.sizes = [10, 100, 300];
-  for (const t of o.tools) if (!TOOLS[t]) throw new Error(`unknown tool ${t} (kolla, compose, ansible, floor)`);
+  for (const t of o.tools)
+    if (!TOOLS[t]) throw new Error(`unknown tool ${t} (kolla, compose, ansible, floor)`);
   for (const h of o.hosts) if (!HOST_SETS[h]) throw new Error(`unknown host set ${h} (local, testbed)`);
   return o;
 }
 
-const sh = (cmd, args) => execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
+const sh = (cmd, args) =>
+  execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
 const has = (cmd) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
 const say = (s) => console.error(`bench: ${s}`);
 
@@ -61,25 +66,32 @@ function ensurePackages(tools) {
     if (spawnSync('/usr/bin/python3', ['-c', 'import requests']).status !== 0) need.push('python3-requests');
   }
   if (!need.length) return;
-  if (process.getuid?.() !== 0) throw new Error(`missing Debian packages ${need.join(' ')} (install them as root)`);
+  if (process.getuid?.() !== 0)
+    throw new Error(`missing Debian packages ${need.join(' ')} (install them as root)`);
   say(`apt-get install ${need.join(' ')}`);
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
   const install = () =>
-    spawnSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...need], { stdio: 'inherit', env }).status;
+    spawnSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...need], {
+      stdio: 'inherit',
+      env,
+    }).status;
   if (install() !== 0) {
     spawnSync('apt-get', ['update', '-qq'], { stdio: 'inherit', env });
     if (install() !== 0) throw new Error(`apt-get install ${need.join(' ')} failed`);
   }
 }
 
-const communityDockerManifest = '/usr/lib/python3/dist-packages/ansible_collections/community/docker/MANIFEST.json';
+const communityDockerManifest =
+  '/usr/lib/python3/dist-packages/ansible_collections/community/docker/MANIFEST.json';
 
 function checkHosts(sets) {
-  if (!existsSync(path.join(root, 'dist', 'commands'))) throw new Error('kolla is not built: npm ci && npm run build');
+  if (!existsSync(path.join(root, 'dist', 'commands')))
+    throw new Error('kolla is not built: npm ci && npm run build');
   if (spawnSync('docker', ['image', 'inspect', IMAGE], { stdio: 'ignore' }).status !== 0)
     throw new Error(`no image ${IMAGE} on the local engine: bash scripts/build-test-images.sh`);
   if (!sets.includes('testbed')) return;
-  const status = spawnSync(path.join(root, 'scripts', 'testbed'), ['status'], { encoding: 'utf8' }).stdout ?? '';
+  const status =
+    spawnSync(path.join(root, 'scripts', 'testbed'), ['status'], { encoding: 'utf8' }).stdout ?? '';
   const up = (i) => new RegExp(`^host ${i}\\b.*sshd up.*dockerd up`, 'm').test(status);
   if (![1, 2, 3].every(up)) {
     say('testbed hosts 1-3 not all up: scripts/testbed up 3');
@@ -87,7 +99,10 @@ function checkHosts(sets) {
       throw new Error('scripts/testbed up 3 failed');
   }
   for (const h of HOST_SETS.testbed)
-    if (spawnSync('docker', ['-H', `unix://${h.socket}`, 'image', 'inspect', IMAGE], { stdio: 'ignore' }).status !== 0)
+    if (
+      spawnSync('docker', ['-H', `unix://${h.socket}`, 'image', 'inspect', IMAGE], { stdio: 'ignore' })
+        .status !== 0
+    )
       throw new Error(`testbed host ${h.name} lacks ${IMAGE}: scripts/testbed up 3 loads it`);
 }
 
@@ -96,12 +111,18 @@ function versions(tools) {
     kolla: `${JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')).version} (${sh('git', ['-C', root, 'rev-parse', '--short', 'HEAD'])})`,
     node: process.version,
     docker: sh('docker', ['version', '-f', '{{.Server.Version}}']),
-    os: existsSync('/etc/debian_version') ? `Debian ${readFileSync('/etc/debian_version', 'utf8').trim()}` : os.type(),
+    os: existsSync('/etc/debian_version')
+      ? `Debian ${readFileSync('/etc/debian_version', 'utf8').trim()}`
+      : os.type(),
     kernel: os.release(),
   };
   if (tools.includes('compose')) v.compose = sh('docker-compose', ['version', '--short']);
   if (tools.includes('ansible')) {
-    v.ansible = sh('ansible-playbook', ['--version']).split('\n')[0].replace(/^ansible-playbook /, '');
+    const core = sh('ansible-playbook', ['--version'])
+      .split('\n')[0]
+      .match(/core ([\d.]+)/)?.[1];
+    const deb = spawnSync('dpkg-query', ['-W', '-f', '${Version}', 'ansible'], { encoding: 'utf8' }).stdout;
+    v.ansible = `${deb || '?'} (ansible-core ${core})`;
     v.community_docker = JSON.parse(readFileSync(communityDockerManifest, 'utf8')).collection_info.version;
   }
   return v;
@@ -151,11 +172,14 @@ async function main() {
     };
     results.rows.push(r);
     const where = row.n ? `${row.hosts} N=${row.n} ` : '';
-    say(`${where}${row.tool} ${row.op}: ${fmt(r.median_ms)}  (runs ${ms.map(fmt).join(', ')}; peak RSS ${r.peak_rss_mb} MB)`);
+    say(
+      `${where}${row.tool} ${row.op}: ${fmt(r.median_ms)}  (runs ${ms.map(fmt).join(', ')}; peak RSS ${r.peak_rss_mb} MB)`,
+    );
   };
 
   await cleanup('', allHosts); // leftovers of an interrupted run
-  if (o.tools.includes('kolla')) add({ hosts: 'local', n: null, tool: 'kolla', op: 'help' }, await kolla.help(runs));
+  if (o.tools.includes('kolla'))
+    add({ hosts: 'local', n: null, tool: 'kolla', op: 'help' }, await kolla.help(runs));
   const workRoot = path.join(os.tmpdir(), 'kolla-bench');
   try {
     for (const set of o.hosts) {
@@ -187,7 +211,9 @@ async function main() {
   writeFileSync(resultsFile, JSON.stringify(results, null, 2) + '\n');
   writeChart(results, path.join(root, 'bench', 'chart.svg'));
   console.log(tables(results));
-  say(`wrote ${path.relative(root, resultsFile)} and bench/chart.svg; npm run bench:report writes bench/RESULTS.md`);
+  say(
+    `wrote ${path.relative(root, resultsFile)} and bench/chart.svg; npm run bench:report writes bench/RESULTS.md`,
+  );
 }
 
 main().catch(async (err) => {

@@ -74,7 +74,9 @@ export async function bench({ n, hosts, dir, runs, coldRuns }) {
     // PLAY RECAP: "node1 : ok=1 changed=1 …" per host; with a loop, changed=1 means "some item changed".
     const changedItems = (r.stdout.match(/^changed: \[/gm) ?? []).length;
     if (changedItems !== wantChanged)
-      throw new Error(`ansible ${what}: ${changedItems} items changed, expected ${wantChanged}:\n${r.stdout.slice(-3000)}`);
+      throw new Error(
+        `ansible ${what}: ${changedItems} items changed, expected ${wantChanged}:\n${r.stdout.slice(-3000)}`,
+      );
     return r;
   };
   const ops = {};
@@ -88,7 +90,11 @@ export async function bench({ n, hosts, dir, runs, coldRuns }) {
       () => play(n, 'cold'),
     );
     ops.noop_apply = await repeat(runs, null, () => play(0, 'no-op'));
-    ops.change = await repeat(runs, (k) => write(k % 2 === 0), () => play(1, 'one change'));
+    ops.change = await repeat(
+      runs,
+      (k) => write(k % 2 === 0),
+      () => play(1, 'one change'),
+    );
     return ops;
   } finally {
     await cleanup(tool, hosts);

@@ -34,7 +34,7 @@ export async function bench({ n, hosts, dir, runs, coldRuns }) {
         const args = ['-p', PROJECT, '-f', fileOf(h), '--ansi', 'never', 'up', '-d'];
         if (h.local) return ['docker-compose', args, { env: { DOCKER_HOST: `unix://${h.socket}` } }];
         const cmd = `DOCKER_HOST=unix://${h.socket} docker-compose ${args.join(' ')}`;
-        return ['ssh', sshArgs(h, cmd)];
+        return ['ssh', sshArgs(h, cmd), { rss: false }];
       }),
     );
   // Compose v1 reports on stderr: "Creating X ... done", "Recreating X ... done", "X is up-to-date".
@@ -49,20 +49,27 @@ export async function bench({ n, hosts, dir, runs, coldRuns }) {
       },
       async () => {
         const r = await up();
-        if (count(r, /^Creating \S+ \.\.\. done$/gm) !== n) throw new Error(`compose cold up: not ${n} created:\n${r.stderr}`);
+        if (count(r, /^Creating \S+ \.\.\. done$/gm) !== n)
+          throw new Error(`compose cold up: not ${n} created:\n${r.stderr}`);
         return r;
       },
     );
     ops.noop_apply = await repeat(runs, null, async () => {
       const r = await up();
-      if (count(r, /is up-to-date/g) !== n) throw new Error(`compose no-op up: changed something:\n${r.stderr}`);
+      if (count(r, /is up-to-date/g) !== n)
+        throw new Error(`compose no-op up: changed something:\n${r.stderr}`);
       return r;
     });
-    ops.change = await repeat(runs, (k) => write(k % 2 === 0), async () => {
-      const r = await up();
-      if (count(r, /^Recreating \S+ \.\.\. done$/gm) !== 1) throw new Error(`compose one change: not 1 recreated:\n${r.stderr}`);
-      return r;
-    });
+    ops.change = await repeat(
+      runs,
+      (k) => write(k % 2 === 0),
+      async () => {
+        const r = await up();
+        if (count(r, /^Recreating \S+ \.\.\. done$/gm) !== 1)
+          throw new Error(`compose one change: not 1 recreated:\n${r.stderr}`);
+        return r;
+      },
+    );
     return ops;
   } finally {
     await cleanup(tool, hosts);

@@ -3,7 +3,16 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import {
-  IMAGE, LABEL, PARALLELISM, TESTBED_KEY, TESTBED_KNOWN_HOSTS, cleanup, containers, repeat, root, run,
+  IMAGE,
+  LABEL,
+  PARALLELISM,
+  TESTBED_KEY,
+  TESTBED_KNOWN_HOSTS,
+  cleanup,
+  containers,
+  repeat,
+  root,
+  run,
 } from '../lib.mjs';
 
 export const tool = 'floor';
@@ -38,10 +47,15 @@ export async function bench({ n, hosts, dir, runs, coldRuns }) {
     ops.cold = await repeat(coldRuns, fresh, () => floor('cold'));
     ops.noop_plan = await repeat(runs, null, async () => {
       const r = await floor('noop');
-      if (Number(r.stdout.trim()) !== n) throw new Error(`floor no-op: listed ${r.stdout.trim()}, expected ${n}`);
+      if (Number(r.stdout.trim()) !== n)
+        throw new Error(`floor no-op: listed ${r.stdout.trim()}, expected ${n}`);
       return r;
     });
-    ops.change = await repeat(runs, (k) => write(k % 2 === 0), () => floor('change'));
+    ops.change = await repeat(
+      runs,
+      (k) => write(k % 2 === 0),
+      () => floor('change'),
+    );
     return ops;
   } finally {
     await cleanup(tool, hosts);

@@ -3,7 +3,16 @@
 import { rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import {
-  IMAGE, LABEL, PARALLELISM, TESTBED_KEY, TESTBED_KNOWN_HOSTS, cleanup, containers, kollaBin, repeat, run,
+  IMAGE,
+  LABEL,
+  PARALLELISM,
+  TESTBED_KEY,
+  TESTBED_KNOWN_HOSTS,
+  cleanup,
+  containers,
+  kollaBin,
+  repeat,
+  run,
 } from '../lib.mjs';
 
 export const tool = 'kolla';
@@ -50,16 +59,22 @@ export async function bench({ n, hosts, dir, runs, coldRuns }) {
   const ops = {};
   try {
     ops.cold = await repeat(coldRuns, reset, () => kolla('apply', '-auto-approve'));
-    ops.noop_plan = await repeat(runs, null, async () => expect(await kolla('plan'), noChanges, 'no-op plan'));
+    ops.noop_plan = await repeat(runs, null, async () =>
+      expect(await kolla('plan'), noChanges, 'no-op plan'),
+    );
     ops.noop_apply = await repeat(runs, null, async () =>
       expect(await kolla('apply', '-auto-approve'), noChanges, 'no-op apply'),
     );
     // Alternate container 0's VALUE: every run is a real change of one container.
-    ops.change = await repeat(runs, (k) => write(k % 2 === 0), async () => {
-      const r = await kolla('apply', '-auto-approve');
-      if (noChanges.test(r.stdout)) throw new Error('kolla one change: apply found no change');
-      return r;
-    });
+    ops.change = await repeat(
+      runs,
+      (k) => write(k % 2 === 0),
+      async () => {
+        const r = await kolla('apply', '-auto-approve');
+        if (noChanges.test(r.stdout)) throw new Error('kolla one change: apply found no change');
+        return r;
+      },
+    );
     return ops;
   } finally {
     await cleanup(tool, hosts);
