@@ -59,6 +59,7 @@ const say = (s) => console.error(`bench: ${s}`);
 /** Install what a tool needs from Debian's packages when it is missing (as root). */
 function ensurePackages(tools) {
   const need = [];
+  if (!existsSync('/usr/bin/time')) need.push('time'); // peak RSS of every timed process
   if (tools.includes('compose') && !has('docker-compose')) need.push('docker-compose');
   if (tools.includes('ansible')) {
     if (!has('ansible-playbook') || !existsSync(communityDockerManifest)) need.push('ansible');
