@@ -218,6 +218,6 @@ async function main() {
 }
 
 main().catch(async (err) => {
-  console.error(`bench: ${err.stack ?? err}`);
+  console.error(`bench: ${process.env.BENCH_DEBUG ? err.stack : (err.message ?? err)}`);
   process.exit(1);
 });
