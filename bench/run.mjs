@@ -1,94 +1,223 @@
 #!/usr/bin/env node
-// kolla benchmark (run by hand: `npm run bench [-- N...]`, not part of CI). Deploys N small
-// busybox containers with healthchecks on the local engine and measures whole-process times
-// of: cold apply, no-op plan, no-op apply, apply of one changed environment value, the
-// floor (list + inspect of every container), and `kolla --help`. Medians of several runs.
+// kolla's benchmark side by side with docker-compose, Ansible and the floor (run by hand, not
+// part of CI):
+//
+//   npm run bench [-- N...] [--tools kolla,compose,ansible,floor] [--hosts local,testbed] [--merge]
+//
+// For each host set (`local`: this machine's engine; `testbed`: the three hosts of
+// `scripts/testbed up 3`, over SSH, the N containers spread over them), each N (default 10 100
+// 300) and each tool, it deploys N busybox containers with healthchecks and times whole
+// processes: cold deployment, no-op run, one changed environment value (and kolla's no-op
+// plan and `--help`); cold runs BENCH_COLD_RUNS times (default min(BENCH_RUNS, 3)), the
+// others BENCH_RUNS times (default 5), medians reported. Each tool's containers carry
+// `kolla-bench=<tool>` and are removed before and after that tool runs, and at the end.
+//
+// Writes bench/out/results.json (--merge keeps the rows of earlier runs that this one did not
+// redo) and bench/chart.svg, and prints the tables; `npm run bench:report` puts them into
+// bench/RESULTS.md.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { HOST_SETS, IMAGE, PARALLELISM, cleanup, median, root } from './lib.mjs';
+import { writeChart } from './chart.mjs';
+import { tables } from './report.mjs';
+import * as kolla from './tools/kolla.mjs';
+import * as compose from './tools/compose.mjs';
+import * as ansible from './tools/ansible.mjs';
+import * as floor from './tools/floor.mjs';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const bin = path.join(root, 'bin', 'run.js');
-const sizes = process.argv.slice(2).map(Number).filter(Boolean);
-const Ns = sizes.length ? sizes : [10, 100];
-const RUNS = Number(process.env.BENCH_RUNS ?? 5);
-// Healthchecks every 5 s: at 1 s, 100 containers' probes alone saturate a 2-core machine.
+const TOOLS = { kolla, compose, ansible, floor };
+const resultsFile = path.join(root, 'bench', 'out', 'results.json');
 
-function config(n, project, changed) {
-  let s = `kolla {\n  project = "${project}"\n  config_dir = "/tmp/${project}-etc"\n  parallelism = 10\n  settle_time = "1s"\n}\nhost "local" {\n  address = "127.0.0.1"\n  connection = "local"\n}\n`;
-  for (let i = 0; i < n; i++) {
-    const env = changed && i === 0 ? 'changed' : 'one';
-    s += `service "s${i}" {\n  hosts = group.all\n  container "${project}_c${i}" {\n    image = "kolla-test/busybox:1"\n    command = ["sleep", "2147483647"]\n    init = true\n    stop_timeout = "1s"\n    environment = { VALUE = "${env}" }\n    healthcheck {\n      test = ["CMD", "true"]\n      interval = "5s"\n    }\n  }\n}\n`;
+function parseArgs(argv) {
+  const o = { sizes: [], tools: Object.keys(TOOLS), hosts: ['local', 'testbed'], merge: false };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const value = () => (a.includes('=') ? a.slice(a.indexOf('=') + 1) : argv[++i]);
+    if (a.startsWith('--tools')) o.tools = value().split(',');
+    else if (a.startsWith('--hosts')) o.hosts = value().split(',');
+    else if (a === '--merge') o.merge = true;
+    else if (/^\d+$/.test(a)) o.sizes.push(Number(a));
+    else
+      throw new Error(
+        `unknown argument ${a} (usage: npm run bench -- [N...] [--tools LIST] [--hosts local,testbed] [--merge])`,
+      );
   }
-  return s;
+  if (!o.sizes.length) o.sizes = [10, 100, 300];
+  for (const t of o.tools)
+    if (!TOOLS[t]) throw new Error(`unknown tool ${t} (kolla, compose, ansible, floor)`);
+  for (const h of o.hosts) if (!HOST_SETS[h]) throw new Error(`unknown host set ${h} (local, testbed)`);
+  return o;
 }
 
-function time(args, opts = {}) {
-  const t0 = process.hrtime.bigint();
-  const r = spawnSync(process.execPath, args, {
-    cwd: opts.cwd,
-    encoding: 'utf8',
-    env: { ...process.env, NO_COLOR: '1' },
-  });
-  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-  if (r.status !== 0 && r.status !== 2)
-    throw new Error(`${args.join(' ')} failed (${r.status}): ${r.stderr}`);
-  return { ms, stdout: r.stdout, stderr: r.stderr };
-}
+const sh = (cmd, args) =>
+  execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
+const has = (cmd) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
+const say = (s) => console.error(`bench: ${s}`);
 
-function rss(args, cwd) {
-  const r = spawnSync('/usr/bin/time', ['-f', '%M', process.execPath, ...args], { cwd, encoding: 'utf8' });
-  const kb = Number(r.stderr.trim().split('\n').pop());
-  return kb / 1024;
-}
-
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-
-const results = {
-  machine: `${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.cpus()[0].model}`,
-  date: new Date().toISOString(),
-  node: process.version,
-  docker: execFileSync('docker', ['version', '-f', '{{.Server.Version}}'], { encoding: 'utf8' }).trim(),
-  runs: RUNS,
-  sizes: {},
-};
-
-results.help_ms = median(Array.from({ length: RUNS }, () => time([bin, '--help']).ms));
-
-for (const n of Ns) {
-  const project = `kbench${n}`;
-  const dir = path.join(os.tmpdir(), `kolla-bench-${n}`);
-  rmSync(dir, { recursive: true, force: true });
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(path.join(dir, 'main.hcl'), config(n, project, false));
-  // clean slate
-  spawnSync('sh', [
-    '-c',
-    `docker rm -f $(docker ps -aq --filter label=kolla.project=${project}) 2>/dev/null`,
-  ]);
-  const r = { n };
-  r.cold_apply_ms = time([bin, 'apply', '-auto-approve'], { cwd: dir }).ms;
-  r.noop_plan_ms = median(Array.from({ length: RUNS }, () => time([bin, 'plan'], { cwd: dir }).ms));
-  r.noop_apply_ms = median(
-    Array.from({ length: RUNS }, () => time([bin, 'apply', '-auto-approve'], { cwd: dir }).ms),
-  );
-  r.floor_ms = median(
-    Array.from({ length: RUNS }, () => time([path.join(root, 'bench', 'floor.mjs'), project]).ms),
-  );
-  r.plan_peak_rss_mb = rss([bin, 'plan'], dir);
-  const change = [];
-  for (let i = 0; i < Math.min(RUNS, 3); i++) {
-    writeFileSync(path.join(dir, 'main.hcl'), config(n, project, i % 2 === 0));
-    change.push(time([bin, 'apply', '-auto-approve'], { cwd: dir }).ms);
+/** Install what a tool needs from Debian's packages when it is missing (as root). */
+function ensurePackages(tools) {
+  const need = [];
+  if (!existsSync('/usr/bin/time')) need.push('time'); // peak RSS of every timed process
+  if (tools.includes('compose') && !has('docker-compose')) need.push('docker-compose');
+  if (tools.includes('ansible')) {
+    if (!has('ansible-playbook') || !existsSync(communityDockerManifest)) need.push('ansible');
+    // community.docker's docker_container speaks to Docker with `requests`, not the Docker SDK.
+    if (spawnSync('/usr/bin/python3', ['-c', 'import requests']).status !== 0) need.push('python3-requests');
   }
-  r.one_change_apply_ms = median(change);
-  r.noop_plan_over_floor = +(r.noop_plan_ms / r.floor_ms).toFixed(2);
-  results.sizes[n] = r;
-  console.log(JSON.stringify(r));
-  time([bin, 'destroy', '-auto-approve'], { cwd: dir });
+  if (!need.length) return;
+  if (process.getuid?.() !== 0)
+    throw new Error(`missing Debian packages ${need.join(' ')} (install them as root)`);
+  say(`apt-get install ${need.join(' ')}`);
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  const install = () =>
+    spawnSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...need], {
+      stdio: 'inherit',
+      env,
+    }).status;
+  if (install() !== 0) {
+    spawnSync('apt-get', ['update', '-qq'], { stdio: 'inherit', env });
+    if (install() !== 0) throw new Error(`apt-get install ${need.join(' ')} failed`);
+  }
 }
-mkdirSync(path.join(root, 'bench', 'out'), { recursive: true });
-writeFileSync(path.join(root, 'bench', 'out', 'results.json'), JSON.stringify(results, null, 2) + '\n');
-console.log(JSON.stringify(results, null, 2));
+
+const communityDockerManifest =
+  '/usr/lib/python3/dist-packages/ansible_collections/community/docker/MANIFEST.json';
+
+function checkHosts(sets) {
+  if (!existsSync(path.join(root, 'dist', 'commands')))
+    throw new Error('kolla is not built: npm ci && npm run build');
+  if (spawnSync('docker', ['image', 'inspect', IMAGE], { stdio: 'ignore' }).status !== 0)
+    throw new Error(`no image ${IMAGE} on the local engine: bash scripts/build-test-images.sh`);
+  if (!sets.includes('testbed')) return;
+  const status =
+    spawnSync(path.join(root, 'scripts', 'testbed'), ['status'], { encoding: 'utf8' }).stdout ?? '';
+  const up = (i) => new RegExp(`^host ${i}\\b.*sshd up.*dockerd up`, 'm').test(status);
+  if (![1, 2, 3].every(up)) {
+    say('testbed hosts 1-3 not all up: scripts/testbed up 3');
+    if (spawnSync(path.join(root, 'scripts', 'testbed'), ['up', '3'], { stdio: 'inherit' }).status !== 0)
+      throw new Error('scripts/testbed up 3 failed');
+  }
+  for (const h of HOST_SETS.testbed)
+    if (
+      spawnSync('docker', ['-H', `unix://${h.socket}`, 'image', 'inspect', IMAGE], { stdio: 'ignore' })
+        .status !== 0
+    )
+      throw new Error(`testbed host ${h.name} lacks ${IMAGE}: scripts/testbed up 3 loads it`);
+}
+
+function versions(tools) {
+  const v = {
+    kolla: `${JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')).version} (${sh('git', ['-C', root, 'rev-parse', '--short', 'HEAD'])})`,
+    node: process.version,
+    docker: sh('docker', ['version', '-f', '{{.Server.Version}}']),
+    os: existsSync('/etc/debian_version')
+      ? `Debian ${readFileSync('/etc/debian_version', 'utf8').trim()}`
+      : os.type(),
+    kernel: os.release(),
+  };
+  if (tools.includes('compose')) v.compose = sh('docker-compose', ['version', '--short']);
+  if (tools.includes('ansible')) {
+    const core = sh('ansible-playbook', ['--version'])
+      .split('\n')[0]
+      .match(/core ([\d.]+)/)?.[1];
+    const deb = spawnSync('dpkg-query', ['-W', '-f', '${Version}', 'ansible'], { encoding: 'utf8' }).stdout;
+    v.ansible = `${deb || '?'} (ansible-core ${core})`;
+    v.community_docker = JSON.parse(readFileSync(communityDockerManifest, 'utf8')).collection_info.version;
+  }
+  return v;
+}
+
+const fmt = (ms) => (ms >= 10000 ? `${(ms / 1000).toFixed(1)} s` : `${(ms / 1000).toFixed(2)} s`);
+
+async function main() {
+  const o = parseArgs(process.argv.slice(2));
+  const runs = Number(process.env.BENCH_RUNS ?? 5);
+  const coldRuns = Number(process.env.BENCH_COLD_RUNS ?? Math.min(runs, 3));
+  ensurePackages(o.tools);
+  checkHosts(o.hosts);
+
+  const allHosts = o.hosts.flatMap((s) => HOST_SETS[s]);
+  let stopping = false;
+  const stop = async (sig) => {
+    if (stopping) return;
+    stopping = true;
+    say(`${sig}: removing the benchmark's containers`);
+    await cleanup('', allHosts).catch(() => {});
+    process.exit(130);
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+
+  const started = new Date();
+  const results = {
+    machine: `${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.cpus()[0].model}`,
+    date: started.toISOString(),
+    versions: versions(o.tools),
+    runs,
+    cold_runs: coldRuns,
+    parallelism: PARALLELISM,
+    load_average_at_start: os.loadavg().map((x) => +x.toFixed(2)),
+    rows: [],
+  };
+  const add = (row, rs) => {
+    const ms = rs.map((r) => r.ms);
+    const rss = rs.map((r) => r.rssMb).filter(Boolean);
+    const r = {
+      ...row,
+      median_ms: +median(ms).toFixed(1),
+      runs_ms: ms.map((x) => +x.toFixed(1)),
+      peak_rss_mb: rss.length ? +Math.max(...rss).toFixed(1) : null,
+      date: new Date().toISOString(),
+    };
+    results.rows.push(r);
+    const where = row.n ? `${row.hosts} N=${row.n} ` : '';
+    say(
+      `${where}${row.tool} ${row.op}: ${fmt(r.median_ms)}  (runs ${ms.map(fmt).join(', ')}; peak RSS ${r.peak_rss_mb} MB)`,
+    );
+  };
+
+  await cleanup('', allHosts); // leftovers of an interrupted run
+  if (o.tools.includes('kolla'))
+    add({ hosts: 'local', n: null, tool: 'kolla', op: 'help' }, await kolla.help(runs));
+  const workRoot = path.join(os.tmpdir(), 'kolla-bench');
+  try {
+    for (const set of o.hosts) {
+      for (const n of o.sizes) {
+        for (const t of o.tools) {
+          const dir = path.join(workRoot, `${set}-${n}-${t}`);
+          rmSync(dir, { recursive: true, force: true });
+          mkdirSync(dir, { recursive: true });
+          say(`${set} N=${n} ${t} … (load average ${os.loadavg()[0].toFixed(1)})`);
+          const ops = await TOOLS[t].bench({ n, hosts: HOST_SETS[set], dir, runs, coldRuns });
+          for (const [op, rs] of Object.entries(ops)) add({ hosts: set, n, tool: t, op }, rs);
+          rmSync(dir, { recursive: true, force: true });
+        }
+      }
+    }
+  } finally {
+    await cleanup('', allHosts);
+  }
+  results.load_average_at_end = os.loadavg().map((x) => +x.toFixed(2));
+  results.duration_s = Math.round((Date.now() - started) / 1000);
+
+  if (o.merge && existsSync(resultsFile)) {
+    const key = (r) => `${r.hosts}|${r.n}|${r.tool}|${r.op}`;
+    const redone = new Set(results.rows.map(key));
+    const old = JSON.parse(readFileSync(resultsFile, 'utf8'));
+    results.rows = [...old.rows.filter((r) => !redone.has(key(r))), ...results.rows];
+  }
+  mkdirSync(path.dirname(resultsFile), { recursive: true });
+  writeFileSync(resultsFile, JSON.stringify(results, null, 2) + '\n');
+  writeChart(results, path.join(root, 'bench', 'chart.svg'));
+  console.log(tables(results));
+  say(
+    `wrote ${path.relative(root, resultsFile)} and bench/chart.svg; npm run bench:report writes bench/RESULTS.md`,
+  );
+}
+
+main().catch(async (err) => {
+  console.error(`bench: ${process.env.BENCH_DEBUG ? err.stack : (err.message ?? err)}`);
+  process.exit(1);
+});

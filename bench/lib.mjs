@@ -1,0 +1,149 @@
+// Shared by the benchmark harness (bench/run.mjs) and its tool drivers (bench/tools/*.mjs):
+// what the N containers are, where the hosts are, timing a whole process with its peak RSS,
+// and removing a tool's containers.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+export const kollaBin = path.join(root, 'bin', 'run.js');
+
+export const IMAGE = 'kolla-test/busybox:1';
+/** Every container the harness makes carries `kolla-bench=<tool>`: cleanup goes by it alone. */
+export const LABEL = 'kolla-bench';
+/** kolla's apply runs this many changes at once; the floor's cold apply uses the same. */
+export const PARALLELISM = 10;
+
+export const TESTBED_DIR = '/var/lib/kolla-testbed';
+export const TESTBED_KEY = `${TESTBED_DIR}/id_ed25519`;
+export const TESTBED_KNOWN_HOSTS = `${TESTBED_DIR}/known_hosts`;
+
+/** `local`: this machine's engine. `testbed`: the three hosts of `scripts/testbed up 3`. */
+export const HOST_SETS = {
+  local: [{ name: 'local', addr: '127.0.0.1', socket: '/var/run/docker.sock', local: true }],
+  testbed: [1, 2, 3].map((i) => ({
+    name: `node${i}`,
+    addr: `10.77.0.${10 + i}`,
+    socket: `${TESTBED_DIR}/${i}/docker.sock`,
+    lockDir: `${TESTBED_DIR}/${i}/locks`,
+    local: false,
+  })),
+};
+
+/**
+ * The N containers every tool deploys: `bench_<tool>_c<i>`, one busybox `sleep` each with
+ * init, host networking, a 1 s stop timeout, one environment value and a `CMD true`
+ * healthcheck every 5 s (at 1 s, 100 containers' probes alone saturate 2 cores). Container i
+ * goes to host i mod the number of hosts. `changed` gives container 0 another VALUE: the
+ * "one change" operation.
+ */
+export function containers(tool, n, hosts, changed = false) {
+  return Array.from({ length: n }, (_, i) => ({
+    i,
+    name: `bench_${tool}_c${i}`,
+    host: hosts[i % hosts.length],
+    value: changed && i === 0 ? 'changed' : 'one',
+  }));
+}
+
+export const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+
+/**
+ * Run one process to its end, timed as a whole (wall clock), with its peak RSS from
+ * `/usr/bin/time` (the largest single process of the tree, in MB; `rss: false` when that
+ * would be an ssh client's). Rejects on a non-zero exit status unless `okStatus` lists it.
+ */
+export function run(cmd, args, { cwd, env, okStatus = [0], rss = true } = {}) {
+  const tmp = mkdtempSync(path.join(os.tmpdir(), 'kbench-time-'));
+  const timeFile = path.join(tmp, 'rss');
+  return new Promise((resolve, reject) => {
+    const t0 = process.hrtime.bigint();
+    const p = spawn('/usr/bin/time', ['-f', '%M', '-o', timeFile, cmd, ...args], {
+      cwd,
+      env: { ...process.env, NO_COLOR: '1', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    p.stdout.on('data', (d) => (stdout += d));
+    p.stderr.on('data', (d) => (stderr += d));
+    p.on('error', reject);
+    p.on('close', (status) => {
+      const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+      let rssMb = null;
+      try {
+        const kb = Number(readFileSync(timeFile, 'utf8').trim().split('\n').pop());
+        if (kb && rss) rssMb = kb / 1024;
+      } catch {
+        // no time file: the process could not start
+      }
+      rmSync(tmp, { recursive: true, force: true });
+      const r = { ms, rssMb, status, stdout, stderr };
+      if (!okStatus.includes(status)) {
+        const out = (stderr + stdout).trim().split('\n').slice(-25).join('\n');
+        reject(new Error(`${cmd} ${args.join(' ')} exited ${status}:\n${out}`));
+      } else resolve(r);
+    });
+  });
+}
+
+/** Several processes at once (one per host), timed together: until the last one ends. */
+export async function runAll(jobs) {
+  const t0 = process.hrtime.bigint();
+  const rs = await Promise.all(jobs.map(([cmd, args, opts]) => run(cmd, args, opts)));
+  return {
+    ms: Number(process.hrtime.bigint() - t0) / 1e6,
+    rssMb: Math.max(...rs.map((r) => r.rssMb ?? 0)) || null,
+    stdout: rs.map((r) => r.stdout).join(''),
+    stderr: rs.map((r) => r.stderr).join(''),
+  };
+}
+
+/** `ssh root@host COMMAND` with the testbed's key and known hosts (for compose over SSH). */
+export function sshArgs(host, command) {
+  return [
+    '-i',
+    TESTBED_KEY,
+    '-o',
+    `UserKnownHostsFile=${TESTBED_KNOWN_HOSTS}`,
+    '-o',
+    'StrictHostKeyChecking=yes',
+    '-o',
+    'BatchMode=yes',
+    `root@${host.addr}`,
+    command,
+  ];
+}
+
+/**
+ * Remove every container labelled `kolla-bench=<tool>` (all tools when `tool` is '') on the
+ * given hosts' engines, through their sockets on this machine. Touches nothing else.
+ */
+export async function cleanup(tool, hosts) {
+  const filter = tool ? `label=${LABEL}=${tool}` : `label=${LABEL}`;
+  await Promise.all(
+    hosts.map(async (h) => {
+      const H = ['-H', `unix://${h.socket}`];
+      const ids = (await run('docker', [...H, 'ps', '-aq', '--filter', filter])).stdout
+        .split(/\s+/)
+        .filter(Boolean);
+      if (ids.length) await run('docker', [...H, 'rm', '-f', ...ids]);
+    }),
+  );
+}
+
+/** Time `op` `times` times with `prepare` (untimed) before each; returns the runs. */
+export async function repeat(times, prepare, op) {
+  const out = [];
+  for (let k = 0; k < times; k++) {
+    if (prepare) await prepare(k);
+    out.push(await op(k));
+  }
+  return out;
+}

@@ -1,0 +1,77 @@
+// docker-compose (Debian's docker-compose, v1.29): the host's containers as services of one
+// generated compose file per host, `docker-compose up -d`. On the testbed, Compose being
+// single-host, it runs on each host over SSH (`ssh root@host docker-compose …`, the three at
+// once, with the host's own Docker socket): what one does with Compose on several hosts.
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { IMAGE, LABEL, cleanup, containers, repeat, runAll, sshArgs } from '../lib.mjs';
+
+export const tool = 'compose';
+const PROJECT = 'kollabenchcompose';
+
+function composeFile(list) {
+  let s = 'version: "2.4"\nservices:\n';
+  for (const c of list) {
+    s +=
+      `  c${c.i}:\n    image: ${IMAGE}\n    container_name: ${c.name}\n` +
+      `    command: ["sleep", "2147483647"]\n    init: true\n    network_mode: host\n` +
+      `    stop_grace_period: 1s\n    environment:\n      VALUE: "${c.value}"\n` +
+      `    labels:\n      ${LABEL}: ${tool}\n` +
+      `    healthcheck:\n      test: ["CMD", "true"]\n      interval: 5s\n`;
+  }
+  return s;
+}
+
+export async function bench({ n, hosts, dir, runs, coldRuns }) {
+  const fileOf = (h) => path.join(dir, `compose-${h.name}.yml`);
+  const write = (changed) => {
+    const all = containers(tool, n, hosts, changed);
+    for (const h of hosts) writeFileSync(fileOf(h), composeFile(all.filter((c) => c.host === h)));
+  };
+  const up = () =>
+    runAll(
+      hosts.map((h) => {
+        const args = ['-p', PROJECT, '-f', fileOf(h), '--ansi', 'never', 'up', '-d'];
+        if (h.local) return ['docker-compose', args, { env: { DOCKER_HOST: `unix://${h.socket}` } }];
+        const cmd = `DOCKER_HOST=unix://${h.socket} docker-compose ${args.join(' ')}`;
+        return ['ssh', sshArgs(h, cmd), { rss: false }];
+      }),
+    );
+  // Compose v1 reports on stderr: "Creating X ... done", "Recreating X ... done", "X is up-to-date".
+  const count = (r, re) => (r.stderr.match(re) ?? []).length;
+  const ops = {};
+  try {
+    ops.cold = await repeat(
+      coldRuns,
+      async () => {
+        await cleanup(tool, hosts);
+        write(false);
+      },
+      async () => {
+        const r = await up();
+        if (count(r, /^Creating \S+ \.\.\. done$/gm) !== n)
+          throw new Error(`compose cold up: not ${n} created:\n${r.stderr}`);
+        return r;
+      },
+    );
+    ops.noop_apply = await repeat(runs, null, async () => {
+      const r = await up();
+      if (count(r, /is up-to-date/g) !== n)
+        throw new Error(`compose no-op up: changed something:\n${r.stderr}`);
+      return r;
+    });
+    ops.change = await repeat(
+      runs,
+      (k) => write(k % 2 === 0),
+      async () => {
+        const r = await up();
+        if (count(r, /^Recreating \S+ \.\.\. done$/gm) !== 1)
+          throw new Error(`compose one change: not 1 recreated:\n${r.stderr}`);
+        return r;
+      },
+    );
+    return ops;
+  } finally {
+    await cleanup(tool, hosts);
+  }
+}
