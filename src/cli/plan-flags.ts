@@ -5,6 +5,7 @@ import { Flags } from '@oclif/core';
 import type { DiffOptions } from '../plans/diff.js';
 import { UserError } from './base-command.js';
 import { isValidAddress } from '../addrs/address.js';
+import { durationMs } from '../providers/docker/duration.js';
 
 export const lockFlags = {
   lock: Flags.boolean({
@@ -48,12 +49,15 @@ export const planFlags = {
   ...lockFlags,
 };
 
+/** -lock-timeout and the like: a Go duration ("30s", "2m", "1m30s", "500ms") or bare seconds. */
 export function parseDuration(s: string): number {
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(s.trim());
-  if (!m) throw new UserError(`invalid duration "${s}"; use e.g. 30s, 2m or 500ms`);
-  const n = Number(m[1]);
-  const unit = m[2] ?? 's';
-  return n * ({ ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[unit] ?? 1000);
+  const t = s.trim();
+  if (/^\d+(?:\.\d+)?$/.test(t)) return Number(t) * 1000;
+  try {
+    return durationMs(t);
+  } catch {
+    throw new UserError(`invalid duration "${s}"; use e.g. 30s, 2m or 500ms`);
+  }
 }
 
 export function diffOptions(flags: {
