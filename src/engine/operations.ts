@@ -228,7 +228,23 @@ async function applyOperationInner(o: ApplyOptions, masker: SecretMasker): Promi
       const open = await backend.journal().open();
       let prior = await backend.read();
       if (open) {
-        recovered = await recover(open, backend, prior, conns, masker, o);
+        // Undoing (or keeping) the interrupted apply changes its hosts: lock them too.
+        const hosts = [...new Set(open.flatMap((e) => ('host' in e ? [e.host] : [])))];
+        const locks = o.lock
+          ? await acquireHostLocks(conns, hosts, {
+              project: config.settings.project,
+              state: backend.describe(),
+              operation: 'recover',
+              stateLocked: true,
+              timeoutMs: o.lockTimeoutMs,
+              onEvent: o.onEvent,
+            })
+          : undefined;
+        try {
+          recovered = await recover(open, backend, prior, conns, masker, o);
+        } finally {
+          await locks?.release();
+        }
         prior = await backend.read();
       }
       let instances: Instance[] = p.expansion.instances;

@@ -58,6 +58,8 @@ describe.each(['after-create', 'after-rename', 'health-wait', 'after-file'])('ki
     const r = await kolla(['apply', '-auto-approve'], { cwd: dir });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/Rolling back/);
+    // The killed apply's host lock is taken over: it came from this same state.
+    expect(r.stderr).toMatch(/host "[^"]+": took over the lock .* no longer running/);
     expect(await names()).toEqual([`${project}_app`, `${project}_db`]);
     const after = await docker.getContainer(app).inspect();
     expect(after.Id).toBe(before.Id);
