@@ -368,6 +368,9 @@ async function applyChange(c: Change, inst: Instance, ctx: StepContext): Promise
     case 'bootstrap': {
       await ctx.log({ op: 'run-bootstrap', host: inst.host, address: inst.address });
       const docker = await t.docker();
+      // The image it ran with goes into the state: a tag moved to another image (a rebuild)
+      // makes the next plan run it again.
+      const image = await imageId(docker, inst.spec.image);
       const r = await runOnce(docker, inst.spec, meta(ctx, inst.address, inst.spec), {});
       if (r.exitCode !== 0) {
         throw new StepError(
@@ -375,6 +378,7 @@ async function applyChange(c: Change, inst: Instance, ctx: StepContext): Promise
           `bootstrap exited with code ${r.exitCode}; last log lines:\n${r.logTail}`,
         );
       }
+      if (image !== undefined) ctx.observed.set(inst.address, { id: '', image_id: image });
       return;
     }
     case 'container':

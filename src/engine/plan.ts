@@ -86,7 +86,7 @@ export async function computePlan(ctx: PlanContext): Promise<PlanResult> {
   const known = new Set(config.hosts.map((h) => h.name));
   for (const i of expansion.instances) {
     const r = req(i.host);
-    if (i.kind === 'container') r.images.push(i.spec.image);
+    if (i.kind === 'container' || i.kind === 'bootstrap') r.images.push(i.spec.image);
     if (i.kind === 'config') r.files.push(i.path);
   }
   for (const r of prior.resources) {

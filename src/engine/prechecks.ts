@@ -11,7 +11,9 @@
  *   healthcheck (`http://127.0.0.1:8080/`), Kolla's `healthcheck_listen NAME PORT`, and a
  *   `listen_ports` option when the configuration sets one; a bridged container's are its
  *   published host ports. Listeners come from the host's /proc/net/{tcp,tcp6,udp,udp6},
- *   read through the transport (no tool needed on the host);
+ *   read through the transport (no tool needed on the host). When the hint names an IPv4
+ *   address (`http://127.0.0.2:5000/v3`), only a listener on that address or on a wildcard
+ *   address (0.0.0.0, ::) is in the way: 127.0.0.1:5000 leaves 127.0.0.2:5000 free;
  * - disk: the filesystem of the engine's data root (`docker info` DockerRootDir) has at
  *   least `minFreeBytes` available (statvfs over SFTP, statfs locally).
  *
@@ -66,6 +68,8 @@ export interface PortHint {
   port: number;
   proto: 'tcp' | 'udp';
   from: string;
+  /** The IPv4 address it will be bound to, when the hint tells (a healthcheck URL's host). */
+  address?: string;
 }
 
 /** Run every check on every host with instances; failures as diagnostics. */
@@ -172,9 +176,9 @@ async function checkPorts(
 ): Promise<CheckResult[]> {
   const wanted = containers.flatMap((c) => portHints(c).map((p) => ({ ...p, c })));
   if (wanted.length === 0) return [{ check: 'ports', ok: true, detail: 'no ports to check' }];
-  let listening: Set<string>;
+  let listening: Map<string, Set<string>>;
   try {
-    listening = await listeningPorts(t);
+    listening = await listeningSockets(t);
   } catch (err) {
     return [
       {
@@ -192,12 +196,13 @@ async function checkPorts(
   const ours = new Set(running.map((c) => c.Labels[ADDRESS_LABEL]).filter((a) => a !== undefined));
   const out: CheckResult[] = [];
   for (const w of wanted) {
-    if (!listening.has(`${w.proto}/${w.port}`) || ours.has(w.c.address)) continue;
+    const holders = listening.get(`${w.proto}/${w.port}`);
+    if (!holders || !inTheWay(w.address, holders) || ours.has(w.c.address)) continue;
     out.push({
       check: 'ports',
       ok: false,
       address: w.c.address,
-      detail: `port ${w.port}/${w.proto} is already in use on the host, and not by a container of this project; ${w.c.spec.name} will listen there (${w.from}). Stop what holds it, or move the service.`,
+      detail: `port ${w.port}/${w.proto} is already in use on the host, and not by a container of this project (listening: ${[...holders].map((a) => `${a}:${w.port}`).join(', ')}); ${w.c.spec.name} will listen there${w.address ? ` on ${w.address}` : ''} (${w.from}). Stop what holds it, or move the service.`,
     });
   }
   if (out.length === 0) {
@@ -210,9 +215,15 @@ async function checkPorts(
 /** The ports a container will listen on, as far as its spec tells. */
 export function portHints(c: ContainerInstance): PortHint[] {
   const out: PortHint[] = [];
-  const add = (port: number, proto: 'tcp' | 'udp', from: string): void => {
+  const add = (port: number, proto: 'tcp' | 'udp', from: string, address?: string): void => {
     if (!Number.isInteger(port) || port < 1 || port > 65535) return;
-    if (!out.some((p) => p.port === port && p.proto === proto)) out.push({ port, proto, from });
+    const known = out.find((p) => p.port === port && p.proto === proto);
+    // A port hinted with and without an address: the address narrows the check.
+    if (known) {
+      if (known.address === undefined && address !== undefined) known.address = address;
+      return;
+    }
+    out.push(address === undefined ? { port, proto, from } : { port, proto, from, address });
   };
   const listenPorts = (c.options as { listenPorts?: unknown }).listenPorts;
   if (Array.isArray(listenPorts)) {
@@ -220,7 +231,7 @@ export function portHints(c: ContainerInstance): PortHint[] {
   }
   if (c.spec.network_mode === 'host') {
     const test = c.spec.healthcheck?.test ?? [];
-    for (const p of healthcheckPorts(test)) add(p, 'tcp', 'from its healthcheck');
+    for (const e of healthcheckEndpoints(test)) add(e.port, 'tcp', 'from its healthcheck', e.address);
   } else {
     for (const p of c.spec.ports) {
       const h = publishedHostPort(p);
@@ -236,11 +247,29 @@ export function portHints(c: ContainerInstance): PortHint[] {
  * time like `10:30` do not count: the colon must follow a host-like character.
  */
 export function healthcheckPorts(test: string[]): number[] {
+  return [...new Set(healthcheckEndpoints(test).map((e) => e.port))];
+}
+
+/** healthcheckPorts with the IPv4 address written before the port, when there is one. */
+export function healthcheckEndpoints(test: string[]): { port: number; address?: string }[] {
   const s = test.filter((x) => x !== 'CMD' && x !== 'CMD-SHELL' && x !== 'NONE').join(' ');
-  const out: number[] = [];
-  for (const m of s.matchAll(/(?<=[A-Za-z0-9\].}-]):(\d{1,5})(?=$|[/\s"'?#;,)])/g)) out.push(Number(m[1]));
-  for (const m of s.matchAll(/\bhealthcheck_listen\s+\S+\s+(\d{1,5})\b/g)) out.push(Number(m[1]));
-  return [...new Set(out)];
+  const out: { port: number; address?: string }[] = [];
+  for (const m of s.matchAll(/(?<=[A-Za-z0-9\].}-]):(\d{1,5})(?=$|[/\s"'?#;,)])/g)) {
+    const before = /(?:^|[^\d.])(\d{1,3}(?:\.\d{1,3}){3})$/.exec(s.slice(0, m.index));
+    out.push(before ? { port: Number(m[1]), address: before[1]! } : { port: Number(m[1]) });
+  }
+  for (const m of s.matchAll(/\bhealthcheck_listen\s+\S+\s+(\d{1,5})\b/g)) out.push({ port: Number(m[1]) });
+  return out;
+}
+
+/**
+ * Whether listeners on `holders` (addresses from /proc/net) keep a service from binding
+ * `address` (any address when unknown): a wildcard listener, or a wildcard or equal bind.
+ */
+export function inTheWay(address: string | undefined, holders: Set<string>): boolean {
+  if (address === undefined || address === '0.0.0.0') return holders.size > 0;
+  for (const h of holders) if (h === '0.0.0.0' || h === '::' || h === address) return true;
+  return false;
 }
 
 /** "[ip:]hostPort:containerPort[/proto]" → the host port; undefined when Docker picks it. */
@@ -255,7 +284,12 @@ function publishedHostPort(p: string): { port: number; proto: 'tcp' | 'udp' } | 
 
 /** "tcp/8080"-style keys of every listening TCP socket and bound UDP socket on the host. */
 export async function listeningPorts(t: Transport): Promise<Set<string>> {
-  const out = new Set<string>();
+  return new Set((await listeningSockets(t)).keys());
+}
+
+/** The same keys, each with the local addresses listening there ("127.0.0.1", "0.0.0.0", "::"). */
+export async function listeningSockets(t: Transport): Promise<Map<string, Set<string>>> {
+  const out = new Map<string, Set<string>>();
   let read = 0;
   for (const [file, proto, state] of [
     ['/proc/net/tcp', 'tcp', '0A'],
@@ -266,7 +300,12 @@ export async function listeningPorts(t: Transport): Promise<Set<string>> {
     const text = await t.readFile(file);
     if (text === undefined) continue;
     read++;
-    for (const port of parseProcNet(text.toString('latin1'), state)) out.add(`${proto}/${port}`);
+    for (const { port, address } of parseProcNetSockets(text.toString('latin1'), state)) {
+      const key = `${proto}/${port}`;
+      const set = out.get(key) ?? new Set<string>();
+      set.add(address);
+      out.set(key, set);
+    }
   }
   if (read === 0) throw new Error('no /proc/net/tcp on the host');
   return out;
@@ -274,14 +313,31 @@ export async function listeningPorts(t: Transport): Promise<Set<string>> {
 
 /** Local ports of the sockets in `state` (0A = TCP LISTEN, 07 = UDP unconnected). */
 export function parseProcNet(text: string, state: string): number[] {
-  const out: number[] = [];
+  return parseProcNetSockets(text, state).map((s) => s.port);
+}
+
+/**
+ * The local address and port of the sockets in `state`. IPv4 addresses are dotted
+ * ("0100007F" → "127.0.0.1"); IPv6 ones are "::" when all zero, else their hex.
+ */
+export function parseProcNetSockets(text: string, state: string): { port: number; address: string }[] {
+  const out: { port: number; address: string }[] = [];
   for (const line of text.split('\n').slice(1)) {
     const f = line.trim().split(/\s+/);
     const local = f[1];
     if (local === undefined || f[3] !== state) continue;
-    const hex = local.slice(local.lastIndexOf(':') + 1);
-    const port = parseInt(hex, 16);
-    if (Number.isFinite(port)) out.push(port);
+    const colon = local.lastIndexOf(':');
+    const port = parseInt(local.slice(colon + 1), 16);
+    if (!Number.isFinite(port)) continue;
+    const hex = local.slice(0, colon);
+    let address = hex;
+    if (hex.length === 8) {
+      // /proc/net/tcp prints the address in host (little-endian) byte order.
+      address = [6, 4, 2, 0].map((i) => parseInt(hex.slice(i, i + 2), 16)).join('.');
+    } else if (/^0+$/.test(hex)) {
+      address = '::';
+    }
+    out.push({ port, address });
   }
   return out;
 }

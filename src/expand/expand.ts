@@ -333,6 +333,7 @@ export function expand(config: Config, diags: Diagnostics): Expansion {
       const each = bb.attrs.get('on_each_host');
       const eachR = each ? config.scope.tryEval(each.expr) : { ok: true as const, value: false };
       const onEach = eachR.ok && eachR.value === true;
+      const earlier = [...boots];
       for (const first of onEach ? svc.hosts : svc.hosts.slice(0, 1)) {
         const host = hostsByName.get(first)!;
         const extra = serviceExtra(host);
@@ -388,6 +389,9 @@ export function expand(config: Config, diags: Diagnostics): Expansion {
             volumeUse.push({ volume: src, host: first, user: baddr });
           }
         }
+        // Bootstraps of one service run in the order they are written (db_sync before the
+        // step that needs its tables), as kolla-ansible's tasks do.
+        deps.push(...earlier);
         const inst: BootstrapInstance = {
           address: baddr,
           kind: 'bootstrap',

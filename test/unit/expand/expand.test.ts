@@ -166,6 +166,30 @@ describe('expansion', () => {
     expect(boot.spec.restart_policy).toBe('no');
   });
 
+  it('bootstraps of one service run in the order they are written', async () => {
+    const e = await expandHcl(`${HOSTS}
+service "id" {
+  hosts = group.all
+  bootstrap "db_sync" { image = "id" }
+  bootstrap "keys" {
+    image        = "id"
+    on_each_host = true
+  }
+  bootstrap "bootstrap" { image = "id" }
+  container "id" { image = "id" }
+}`);
+    expect(e.messages()).toEqual([]);
+    expect(e.get('service.id.bootstrap.db_sync').dependsOn).toEqual([]);
+    // each host's run of an on_each_host bootstrap waits for the earlier ones, not for its siblings
+    for (const h of ['h1', 'h2'])
+      expect(e.get(`service.id.bootstrap.keys["${h}"]`).dependsOn).toEqual(['service.id.bootstrap.db_sync']);
+    expect(e.get('service.id.bootstrap.bootstrap').dependsOn).toEqual([
+      'service.id.bootstrap.db_sync',
+      'service.id.bootstrap.keys["h1"]',
+      'service.id.bootstrap.keys["h2"]',
+    ]);
+  });
+
   it('serial: the batch size is carried by each container of the service', async () => {
     const e = await expandHcl(`${STACK}
 service "agent" {

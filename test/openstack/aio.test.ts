@@ -1,0 +1,423 @@
+/**
+ * examples/all-in-one deployed for real — MariaDB, memcached, RabbitMQ, Keystone, Glance
+ * and the kolla_toolbox from Debian bookworm's OpenStack Zed packages — and checked with the
+ * real openstack client in the toolbox container (host networking):
+ *
+ *   - token issue, service list (keystone, glance), endpoint list, an image uploaded, listed
+ *     and downloaded byte for byte;
+ *   - a second plan has no changes;
+ *   - a changed `[token] expiration` override is an INI diff and a restart of keystone only,
+ *     and new tokens expire accordingly;
+ *   - an upgrade to a keystone image whose healthcheck fails is rolled back, and keystone
+ *     still issues tokens;
+ *   - destroy keeps the volumes, and the next apply brings the same data back;
+ *   - no secret value in any output or in the state.
+ *
+ * A copy of the example (with examples/base beside it) runs in a temp directory under its
+ * own project and config_dir, on KOLLA_TEST_AIO_ADDRESS (default 127.0.0.2: a registry may
+ * hold 127.0.0.1:5000). Container and volume names are kolla-ansible's (mariadb, keystone,
+ * …), so nothing else may deploy the all-in-one on this engine meanwhile: the test refuses
+ * to start when another project holds them. The images are built by `kolla build` when
+ * they are missing or stale (debian:bookworm by scripts/debian-base.sh) and kept for the
+ * next run; everything else is removed at the end (destroy --include-volumes).
+ */
+import { execFile } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import {
+  cpSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { PassThrough, type Readable } from 'node:stream';
+import type Dockerode from 'dockerode';
+import tar from 'tar-fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PROJECT_LABEL } from '../../src/providers/docker/labels.js';
+import { cleanupProject, ensureDocker, uniqueProject } from '../helpers/docker.js';
+import { ROOT, buildOnce, kolla, type RunResult } from '../helpers/kolla.js';
+
+const ADDRESS = process.env['KOLLA_TEST_AIO_ADDRESS'] ?? '127.0.0.2';
+const project = uniqueProject('aio');
+const CONTAINERS = ['mariadb', 'memcached', 'rabbitmq', 'keystone', 'glance_api', 'kolla_toolbox'];
+const VOLUMES = [
+  'mariadb',
+  'rabbitmq',
+  'glance',
+  'keystone_fernet_tokens',
+  'keystone_credential_keys',
+  'kolla_logs',
+];
+const BROKEN = `kolla/keystone:zed-broken-${project}`;
+
+let docker: Dockerode;
+let root: string; // temp dir holding all-in-one/ and base/
+let dir: string; // the configuration
+let etc: string; // its config_dir
+let secrets: Record<string, string> = {};
+const outputs: string[] = []; // every kolla output, checked for secrets at the end
+let image: { id: string; sha256: string; bytes: Buffer } | undefined;
+
+function sh(cmd: string, args: string[], timeoutMs: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile(cmd, args, { timeout: timeoutMs, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
+      if (err) reject(new Error(`${cmd} ${args.join(' ')} failed: ${err.message}\n${stdout}\n${stderr}`));
+      else resolve(stdout + stderr);
+    });
+  });
+}
+
+async function run(args: string[]): Promise<RunResult> {
+  const r = await kolla([...args, '--no-color'], { cwd: dir });
+  outputs.push(r.stdout, r.stderr);
+  return r;
+}
+
+function ok(r: RunResult): RunResult {
+  expect(r.code, `kolla failed\nstderr:\n${r.stderr.slice(-6000)}\nstdout:\n${r.stdout.slice(-4000)}`).toBe(
+    0,
+  );
+  return r;
+}
+
+/** Run a command in a container; stdout as a Buffer (image downloads), stderr as text. */
+async function exec(
+  container: string,
+  cmd: string[],
+): Promise<{ code: number; stdout: Buffer; out: string; stderr: string }> {
+  const e = await docker.getContainer(container).exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true });
+  const stream = await e.start({ hijack: true, stdin: false });
+  const out: Buffer[] = [];
+  const err: Buffer[] = [];
+  const o = new PassThrough();
+  const x = new PassThrough();
+  o.on('data', (d: Buffer) => out.push(d));
+  x.on('data', (d: Buffer) => err.push(d));
+  docker.modem.demuxStream(stream, o, x);
+  await new Promise<void>((resolve, reject) => {
+    stream.on('end', () => resolve());
+    stream.on('error', reject);
+  });
+  const info = await e.inspect();
+  const stdout = Buffer.concat(out);
+  return { code: info.ExitCode ?? -1, stdout, out: stdout.toString(), stderr: Buffer.concat(err).toString() };
+}
+
+/** `openstack ARGS -f json` in the toolbox (OS_CLOUD=kolla-admin there), parsed. */
+async function openstack<T = unknown>(...args: string[]): Promise<T> {
+  const r = await exec('kolla_toolbox', ['openstack', ...args, '-f', 'json']);
+  expect(r.code, `openstack ${args.join(' ')}:\n${r.stderr}\n${r.out}`).toBe(0);
+  return JSON.parse(r.out) as T;
+}
+
+/** Retry a check while a service comes back (after a rollback restarted it). */
+async function eventually<T>(f: () => Promise<T>, timeoutMs: number): Promise<T> {
+  const t0 = Date.now();
+  for (;;) {
+    try {
+      return await f();
+    } catch (e) {
+      if (Date.now() - t0 > timeoutMs) throw e;
+      await new Promise((r) => setTimeout(r, 2000));
+    }
+  }
+}
+
+async function tokenLifetimeS(): Promise<number> {
+  const t = await openstack<{ expires: string }>('token', 'issue');
+  const expires = Date.parse(t.expires.replace(/([+-]\d\d)(\d\d)$/, '$1:$2'));
+  return (expires - Date.now()) / 1000;
+}
+
+async function inspect(name: string): Promise<Dockerode.ContainerInspectInfo | undefined> {
+  try {
+    return await docker.getContainer(name).inspect();
+  } catch {
+    return undefined;
+  }
+}
+
+/** Containers and volumes of earlier runs of this test (killed before their cleanup). */
+async function removeEarlierRuns(): Promise<void> {
+  const mine = (labels: Record<string, string> | undefined): boolean =>
+    (labels?.[PROJECT_LABEL] ?? '').startsWith('kt-aio-');
+  for (const c of await docker.listContainers({ all: true, filters: { label: [PROJECT_LABEL] } }))
+    if (mine(c.Labels)) await docker.getContainer(c.Id).remove({ force: true, v: true });
+  for (const v of (await docker.listVolumes({ filters: { label: [PROJECT_LABEL] } })).Volumes ?? [])
+    if (mine(v.Labels)) await docker.getVolume(v.Name).remove();
+}
+
+/** The all-in-one's names must be free: refuse to touch another project's deployment. */
+async function checkNamesFree(): Promise<void> {
+  for (const name of CONTAINERS) {
+    const c = await inspect(name);
+    if (c)
+      throw new Error(
+        `container ${name} exists (project ${c.Config.Labels?.[PROJECT_LABEL] ?? 'none'}): this test deploys the all-in-one under the same names; destroy that deployment first (e.g. kolla destroy --chdir examples/all-in-one)`,
+      );
+  }
+  for (const name of VOLUMES) {
+    const v = await docker
+      .getVolume(name)
+      .inspect()
+      .catch(() => undefined);
+    if (v)
+      throw new Error(
+        `volume ${name} exists (project ${v.Labels?.[PROJECT_LABEL] ?? 'none'}): this test would share it; remove that deployment's volumes first (kolla destroy --include-volumes)`,
+      );
+  }
+}
+
+beforeAll(async () => {
+  docker = await ensureDocker();
+  buildOnce();
+  await removeEarlierRuns();
+  await checkNamesFree();
+  await sh('bash', [path.join(ROOT, 'scripts/debian-base.sh')], 900_000);
+
+  root = mkdtempSync(path.join(os.tmpdir(), 'kolla-aio-'));
+  etc = path.join(root, 'etc');
+  mkdirSync(etc);
+  dir = path.join(root, 'all-in-one');
+  const skip = /(^|\/)(kolla\.secrets\.json|kolla\.state\.json.*|\.kolla|.*\.auto\.vars\.hcl)$/;
+  cpSync(path.join(ROOT, 'examples/all-in-one'), dir, { recursive: true, filter: (src) => !skip.test(src) });
+  cpSync(path.join(ROOT, 'examples/base'), path.join(root, 'base'), { recursive: true });
+  const main = readFileSync(path.join(dir, 'main.hcl'), 'utf8');
+  const patched = main
+    .replace('project    = "openstack"', `project    = "${project}"`)
+    .replace('config_dir = "/etc/kolla"', `config_dir = "${etc}"`);
+  expect(patched).toContain(project);
+  expect(patched).toContain(etc);
+  writeFileSync(path.join(dir, 'main.hcl'), patched);
+  writeFileSync(path.join(dir, 'test.auto.vars.hcl'), `api_interface_address = "${ADDRESS}"\n`);
+
+  ok(await run(['secrets', 'generate']));
+  secrets = JSON.parse(readFileSync(path.join(dir, 'kolla.secrets.json'), 'utf8')) as Record<string, string>;
+  // Up to date in a second when the images exist; from nothing about 6 minutes.
+  const t0 = Date.now();
+  ok(await run(['build']));
+  const s = Math.round((Date.now() - t0) / 1000);
+  if (s > 10) process.stderr.write(`aio: kolla build took ${s}s\n`);
+}, 3_000_000);
+
+afterAll(async () => {
+  if (dir) {
+    const r = await kolla(['destroy', '-auto-approve', '--include-volumes', '--no-color'], { cwd: dir });
+    if (r.code !== 0) process.stderr.write(`aio: destroy failed:\n${r.stderr}\n`);
+  }
+  if (docker) {
+    await cleanupProject(docker, project);
+    await docker
+      .getImage(BROKEN)
+      .remove()
+      .catch(() => {});
+  }
+  if (root) rmSync(root, { recursive: true, force: true });
+}, 600_000);
+
+describe('OpenStack all-in-one', () => {
+  it('deploys, and writes admin-openrc.sh and clouds.yaml (0600)', async () => {
+    const r = ok(await run(['apply', '-auto-approve']));
+    expect(r.stdout).toMatch(/Apply complete! Resources: \d+ added, 0 changed, 0 destroyed/);
+    expect(r.stdout).toContain(`keystone_url = "http://${ADDRESS}:5000/v3"`);
+    expect(r.stdout).toContain('admin_password = (sensitive)');
+    for (const name of CONTAINERS) {
+      const c = await inspect(name);
+      expect(c?.State.Running, name).toBe(true);
+      expect(c?.Config.Labels?.[PROJECT_LABEL]).toBe(project);
+      if (name !== 'kolla_toolbox') expect(c?.State.Health?.Status, name).toBe('healthy');
+    }
+    const tb = path.join(etc, 'kolla_toolbox');
+    for (const f of ['admin-openrc.sh', 'clouds.yaml']) {
+      const st = readFileSync(path.join(tb, f), 'utf8');
+      expect(st).toContain(secrets['keystone_admin_password']);
+      expect(statSync(path.join(tb, f)).mode & 0o777).toBe(0o600);
+    }
+    expect(readFileSync(path.join(tb, 'admin-openrc.sh'), 'utf8')).toContain(
+      `export OS_AUTH_URL='http://${ADDRESS}:5000'`,
+    );
+    const out = ok(await run(['output', 'admin_openrc']));
+    expect(out.stdout.trim()).toBe(path.join(tb, 'admin-openrc.sh'));
+  }, 1_200_000);
+
+  it('keystone issues tokens and lists the identity and image services and their endpoints', async () => {
+    const token = await openstack<{ id: string; project_id: string; user_id: string }>('token', 'issue');
+    expect(token.id).toMatch(/^gAAAAA/); // a Fernet token
+    const services = await openstack<{ Name: string; Type: string }[]>('service', 'list');
+    expect(services.map((s) => `${s.Name}:${s.Type}`).sort()).toEqual(['glance:image', 'keystone:identity']);
+    const endpoints = await openstack<
+      { 'Service Name': string; Interface: string; URL: string; Region: string }[]
+    >('endpoint', 'list');
+    const shown = endpoints.map((e) => `${e['Service Name']} ${e.Interface} ${e.URL} ${e.Region}`).sort();
+    expect(shown).toEqual([
+      `glance internal http://${ADDRESS}:9292 RegionOne`,
+      `glance public http://${ADDRESS}:9292 RegionOne`,
+      `keystone admin http://${ADDRESS}:5000 RegionOne`,
+      `keystone internal http://${ADDRESS}:5000 RegionOne`,
+      `keystone public http://${ADDRESS}:5000 RegionOne`,
+    ]);
+    // The glance user of service-ks-register has the admin role in the service project.
+    const roles = await openstack<{ Role: string; User: string; Project: string }[]>(
+      'role',
+      'assignment',
+      'list',
+      '--user',
+      'glance',
+      '--project',
+      'service',
+      '--names',
+    );
+    expect(roles.map((x) => x.Role)).toEqual(['admin']);
+  }, 300_000);
+
+  it('glance stores an image on its volume and gives back the same bytes', async () => {
+    const bytes = randomBytes(256 * 1024);
+    const local = mkdtempSync(path.join(root, 'upload-'));
+    writeFileSync(path.join(local, 'upload.img'), bytes);
+    await docker
+      .getContainer('kolla_toolbox')
+      .putArchive(tar.pack(local) as unknown as Readable, { path: '/tmp' });
+    const created = await openstack<{ id: string }>(
+      'image',
+      'create',
+      '--disk-format',
+      'raw',
+      '--container-format',
+      'bare',
+      '--file',
+      '/tmp/upload.img',
+      'aio-test-image',
+    );
+    const list = await openstack<{ ID: string; Name: string; Status: string }[]>('image', 'list');
+    expect(list).toContainEqual({ ID: created.id, Name: 'aio-test-image', Status: 'active' });
+    image = { id: created.id, bytes, sha256: createHash('sha256').update(bytes).digest('hex') };
+    await expectSameBytes();
+    // The file store is the glance volume.
+    const stored = await exec('glance_api', ['stat', '-c', '%s', `/var/lib/glance/images/${created.id}`]);
+    expect(stored.out.trim()).toBe(String(bytes.length));
+  }, 300_000);
+
+  it('a second plan has no changes', async () => {
+    const p = await run(['plan', '-detailed-exitcode']);
+    expect(p.code, p.stdout).toBe(0);
+    expect(p.stdout).toContain('No changes.');
+  }, 120_000);
+
+  it('a changed [token] expiration restarts keystone only, and new tokens follow it', async () => {
+    expect(await tokenLifetimeS()).toBeLessThanOrEqual(3600);
+    const before = Object.fromEntries(await Promise.all(CONTAINERS.map(async (n) => [n, await inspect(n)])));
+    writeFileSync(path.join(dir, 'overrides/keystone.conf'), '[token]\nexpiration = 7200\n');
+
+    const p = ok(await run(['plan']));
+    expect(p.stdout).toContain('-expiration = 3600');
+    expect(p.stdout).toContain('+expiration = 7200');
+    expect(p.stdout).toMatch(/service\.keystone\.container\.keystone\["aio"\] will be restarted/);
+    expect(p.stdout).toContain('Plan: 0 to add, 1 to change, 0 to destroy, 1 to restart');
+    // No container but keystone is touched (keystone's bootstraps run again: their inputs
+    // include the service's config files).
+    const containerLines = p.stdout.match(/# service\.\S+\.container\.[^\s]+ (will|must) [^\n]*/g) ?? [];
+    expect(containerLines).toEqual(['# service.keystone.container.keystone["aio"] will be restarted']);
+
+    ok(await run(['apply', '-auto-approve']));
+    for (const n of CONTAINERS) {
+      const after = await inspect(n);
+      expect(after?.Id, n).toBe(before[n]?.Id);
+      if (n === 'keystone') expect(after?.State.StartedAt).not.toBe(before[n]?.State.StartedAt);
+      else expect(after?.State.StartedAt, n).toBe(before[n]?.State.StartedAt);
+    }
+    const lifetime = await tokenLifetimeS();
+    expect(lifetime).toBeGreaterThan(7200 - 300);
+    expect(lifetime).toBeLessThanOrEqual(7200);
+  }, 600_000);
+
+  it('an upgrade to a keystone image whose healthcheck fails is rolled back', async () => {
+    const ctx = mkdtempSync(path.join(root, 'broken-'));
+    writeFileSync(
+      path.join(ctx, 'Dockerfile'),
+      [
+        'FROM kolla/keystone:zed',
+        'USER root',
+        `RUN printf '#!/bin/sh\\necho "this build fails its healthcheck" >&2\\nexit 1\\n' > /usr/local/bin/healthcheck_curl`,
+        'USER keystone',
+        '',
+      ].join('\n'),
+    );
+    const stream: NodeJS.ReadableStream = await docker.buildImage(tar.pack(ctx) as unknown as Readable, {
+      t: BROKEN,
+    });
+    await new Promise<void>((resolve, reject) =>
+      docker.modem.followProgress(stream, (err: Error | null, res: { error?: string }[]) => {
+        const failed = res?.find((x) => x.error);
+        if (err || failed) reject(err ?? new Error(failed?.error));
+        else resolve();
+      }),
+    );
+    const before = await inspect('keystone');
+
+    const r = await run(['apply', '-auto-approve', '-var', `keystone_image_full=${BROKEN}`]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/container keystone is unhealthy/);
+    expect(r.stderr).toContain('this build fails its healthcheck');
+    expect(r.stdout + r.stderr).toMatch(/rolled back/);
+    const after = await inspect('keystone');
+    expect(after?.Id).toBe(before?.Id);
+    expect(after?.Image).toBe(before?.Image);
+    expect(after?.State.Running).toBe(true);
+
+    const token = await eventually(() => openstack<{ id: string }>('token', 'issue'), 120_000);
+    expect(token.id).toMatch(/^gAAAAA/);
+    const p = await run(['plan', '-detailed-exitcode']);
+    expect(p.code, p.stdout).toBe(0);
+  }, 600_000);
+
+  it('destroy keeps the volumes; the next apply brings the same data back', async () => {
+    ok(await run(['destroy', '-auto-approve']));
+    const left = await docker.listContainers({
+      all: true,
+      filters: { label: [`${PROJECT_LABEL}=${project}`] },
+    });
+    expect(left).toEqual([]);
+    const volumes =
+      (await docker.listVolumes({ filters: { label: [`${PROJECT_LABEL}=${project}`] } })).Volumes ?? [];
+    expect(volumes.map((v) => v.Name).sort()).toEqual([...VOLUMES].sort());
+    expect(readdirSync(path.join(etc, 'keystone'))).toEqual([]);
+
+    ok(await run(['apply', '-auto-approve']));
+    const list = await openstack<{ ID: string; Name: string }[]>('image', 'list');
+    expect(list.map((i) => i.ID)).toContain(image?.id);
+    await expectSameBytes();
+    expect(await tokenLifetimeS()).toBeGreaterThan(7200 - 300);
+  }, 1_200_000);
+
+  it('never shows a secret value, in any output or in the state', () => {
+    const values = Object.values(secrets);
+    expect(values.length).toBe(8);
+    const state = readFileSync(path.join(dir, 'kolla.state.json'), 'utf8');
+    const history = readdirSync(path.join(dir, 'kolla.state.json.history')).map((f) =>
+      readFileSync(path.join(dir, 'kolla.state.json.history', f), 'utf8'),
+    );
+    for (const v of values) {
+      for (const o of outputs) expect(o.includes(v)).toBe(false);
+      expect(state.includes(v)).toBe(false);
+      for (const h of history) expect(h.includes(v)).toBe(false);
+    }
+    expect(state).toContain('((secret.keystone_admin_password))');
+  });
+});
+
+async function expectSameBytes(): Promise<void> {
+  expect(image).toBeDefined();
+  const saved = `/tmp/saved-${Date.now()}.img`;
+  const r = await exec('kolla_toolbox', ['openstack', 'image', 'save', '--file', saved, image!.id]);
+  expect(r.code, r.stderr).toBe(0);
+  const sum = await exec('kolla_toolbox', ['sha256sum', saved]);
+  expect(sum.out.split(/\s+/)[0]).toBe(image!.sha256);
+  const cat = await exec('kolla_toolbox', ['cat', saved]);
+  expect(cat.stdout.equals(image!.bytes)).toBe(true);
+}
