@@ -46,7 +46,8 @@ import { ROOT, buildOnce, kolla, type RunResult } from '../helpers/kolla.js';
 const ADDRESS = process.env['KOLLA_TEST_AIO_ADDRESS'] ?? '127.0.0.2';
 const project = uniqueProject('aio');
 const CONTAINERS = ['mariadb', 'memcached', 'rabbitmq', 'keystone', 'glance_api', 'kolla_toolbox'];
-const VOLUMES = [
+/** The example's volumes, which this test's copy names with a prefix (see beforeAll). */
+const EXAMPLE_VOLUMES = [
   'mariadb',
   'rabbitmq',
   'glance',
@@ -54,6 +55,8 @@ const VOLUMES = [
   'keystone_credential_keys',
   'kolla_logs',
 ];
+const VOLUME_PREFIX = 'kt_';
+const VOLUMES = EXAMPLE_VOLUMES.map((v) => VOLUME_PREFIX + v);
 const BROKEN = `kolla/keystone:zed-broken-${project}`;
 
 let docker: Dockerode;
@@ -191,9 +194,15 @@ beforeAll(async () => {
   const main = readFileSync(path.join(dir, 'main.hcl'), 'utf8');
   const patched = main
     .replace('project    = "openstack"', `project    = "${project}"`)
-    .replace('config_dir = "/etc/kolla"', `config_dir = "${etc}"`);
+    .replace('config_dir = "/etc/kolla"', `config_dir = "${etc}"`)
+    // Its own volumes: a deployment of the example (scripts/demo.sh) keeps its data in the
+    // example's volume names, even while scripts/test.sh has its containers out of the way.
+    .replace(new RegExp(`volume "(${EXAMPLE_VOLUMES.join('|')})" \\{`, 'g'), `volume "${VOLUME_PREFIX}$1" {`)
+    .replace(new RegExp(`"(${EXAMPLE_VOLUMES.join('|')}):/`, 'g'), `"${VOLUME_PREFIX}$1:/`);
   expect(patched).toContain(project);
   expect(patched).toContain(etc);
+  for (const v of VOLUMES) expect(patched).toContain(`volume "${v}"`);
+  expect(patched).not.toMatch(/"(mariadb|kolla_logs):\//);
   writeFileSync(path.join(dir, 'main.hcl'), patched);
   writeFileSync(path.join(dir, 'test.auto.vars.hcl'), `api_interface_address = "${ADDRESS}"\n`);
 
