@@ -371,7 +371,10 @@ async function applyChange(c: Change, inst: Instance, ctx: StepContext): Promise
       // The image it ran with goes into the state: a tag moved to another image (a rebuild)
       // makes the next plan run it again.
       const image = await imageId(docker, inst.spec.image);
-      const r = await runOnce(docker, inst.spec, meta(ctx, inst.address, inst.spec), {});
+      const r = await runOnce(docker, inst.spec, meta(ctx, inst.address, inst.spec), {
+        timeoutMs: inst.timeoutMs,
+        ...(ctx.signal ? { signal: ctx.signal } : {}),
+      });
       if (r.exitCode !== 0) {
         throw new StepError(
           inst.address,

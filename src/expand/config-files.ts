@@ -3,6 +3,7 @@
  * existing override file, all rendered as templates, merged in order by format; and the
  * config.json that tells the image's kolla_start what to copy where and what to run.
  */
+import { shellJoin } from './shell-quote.js';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Value } from '../config/hcl/ast.js';
@@ -89,7 +90,7 @@ export function configJson(
     command === undefined || command === null
       ? undefined
       : Array.isArray(command)
-        ? command.map(String).join(' ')
+        ? shellJoin(command.map(String))
         : String(command);
   const doc: Record<string, unknown> = {};
   if (cmd !== undefined) doc['command'] = cmd;

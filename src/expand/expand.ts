@@ -3,6 +3,7 @@
  * volumes, rendered config files with their config.json, bootstrap tasks and images —
  * each with its address and its dependencies (explicit `depends_on` and implicit edges).
  */
+import { shellJoin } from './shell-quote.js';
 import path from 'node:path';
 import { readdirSync, type Dirent } from 'node:fs';
 import type { Expr, Value } from '../config/hcl/ast.js';
@@ -364,7 +365,7 @@ export function expand(config: Config, diags: Diagnostics): Expansion {
             spec.environment['KOLLA_CONFIG_STRATEGY'] = 'COPY_ALWAYS';
             spec.environment['KOLLA_BOOTSTRAP'] = spec.environment['KOLLA_BOOTSTRAP'] ?? '';
             if (spec.command) {
-              spec.environment['KOLLA_COMMAND'] = spec.command.join(' ');
+              spec.environment['KOLLA_COMMAND'] = shellJoin(spec.command);
               delete spec.command;
             }
           }

@@ -78,3 +78,38 @@ describe('bootstrap image', () => {
     expect((await kolla(['plan', '-detailed-exitcode'], { cwd: dir })).code).toBe(0);
   });
 });
+
+describe('bootstrap timeout', () => {
+  it('kills a bootstrap that runs past its timeout and rolls the apply back', async () => {
+    const p2 = uniqueProject('boottime');
+    const d = configDir({
+      'main.hcl': `
+kolla { project = "${p2}" }
+host "local" {
+  address    = "127.0.0.1"
+  connection = "local"
+}
+service "s" {
+  hosts = group.all
+  bootstrap "slow" {
+    image   = "${IMAGE_1}"
+    command = ["sleep", "600"]
+    timeout = "2s"
+  }
+}
+`,
+    });
+    try {
+      const t0 = Date.now();
+      const r = await kolla(['apply', '-auto-approve'], { cwd: d });
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(/service\.s\.bootstrap\.slow/);
+      expect(r.stderr).toMatch(/timed out|timeout|did not finish/i);
+      expect(Date.now() - t0).toBeLessThan(60_000);
+      const left = await docker.listContainers({ all: true, filters: { label: [`kolla.project=${p2}`] } });
+      expect(left).toEqual([]);
+    } finally {
+      await cleanupProject(docker, p2);
+    }
+  });
+});
