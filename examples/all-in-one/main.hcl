@@ -251,7 +251,7 @@ service "memcached" {
   container "memcached" {
     image        = image.memcached
     kolla_start  = true
-    command      = "/usr/bin/memcached -l ${local.api_address} -p 11211 -c 5000 -m 64"
+    command      = "/usr/bin/memcached -l ${local.api_address} -p 11211 -c 5000 -m 256"
     environment  = local.common_env
     network_mode = "host"
     volumes      = ["kolla_logs:/var/log/kolla/"]
@@ -322,7 +322,7 @@ service "keystone" {
 
   config "keystone.conf" {
     template  = "templates/keystone/keystone.conf.j2"
-    overrides = ["overrides/global.conf", "overrides/keystone.conf", "overrides/keystone/${host.name}/keystone.conf"]
+    overrides = ["overrides/global.conf", "overrides/keystone.conf", "overrides/keystone/keystone.conf", "overrides/keystone/${host.name}/keystone.conf"]
     format    = "ini"
     dest      = "/etc/keystone/keystone.conf"
     owner     = "keystone"
@@ -392,7 +392,7 @@ service "glance" {
 
   config "glance-api.conf" {
     template  = "templates/glance/glance-api.conf.j2"
-    overrides = ["overrides/global.conf", "overrides/glance.conf", "overrides/glance/glance-api.conf"]
+    overrides = ["overrides/global.conf", "overrides/glance.conf", "overrides/glance/glance-api.conf", "overrides/glance/${host.name}/glance-api.conf"]
     format    = "ini"
     dest      = "/etc/glance/glance-api.conf"
     owner     = "glance"
