@@ -11,7 +11,7 @@ import { backendFor } from './backend-for.js';
 import type { Backend, LockHandle } from '../states/backend.js';
 import type { State } from '../states/state.js';
 import { HostConnections } from './hosts.js';
-import { computePlan, maskerFor, type PlanResult } from './plan.js';
+import { computePlan, maskerFor, type PlanContext, type PlanResult } from './plan.js';
 import { applyPlan, type ApplyResult } from './apply.js';
 import { rollbackJournal } from './rollback.js';
 import type { EventSink } from './events.js';
@@ -32,7 +32,7 @@ import { readSecrets } from '../secrets/secrets-file.js';
 import { resolveLimit } from './limit.js';
 import type { Config } from '../config/config.js';
 import type { Expansion } from '../expand/expand.js';
-import { acquireHostLocks, forceUnlockHost } from './host-locks.js';
+import { acquireHostLocks, forceUnlockHost, type HostLocks } from './host-locks.js';
 import { loadConfig } from '../config/load.js';
 import { ConfigError } from './state-access.js';
 import { BackendSetupError as KollaError } from './backend-for.js';
@@ -108,10 +108,15 @@ function limited(expansion: Expansion, hosts: Set<string> | undefined): Expansio
  * port) is what the user sees, reported per host and check; the plan is then dropped.
  */
 async function checkedPlan(
-  prechecks: (() => Promise<Diagnostic[]>) | undefined,
-  plan: () => Promise<PlanResult>,
+  ctx: PlanContext,
+  prechecks: boolean,
 ): Promise<{ failed: Diagnostic[] } | { result: PlanResult }> {
-  const [pre, r] = await Promise.allSettled([prechecks ? prechecks() : Promise.resolve([]), plan()]);
+  const [pre, r] = await Promise.allSettled([
+    prechecks
+      ? runPrechecks(ctx.config, limited(ctx.expansion, ctx.limitHosts), ctx.conns)
+      : Promise.resolve([]),
+    computePlan(ctx),
+  ]);
   if (pre.status === 'rejected') throw pre.reason;
   const failed = pre.value.filter((d) => d.severity === 'error');
   if (failed.length) return { failed: pre.value };
@@ -137,18 +142,17 @@ export async function planOperation(o: PlanOptions): Promise<PlanOutcome> {
     const conns = connections(p.config, o);
     try {
       const c = await checkedPlan(
-        o.diff.refreshed ? () => runPrechecks(p.config, limited(p.expansion, limit.hosts), conns) : undefined,
-        () =>
-          computePlan({
-            config: p.config,
-            expansion: p.expansion,
-            prior,
-            conns,
-            options: o.diff,
-            variables: toPlanVars(o.vars),
-            onEvent: o.onEvent,
-            ...(limit.hosts ? { limitHosts: limit.hosts } : {}),
-          }),
+        {
+          config: p.config,
+          expansion: p.expansion,
+          prior,
+          conns,
+          options: o.diff,
+          variables: toPlanVars(o.vars),
+          onEvent: o.onEvent,
+          ...(limit.hosts ? { limitHosts: limit.hosts } : {}),
+        },
+        o.diff.refreshed,
       );
       if ('failed' in c) return { diagnostics: redactDiagnostics([...p.diagnostics, ...c.failed], masker) };
       const r = c.result;
@@ -223,6 +227,19 @@ async function applyOperationInner(o: ApplyOptions, masker: SecretMasker): Promi
   o = { ...o, onEvent: redactEvents(o.onEvent, masker) };
   return withLock(backend, o, o.diff.destroy ? 'destroy' : 'apply', async () => {
     const conns = connections(config, o);
+    // Besides the state lock, the hosts an apply (or a recovery) changes: another state file
+    // may deploy there.
+    const lockHosts = (hosts: string[], operation: string): Promise<HostLocks | undefined> =>
+      o.lock
+        ? acquireHostLocks(conns, hosts, {
+            project: config.settings.project,
+            state: backend.describe(),
+            operation,
+            stateLocked: true,
+            timeoutMs: o.lockTimeoutMs,
+            onEvent: o.onEvent,
+          })
+        : Promise.resolve(undefined);
     try {
       let recovered: string | undefined;
       const open = await backend.journal().open();
@@ -230,16 +247,7 @@ async function applyOperationInner(o: ApplyOptions, masker: SecretMasker): Promi
       if (open) {
         // Undoing (or keeping) the interrupted apply changes its hosts: lock them too.
         const hosts = [...new Set(open.flatMap((e) => ('host' in e ? [e.host] : [])))];
-        const locks = o.lock
-          ? await acquireHostLocks(conns, hosts, {
-              project: config.settings.project,
-              state: backend.describe(),
-              operation: 'recover',
-              stateLocked: true,
-              timeoutMs: o.lockTimeoutMs,
-              onEvent: o.onEvent,
-            })
-          : undefined;
+        const locks = await lockHosts(hosts, 'recover');
         try {
           recovered = await recover(open, backend, prior, conns, masker, o);
         } finally {
@@ -280,20 +288,17 @@ async function applyOperationInner(o: ApplyOptions, masker: SecretMasker): Promi
         }
       } else {
         const c = await checkedPlan(
-          o.diff.refreshed && !o.fromState
-            ? () => runPrechecks(config, limited(p.expansion, limit.hosts), conns)
-            : undefined,
-          () =>
-            computePlan({
-              config,
-              expansion: { ...p.expansion, instances },
-              prior,
-              conns,
-              options: o.diff,
-              variables: toPlanVars(o.vars),
-              onEvent: o.onEvent,
-              ...(limit.hosts ? { limitHosts: limit.hosts } : {}),
-            }),
+          {
+            config,
+            expansion: { ...p.expansion, instances },
+            prior,
+            conns,
+            options: o.diff,
+            variables: toPlanVars(o.vars),
+            onEvent: o.onEvent,
+            ...(limit.hosts ? { limitHosts: limit.hosts } : {}),
+          },
+          o.diff.refreshed && !o.fromState,
         );
         if ('failed' in c) return { diagnostics: [...p.diagnostics, ...c.failed] };
         const r = c.result;
@@ -313,16 +318,7 @@ async function applyOperationInner(o: ApplyOptions, masker: SecretMasker): Promi
       if (!hasChanges(plan) && prior) return base;
       if (hasChanges(plan) && !(await o.approve(plan))) return { ...base, cancelled: true };
       // The hosts this apply changes are locked too: another state file may deploy there.
-      const hostLocks = o.lock
-        ? await acquireHostLocks(conns, changedHosts(plan), {
-            project: config.settings.project,
-            state: backend.describe(),
-            operation: o.diff.destroy ? 'destroy' : 'apply',
-            stateLocked: true,
-            timeoutMs: o.lockTimeoutMs,
-            onEvent: o.onEvent,
-          })
-        : undefined;
+      const hostLocks = await lockHosts(changedHosts(plan), o.diff.destroy ? 'destroy' : 'apply');
       let result: ApplyResult;
       try {
         result = await applyPlan({
