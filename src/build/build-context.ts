@@ -10,7 +10,8 @@ import { createHash } from 'node:crypto';
 import { statSync } from 'node:fs';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
-import tarFs from 'tar-fs';
+import type tarFs from 'tar-fs';
+import { tarFsLib } from '../lazy/modules.js';
 import type { Pack } from 'tar-fs';
 
 export interface ContextSource {
@@ -49,7 +50,7 @@ export function packContext(src: ContextSource): Readable {
       pack.finalize();
     },
   };
-  return tarFs.pack(root, opts) as unknown as Readable;
+  return tarFsLib().pack(root, opts) as unknown as Readable;
 }
 
 /** SHA-256 (hex) of the context tar. */

@@ -7,6 +7,7 @@ import { EXIT_CHANGES, EXIT_ERROR } from '../cli/exit-codes.js';
 import { planOperation } from '../engine/operations.js';
 import { hasChanges, type Plan } from '../plans/plan.js';
 import { savePlan } from '../plans/planfile.js';
+import { phase } from '../timing.js';
 
 export default class PlanCommand extends KollaCommand {
   static override description =
@@ -48,6 +49,7 @@ export default class PlanCommand extends KollaCommand {
       onEvent: progressPrinter(this.errColours, false, (s) => process.stderr.write(s)),
       diff: diffOptions(flags),
     });
+    phase('plan operation done');
     this.printDiagnostics(r.diagnostics);
     if (!r.plan || r.diagnostics.some((d) => d.severity === 'error')) this.exit(EXIT_ERROR);
     const plan = r.plan!;
@@ -61,6 +63,7 @@ export default class PlanCommand extends KollaCommand {
     if (flags.out) savePlan(flags.out, plan);
     if (!json) {
       this.out(renderPlan(plan, this.colours));
+      phase('plan rendered');
       if (flags.out)
         this.out(
           `Saved the plan to: ${flags.out}\nTo perform exactly these actions, run: kolla apply ${flags.out}`,

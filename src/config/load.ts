@@ -11,6 +11,7 @@ import { didYouMean } from '../diags/suggest.js';
 import { findConfigFiles } from './files.js';
 import { checkSyntax } from './syntax-check.js';
 import { parseFile } from './hcl/parser.js';
+import { ParseCache } from './parse-cache.js';
 import { decodeFiles, type DecodedBlock } from './decode.js';
 import { declareVariables, resolveVariables, type VarArg } from './variables.js';
 import { Scope, DependencyFailed } from './scope.js';
@@ -28,7 +29,7 @@ export interface LoadOptions {
   env?: NodeJS.ProcessEnv;
   /** Secret values (from the secrets file); missing ones evaluate to a placeholder. */
   secretValues?: Record<string, string>;
-  /** Use the syntax-check cache under `.kolla/` (default true). */
+  /** Use the syntax-check and parse caches under `.kolla/` (default true). */
   syntaxCache?: boolean;
 }
 
@@ -47,13 +48,22 @@ export async function loadConfig(opts: LoadOptions): Promise<LoadResult> {
   // what is valid HCL.
   const files: File[] = [];
   const failed = new Set<string>();
+  const cache = new ParseCache(opts.syntaxCache === false ? undefined : dir);
   for (const s of sources) {
+    const hit = cache.get(s.name, s.text);
+    if (hit) {
+      files.push(hit);
+      continue;
+    }
     const r = parseFile(s.name, s.text);
     if (r.diagnostics.length) {
       diags.push(...r.diagnostics);
       failed.add(s.name);
     }
-    if (r.file) files.push(r.file);
+    if (r.file) {
+      files.push(r.file);
+      if (!r.diagnostics.length) cache.put(s.name, s.text, r.file);
+    }
   }
   const syntax = await checkSyntax(
     sources.filter((s) => !failed.has(s.name)),
@@ -61,6 +71,7 @@ export async function loadConfig(opts: LoadOptions): Promise<LoadResult> {
   );
   diags.push(...syntax);
   if (diags.hasErrors()) return { diagnostics: diags };
+  cache.save();
 
   const blocks = decodeFiles(files, diags);
   const settings = readSettings(blocks, dir, diags);

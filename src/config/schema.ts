@@ -3,7 +3,7 @@
  * block type takes, and the JSON Schema each block's evaluated arguments must satisfy.
  */
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { packageRoot } from '../package-root.js';
 import path from 'node:path';
 
 export interface BlockRule {
@@ -31,7 +31,7 @@ export interface PropertySchema {
   [k: string]: unknown;
 }
 
-export const schemaDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../schemas');
+export const schemaDir = path.join(packageRoot, 'schemas');
 
 let cached: Map<string, BlockDef> | undefined;
 

@@ -14,6 +14,7 @@ import { refreshWorld, type RefreshRequest, type World } from './refresh.js';
 import type { HostConnections } from './hosts.js';
 import type { EventSink } from './events.js';
 import { kollaVersion } from '../version.js';
+import { phase } from '../timing.js';
 
 export interface PlanContext {
   config: Config;
@@ -98,7 +99,9 @@ export async function computePlan(ctx: PlanContext): Promise<PlanResult> {
   const hostErrors: string[] = [];
   if (ctx.options.refreshed) {
     ctx.onEvent({ type: 'refresh', hosts: [...requests.keys()] });
+    phase('refresh started');
     world = await refreshWorld(ctx.conns, config.settings.project, [...requests.values()]);
+    phase('refreshed');
     for (const hw of world.values()) if (hw.error) hostErrors.push(hw.error);
   }
   // Images kolla builds: a missing or changed one is built by apply before the containers
@@ -120,6 +123,7 @@ export async function computePlan(ctx: PlanContext): Promise<PlanResult> {
     variables: ctx.variables,
   });
   markImageBuilds(plan, expansion, imageStates);
+  phase('plan computed');
   if (limit) plan.limit = config.hosts.map((h) => h.name).filter((h) => limit.has(h));
   return { plan, world, hostErrors };
 }

@@ -10,6 +10,7 @@ import { expand, type Expansion } from '../expand/expand.js';
 import { instanceGraph } from '../graph/instance-graph.js';
 import type { Dag } from '../graph/dag.js';
 import { readSecrets } from '../secrets/secrets-file.js';
+import { phase } from '../timing.js';
 
 export interface PrepareOptions {
   dir: string;
@@ -27,11 +28,14 @@ export interface Prepared {
 }
 
 export async function prepare(opts: PrepareOptions): Promise<Prepared> {
+  phase('command started');
   const secretValues = readSecrets(opts.dir);
   const loaded = await loadConfig({ ...opts, secretValues });
   const diags = loaded.diagnostics;
   if (!loaded.config || diags.hasErrors()) return { diagnostics: diags };
+  phase('configuration loaded');
   const expansion = expand(loaded.config, diags);
+  phase('expanded');
   if (diags.hasErrors()) return { config: loaded.config, diagnostics: diags };
   const missing = loaded.config.missingSecrets();
   if (missing.length) {
@@ -44,5 +48,6 @@ export async function prepare(opts: PrepareOptions): Promise<Prepared> {
     }
   }
   const graph = instanceGraph(expansion.instances, diags);
+  phase('graph built');
   return { config: loaded.config, expansion, graph, diagnostics: diags };
 }

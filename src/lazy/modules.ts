@@ -6,6 +6,7 @@ import { createRequire } from 'node:module';
 import type * as YamlModule from 'yaml';
 import type * as DiffModule from 'diff';
 import type NunjucksModule from 'nunjucks';
+import type TarFsModule from 'tar-fs';
 
 const require = createRequire(import.meta.url);
 
@@ -19,4 +20,8 @@ export function diffLib(): typeof DiffModule {
 
 export function nunjucksLib(): typeof NunjucksModule {
   return require('nunjucks') as typeof NunjucksModule;
+}
+
+export function tarFsLib(): typeof TarFsModule {
+  return require('tar-fs') as typeof TarFsModule;
 }

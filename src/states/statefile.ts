@@ -6,17 +6,13 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { packageRoot } from '../package-root.js';
 import { checkSchema } from '../config/json-schema-check.js';
 import { StaleLineageError } from './backend.js';
 import type { State } from './state.js';
 import { STATE_VERSION } from './state.js';
 
-/** Both from src/states and dist/states. */
-export const STATE_SCHEMA_PATH = path.resolve(
-  path.dirname(fileURLToPath(import.meta.url)),
-  '../../schemas/state.schema.json',
-);
+export const STATE_SCHEMA_PATH = path.join(packageRoot, 'schemas', 'state.schema.json');
 
 /** What a run decides; version, serial and lineage follow from the previous state. */
 export type StateContent = Pick<State, 'kolla_version' | 'project' | 'resources' | 'outputs'>;
