@@ -13,7 +13,8 @@
 //   change        noop, then replace container 0 (remove, create, start, wait until healthy)
 //
 // SPEC (written by bench/tools/floor.mjs): { hosts: [{ addr, socket, local }], containers:
-// [{ name, host (index), value }], image, label: [key, value], parallelism, key, knownHosts }.
+// [{ name, host (index), value }], image, label: [key, value], parallelism, interval_s, key,
+// knownHosts }.
 // Remote hosts are reached as kolla does: one SSH connection each, every HTTP request on its
 // own channel forwarded to the host's Docker socket.
 import { readFileSync } from 'node:fs';
@@ -153,7 +154,7 @@ async function create(c, gated) {
     Env: [`VALUE=${c.value}`],
     Labels: { [labelKey]: labelValue },
     StopTimeout: 1,
-    Healthcheck: { Test: ['CMD', 'true'], Interval: 5e9 },
+    Healthcheck: { Test: ['CMD', 'true'], Interval: spec.interval_s * 1e9 },
     HostConfig: { Init: true, NetworkMode: 'host' },
   };
   const { Id } = await request(h, 'POST', `/containers/create?name=${encodeURIComponent(c.name)}`, body);

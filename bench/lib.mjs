@@ -5,6 +5,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { clearTimeout, setTimeout } from 'node:timers';
 import { fileURLToPath } from 'node:url';
 
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -13,8 +14,19 @@ export const kollaBin = path.join(root, 'bin', 'run.js');
 export const IMAGE = 'kolla-test/busybox:1';
 /** Every container the harness makes carries `kolla-bench=<tool>`: cleanup goes by it alone. */
 export const LABEL = 'kolla-bench';
-/** kolla's apply runs this many changes at once; the floor's cold apply uses the same. */
-export const PARALLELISM = 10;
+/**
+ * What every tool gets at size N: the containers' healthcheck interval and the parallelism
+ * (kolla's -parallelism, the floor's, compose's COMPOSE_PARALLEL_LIMIT; Ansible's loop has
+ * none). Each probe is an exec in the container, 20–40 ms of CPU for dockerd, containerd
+ * and runc: 100 containers probed every 5 s kept this 2-core machine at a load average of
+ * 16, and every measurement with it. The interval grows with N so that the probes stay at
+ * 10 a second (5 s up to N = 50, 10 s at 100, 30 s at 300); the parallelism grows from 10
+ * at N = 100 so that a health-gated cold deployment (which waits one interval for each
+ * container's first probe) takes ten waves at most.
+ */
+export function sizing(n) {
+  return { intervalS: Math.max(5, Math.ceil(n / 10)), parallelism: Math.max(10, Math.ceil(n / 10)) };
+}
 
 export const TESTBED_DIR = '/var/lib/kolla-testbed';
 export const TESTBED_KEY = `${TESTBED_DIR}/id_ed25519`;
@@ -35,7 +47,7 @@ export const HOST_SETS = {
 /**
  * The N containers every tool deploys: `bench_<tool>_c<i>`, one busybox `sleep` each with
  * init, host networking, a 1 s stop timeout, one environment value and a `CMD true`
- * healthcheck every 5 s (at 1 s, 100 containers' probes alone saturate 2 cores). Container i
+ * healthcheck every sizing(N).intervalS seconds. Container i
  * goes to host i mod the number of hosts. `changed` gives container 0 another VALUE: the
  * "one change" operation.
  */
@@ -57,8 +69,24 @@ export const median = (xs) => {
 /**
  * Run one process to its end, timed as a whole (wall clock), with its peak RSS from
  * `/usr/bin/time` (the largest single process of the tree, in MB; `rss: false` when that
- * would be an ssh client's). Rejects on a non-zero exit status unless `okStatus` lists it.
+ * would be an ssh client's). Rejects on a non-zero exit status unless `okStatus` lists it,
+ * and when the process has not ended after `BENCH_TIMEOUT_S` (default 1200) seconds: it is
+ * then killed, so that a tool that hangs costs a failed row, not the whole run.
  */
+export const TIMEOUT_MS = Number(process.env.BENCH_TIMEOUT_S ?? 1200) * 1000;
+
+/** Process groups of the timed processes still running (killed when the harness stops). */
+const live = new Set();
+export function killAll() {
+  for (const pid of live) {
+    try {
+      process.kill(-pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+}
+
 export function run(cmd, args, { cwd, env, okStatus = [0], rss = true } = {}) {
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'kbench-time-'));
   const timeFile = path.join(tmp, 'rss');
@@ -68,13 +96,26 @@ export function run(cmd, args, { cwd, env, okStatus = [0], rss = true } = {}) {
       cwd,
       env: { ...process.env, NO_COLOR: '1', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
     });
+    live.add(p.pid);
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      try {
+        process.kill(-p.pid, 'SIGKILL'); // the whole process group: time, the tool, its children
+      } catch {
+        // already gone
+      }
+    }, TIMEOUT_MS);
     let stdout = '';
     let stderr = '';
     p.stdout.on('data', (d) => (stdout += d));
     p.stderr.on('data', (d) => (stderr += d));
     p.on('error', reject);
     p.on('close', (status) => {
+      clearTimeout(timer);
+      live.delete(p.pid);
       const ms = Number(process.hrtime.bigint() - t0) / 1e6;
       let rssMb = null;
       try {
@@ -85,7 +126,10 @@ export function run(cmd, args, { cwd, env, okStatus = [0], rss = true } = {}) {
       }
       rmSync(tmp, { recursive: true, force: true });
       const r = { ms, rssMb, status, stdout, stderr };
-      if (!okStatus.includes(status)) {
+      if (timedOut) {
+        const out = (stderr + stdout).trim().split('\n').slice(-10).join('\n');
+        reject(new Error(`timed out after ${TIMEOUT_MS / 1000} s: ${cmd} ${args.join(' ')}\n${out}`));
+      } else if (!okStatus.includes(status)) {
         const out = (stderr + stdout).trim().split('\n').slice(-25).join('\n');
         reject(new Error(`${cmd} ${args.join(' ')} exited ${status}:\n${out}`));
       } else resolve(r);

@@ -7,6 +7,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { sizing } from './lib.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
@@ -48,9 +49,18 @@ export function tables(results) {
     `${v.os ?? ''}, kernel ${v.kernel}; kolla ${v.kolla}, Node ${v.node}, Docker ${v.docker}` +
       (v.compose ? `, docker-compose ${v.compose}` : '') +
       (v.ansible ? `, Ansible ${v.ansible} with community.docker ${v.community_docker}` : '') +
-      `. Medians of ${results.runs} runs (cold: ${results.cold_runs}); kolla and the floor at parallelism ` +
-      `${results.parallelism}. Load average ${results.load_average_at_start?.join(' ')} at the start, ` +
-      `${results.load_average_at_end?.join(' ')} at the end; ${Math.round((results.duration_s ?? 0) / 60)} min in all.`,
+      `. Medians of ${results.runs} runs (cold: ${results.cold_runs}). Healthcheck interval and ` +
+      `parallelism (kolla, the floor, compose) by N: ${sizes.map((n) => `${n}: ${sizing(n).intervalS} s, ${sizing(n).parallelism}`).join('; ')}. Load average ${results.load_average_at_start?.join(' ')} at the start, ` +
+      `${results.load_average_at_end?.join(' ')} at the end of the last part; ` +
+      `${Math.round((results.parts ?? [results]).reduce((s, p) => s + (p.duration_s ?? 0), 0) / 60)} min in all` +
+      (results.parts?.length > 1
+        ? `, in ${results.parts.length} parts: ${results.parts
+            .map(
+              (p) =>
+                `${p.date.slice(11, 16)} N=${p.sizes.join(',')} ${p.tools.join(',')} on ${p.hosts.join(',')} (${p.runs} runs, cold ${p.cold_runs}; ${Math.round(p.duration_s / 60)} min)`,
+            )
+            .join('; ')}.`
+        : '.'),
   );
   for (const set of sets) {
     out.push(
@@ -60,9 +70,14 @@ export function tables(results) {
       `| | ${sizes.map((n) => `N = ${n}`).join(' | ')} |`,
       `|---|${sizes.map(() => '---:').join('|')}|`,
     );
+    const cell = (n, tool, op) => {
+      const r = get(set, n, tool, op);
+      if (r) return sec(r.median_ms);
+      return get(set, n, tool, 'failed') ? 'failed ¹' : '';
+    };
     for (const [tool, op, label] of LINES) {
-      if (!sizes.some((n) => get(set, n, tool, op))) continue;
-      out.push(`| ${label} | ${sizes.map((n) => sec(ms(set, n, tool, op))).join(' | ')} |`);
+      if (!sizes.some((n) => get(set, n, tool, op) || get(set, n, tool, 'failed'))) continue;
+      out.push(`| ${label} | ${sizes.map((n) => cell(n, tool, op)).join(' | ')} |`);
     }
     const rss = (n) => {
       const rs = results.rows
@@ -75,6 +90,12 @@ export function tables(results) {
   }
   const help = get('local', null, 'kolla', 'help');
   if (help) out.push('', `\`kolla --help\`: ${sec(help.median_ms)}.`);
+  const failures = results.rows.filter((r) => r.op === 'failed');
+  if (failures.length) {
+    out.push('', '¹ Failed runs (the harness stopped the tool and went on; its error, shortened):', '');
+    for (const r of failures)
+      out.push(`* ${r.hosts} N = ${r.n}, ${r.tool}: \`${r.error.split('\n')[0].slice(0, 200)}\``);
+  }
 
   out.push(
     '',

@@ -19,7 +19,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { HOST_SETS, IMAGE, PARALLELISM, cleanup, median, root } from './lib.mjs';
+import { HOST_SETS, IMAGE, cleanup, killAll, median, root, sizing } from './lib.mjs';
 import { writeChart } from './chart.mjs';
 import { tables } from './report.mjs';
 import * as kolla from './tools/kolla.mjs';
@@ -144,6 +144,7 @@ async function main() {
     if (stopping) return;
     stopping = true;
     say(`${sig}: removing the benchmark's containers`);
+    killAll();
     await cleanup('', allHosts).catch(() => {});
     process.exit(130);
   };
@@ -157,7 +158,7 @@ async function main() {
     versions: versions(o.tools),
     runs,
     cold_runs: coldRuns,
-    parallelism: PARALLELISM,
+    sizing: Object.fromEntries(o.sizes.map((n) => [n, sizing(n)])),
     load_average_at_start: os.loadavg().map((x) => +x.toFixed(2)),
     rows: [],
   };
@@ -178,6 +179,38 @@ async function main() {
     );
   };
 
+  // Rows of earlier runs that this one does not redo (--merge: a tool at a size and host set
+  // that this run measures replaces all its earlier rows), and the file written after every
+  // tool: a stopped or failed run keeps what it measured. `parts` lists every run merged.
+  const runKey = (r) => `${r.hosts}|${r.n}|${r.tool}`;
+  const prev = o.merge && existsSync(resultsFile) ? JSON.parse(readFileSync(resultsFile, 'utf8')) : undefined;
+  const part = {
+    date: results.date,
+    sizes: o.sizes,
+    tools: o.tools,
+    hosts: o.hosts,
+    runs,
+    cold_runs: coldRuns,
+  };
+  const save = () => {
+    const redone = new Set(results.rows.map(runKey));
+    results.load_average_at_end = os.loadavg().map((x) => +x.toFixed(2));
+    results.duration_s = Math.round((Date.now() - started) / 1000);
+    Object.assign(part, {
+      load_average_at_start: results.load_average_at_start,
+      load_average_at_end: results.load_average_at_end,
+      duration_s: results.duration_s,
+    });
+    const out = {
+      ...results,
+      parts: [...(prev?.parts ?? []), part],
+      rows: [...(prev?.rows ?? []).filter((r) => !redone.has(runKey(r))), ...results.rows],
+    };
+    mkdirSync(path.dirname(resultsFile), { recursive: true });
+    writeFileSync(resultsFile, JSON.stringify(out, null, 2) + '\n');
+    return out;
+  };
+
   await cleanup('', allHosts); // leftovers of an interrupted run
   if (o.tools.includes('kolla'))
     add({ hosts: 'local', n: null, tool: 'kolla', op: 'help' }, await kolla.help(runs));
@@ -190,8 +223,30 @@ async function main() {
           rmSync(dir, { recursive: true, force: true });
           mkdirSync(dir, { recursive: true });
           say(`${set} N=${n} ${t} … (load average ${os.loadavg()[0].toFixed(1)})`);
-          const ops = await TOOLS[t].bench({ n, hosts: HOST_SETS[set], dir, runs, coldRuns });
-          for (const [op, rs] of Object.entries(ops)) add({ hosts: set, n, tool: t, op }, rs);
+          // The driver fills `ops` as it goes: when it fails, what it measured before is kept,
+          // and the failure is a row of its own; the run goes on with the next tool.
+          const ops = {};
+          let failure;
+          try {
+            await TOOLS[t].bench({ n, hosts: HOST_SETS[set], dir, runs, coldRuns, ops });
+          } catch (e) {
+            failure = String(e?.message ?? e);
+            await cleanup(t, HOST_SETS[set]).catch(() => {});
+          }
+          for (const [op, rs] of Object.entries(ops)) if (rs?.length) add({ hosts: set, n, tool: t, op }, rs);
+          if (failure) {
+            const error = failure.split('\n').slice(0, 12).join('\n');
+            results.rows.push({
+              hosts: set,
+              n,
+              tool: t,
+              op: 'failed',
+              error,
+              date: new Date().toISOString(),
+            });
+            say(`${set} N=${n} ${t} FAILED: ${error}`);
+          }
+          save();
           rmSync(dir, { recursive: true, force: true });
         }
       }
@@ -199,19 +254,9 @@ async function main() {
   } finally {
     await cleanup('', allHosts);
   }
-  results.load_average_at_end = os.loadavg().map((x) => +x.toFixed(2));
-  results.duration_s = Math.round((Date.now() - started) / 1000);
-
-  if (o.merge && existsSync(resultsFile)) {
-    const key = (r) => `${r.hosts}|${r.n}|${r.tool}|${r.op}`;
-    const redone = new Set(results.rows.map(key));
-    const old = JSON.parse(readFileSync(resultsFile, 'utf8'));
-    results.rows = [...old.rows.filter((r) => !redone.has(key(r))), ...results.rows];
-  }
-  mkdirSync(path.dirname(resultsFile), { recursive: true });
-  writeFileSync(resultsFile, JSON.stringify(results, null, 2) + '\n');
-  writeChart(results, path.join(root, 'bench', 'chart.svg'));
-  console.log(tables(results));
+  const merged = save();
+  writeChart(merged, path.join(root, 'bench', 'chart.svg'));
+  console.log(tables(merged));
   say(
     `wrote ${path.relative(root, resultsFile)} and bench/chart.svg; npm run bench:report writes bench/RESULTS.md`,
   );

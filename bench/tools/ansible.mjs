@@ -6,11 +6,21 @@
 // with its own vendored client: it needs python3-requests, not the Docker SDK for Python.
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { IMAGE, LABEL, TESTBED_KEY, TESTBED_KNOWN_HOSTS, cleanup, containers, repeat, run } from '../lib.mjs';
+import {
+  IMAGE,
+  LABEL,
+  TESTBED_KEY,
+  TESTBED_KNOWN_HOSTS,
+  cleanup,
+  containers,
+  repeat,
+  run,
+  sizing,
+} from '../lib.mjs';
 
 export const tool = 'ansible';
 
-const PLAYBOOK = `- hosts: all
+const playbook = (intervalS) => `- hosts: all
   gather_facts: false
   tasks:
     - name: bench containers
@@ -28,7 +38,7 @@ const PLAYBOOK = `- hosts: all
           ${LABEL}: ${tool}
         healthcheck:
           test: ["CMD", "true"]
-          interval: 5s
+          interval: ${intervalS}s
         state: started
       loop: "{{ bench_containers }}"
       loop_control:
@@ -62,8 +72,8 @@ function inventory(n, hosts, changed) {
   return JSON.stringify({ all: { hosts: Object.fromEntries(hosts.map((h) => [h.name, vars(h)])) } }, null, 1);
 }
 
-export async function bench({ n, hosts, dir, runs, coldRuns }) {
-  writeFileSync(path.join(dir, 'play.yml'), PLAYBOOK);
+export async function bench({ n, hosts, dir, runs, coldRuns, ops }) {
+  writeFileSync(path.join(dir, 'play.yml'), playbook(sizing(n).intervalS));
   writeFileSync(path.join(dir, 'ansible.cfg'), ansibleCfg(dir));
   const write = (changed) => writeFileSync(path.join(dir, 'inventory.json'), inventory(n, hosts, changed));
   const play = async (wantChanged, what) => {
@@ -79,7 +89,7 @@ export async function bench({ n, hosts, dir, runs, coldRuns }) {
       );
     return r;
   };
-  const ops = {};
+
   try {
     ops.cold = await repeat(
       coldRuns,

@@ -4,12 +4,12 @@
 // once, with the host's own Docker socket): what one does with Compose on several hosts.
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { IMAGE, LABEL, PARALLELISM, cleanup, containers, repeat, runAll, sshArgs } from '../lib.mjs';
+import { IMAGE, LABEL, cleanup, containers, repeat, runAll, sizing, sshArgs } from '../lib.mjs';
 
 export const tool = 'compose';
 const PROJECT = 'kollabenchcompose';
 
-function composeFile(list) {
+function composeFile(list, intervalS) {
   let s = 'version: "2.4"\nservices:\n';
   for (const c of list) {
     s +=
@@ -17,16 +17,23 @@ function composeFile(list) {
       `    command: ["sleep", "2147483647"]\n    init: true\n    network_mode: host\n` +
       `    stop_grace_period: 1s\n    environment:\n      VALUE: "${c.value}"\n` +
       `    labels:\n      ${LABEL}: ${tool}\n` +
-      `    healthcheck:\n      test: ["CMD", "true"]\n      interval: 5s\n`;
+      `    healthcheck:\n      test: ["CMD", "true"]\n      interval: ${intervalS}s\n`;
   }
   return s;
 }
 
-export async function bench({ n, hosts, dir, runs, coldRuns }) {
+export async function bench({ n, hosts, dir, runs, coldRuns, ops }) {
   const fileOf = (h) => path.join(dir, `compose-${h.name}.yml`);
   const write = (changed) => {
     const all = containers(tool, n, hosts, changed);
-    for (const h of hosts) writeFileSync(fileOf(h), composeFile(all.filter((c) => c.host === h)));
+    for (const h of hosts)
+      writeFileSync(
+        fileOf(h),
+        composeFile(
+          all.filter((c) => c.host === h),
+          sizing(n).intervalS,
+        ),
+      );
   };
   const up = () =>
     runAll(
@@ -34,15 +41,18 @@ export async function bench({ n, hosts, dir, runs, coldRuns }) {
         const args = ['-p', PROJECT, '-f', fileOf(h), '--ansi', 'never', 'up', '-d'];
         // Compose 1.29's default of 64 parallel API calls deadlocked here at N = 100 (34 of 100
         // created, then no progress for 17 minutes); kolla's parallelism is fairer anyway.
-        const env = { DOCKER_HOST: `unix://${h.socket}`, COMPOSE_PARALLEL_LIMIT: String(PARALLELISM) };
+        const env = {
+          DOCKER_HOST: `unix://${h.socket}`,
+          COMPOSE_PARALLEL_LIMIT: String(sizing(n).parallelism),
+        };
         if (h.local) return ['docker-compose', args, { env }];
-        const cmd = `DOCKER_HOST=${env.DOCKER_HOST} COMPOSE_PARALLEL_LIMIT=${PARALLELISM} docker-compose ${args.join(' ')}`;
+        const cmd = `DOCKER_HOST=${env.DOCKER_HOST} COMPOSE_PARALLEL_LIMIT=${sizing(n).parallelism} docker-compose ${args.join(' ')}`;
         return ['ssh', sshArgs(h, cmd), { rss: false }];
       }),
     );
   // Compose v1 reports on stderr: "Creating X ... done", "Recreating X ... done", "X is up-to-date".
   const count = (r, re) => (r.stderr.match(re) ?? []).length;
-  const ops = {};
+
   try {
     ops.cold = await repeat(
       coldRuns,

@@ -5,7 +5,7 @@ import path from 'node:path';
 import {
   IMAGE,
   LABEL,
-  PARALLELISM,
+  sizing,
   TESTBED_KEY,
   TESTBED_KNOWN_HOSTS,
   cleanup,
@@ -17,7 +17,7 @@ import {
 
 export const tool = 'floor';
 
-export async function bench({ n, hosts, dir, runs, coldRuns }) {
+export async function bench({ n, hosts, dir, runs, coldRuns, ops }) {
   const specFile = path.join(dir, 'floor-spec.json');
   const write = (changed) =>
     writeFileSync(
@@ -31,7 +31,8 @@ export async function bench({ n, hosts, dir, runs, coldRuns }) {
         })),
         image: IMAGE,
         label: [LABEL, tool],
-        parallelism: PARALLELISM,
+        parallelism: sizing(n).parallelism,
+        interval_s: sizing(n).intervalS,
         key: TESTBED_KEY,
         knownHosts: TESTBED_KNOWN_HOSTS,
       }),
@@ -41,7 +42,7 @@ export async function bench({ n, hosts, dir, runs, coldRuns }) {
     await cleanup(tool, hosts);
     write(false);
   };
-  const ops = {};
+
   try {
     ops.cold_ungated = await repeat(coldRuns, fresh, () => floor('cold-ungated'));
     ops.cold = await repeat(coldRuns, fresh, () => floor('cold'));

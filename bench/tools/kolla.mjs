@@ -5,7 +5,7 @@ import path from 'node:path';
 import {
   IMAGE,
   LABEL,
-  PARALLELISM,
+  sizing,
   TESTBED_KEY,
   TESTBED_KNOWN_HOSTS,
   cleanup,
@@ -26,9 +26,10 @@ function hostBlock(h) {
 }
 
 export function hcl(n, hosts, dir, changed) {
+  const { intervalS, parallelism } = sizing(n);
   let s =
     `kolla {\n  project     = "kolla-bench"\n  config_dir  = "${dir}/etc"\n` +
-    `  parallelism = ${PARALLELISM}\n  settle_time = "1s"\n}\n\n`;
+    `  parallelism = ${parallelism}\n  settle_time = "1s"\n}\n\n`;
   s += hosts.map(hostBlock).join('\n');
   for (const c of containers(tool, n, hosts, changed)) {
     s +=
@@ -36,12 +37,12 @@ export function hcl(n, hosts, dir, changed) {
       `    image        = "${IMAGE}"\n    command      = ["sleep", "2147483647"]\n` +
       `    init         = true\n    network_mode = "host"\n    stop_timeout = "1s"\n` +
       `    environment  = { VALUE = "${c.value}" }\n    labels       = { "${LABEL}" = "${tool}" }\n` +
-      `    healthcheck {\n      test     = ["CMD", "true"]\n      interval = "5s"\n    }\n  }\n}\n`;
+      `    healthcheck {\n      test     = ["CMD", "true"]\n      interval = "${intervalS}s"\n    }\n  }\n}\n`;
   }
   return s;
 }
 
-export async function bench({ n, hosts, dir, runs, coldRuns }) {
+export async function bench({ n, hosts, dir, runs, coldRuns, ops }) {
   const env = hosts.some((h) => !h.local) ? { KOLLA_KNOWN_HOSTS: TESTBED_KNOWN_HOSTS } : {};
   const kolla = (...args) => run(process.execPath, [kollaBin, ...args], { cwd: dir, env, okStatus: [0, 2] });
   const write = (changed) => writeFileSync(path.join(dir, 'main.hcl'), hcl(n, hosts, dir, changed));
@@ -56,7 +57,7 @@ export async function bench({ n, hosts, dir, runs, coldRuns }) {
     return r;
   };
   const noChanges = /No changes\./;
-  const ops = {};
+
   try {
     ops.cold = await repeat(coldRuns, reset, () => kolla('apply', '-auto-approve'));
     ops.noop_plan = await repeat(runs, null, async () =>
