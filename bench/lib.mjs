@@ -87,7 +87,7 @@ export function killAll() {
   }
 }
 
-export function run(cmd, args, { cwd, env, okStatus = [0], rss = true } = {}) {
+export function run(cmd, args, { cwd, env, okStatus = [0], rss = true, timeoutMs = TIMEOUT_MS } = {}) {
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'kbench-time-'));
   const timeFile = path.join(tmp, 'rss');
   return new Promise((resolve, reject) => {
@@ -107,7 +107,7 @@ export function run(cmd, args, { cwd, env, okStatus = [0], rss = true } = {}) {
       } catch {
         // already gone
       }
-    }, TIMEOUT_MS);
+    }, timeoutMs);
     let stdout = '';
     let stderr = '';
     p.stdout.on('data', (d) => (stdout += d));
@@ -128,7 +128,7 @@ export function run(cmd, args, { cwd, env, okStatus = [0], rss = true } = {}) {
       const r = { ms, rssMb, status, stdout, stderr };
       if (timedOut) {
         const out = (stderr + stdout).trim().split('\n').slice(-10).join('\n');
-        reject(new Error(`timed out after ${TIMEOUT_MS / 1000} s: ${cmd} ${args.join(' ')}\n${out}`));
+        reject(new Error(`timed out after ${timeoutMs / 1000} s: ${cmd} ${args.join(' ')}\n${out}`));
       } else if (!okStatus.includes(status)) {
         const out = (stderr + stdout).trim().split('\n').slice(-25).join('\n');
         reject(new Error(`${cmd} ${args.join(' ')} exited ${status}:\n${out}`));
