@@ -12,6 +12,20 @@ export default tseslint.config(
     },
   },
   {
+    // The CLI runs bundled through V8's code cache, where a dynamic import() has no loader
+    // (src/lazy/code-cache.ts): load optional dependencies with require (src/lazy/modules.ts).
+    files: ['src/**/*.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: 'ImportExpression',
+          message: 'No import() in src/: use require() (src/lazy/modules.ts).',
+        },
+      ],
+    },
+  },
+  {
     files: ['**/*.js', '**/*.cjs', '**/*.mjs'],
     languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly' } },
   },

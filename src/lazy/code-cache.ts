@@ -45,7 +45,6 @@ export function loadCached(file: string): unknown {
   const script = new vm.Script(M.wrap(source), {
     filename: file,
     ...(cachedData ? { cachedData } : {}),
-    importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
   });
   const mod = new (Module as unknown as ModuleCtor)(file);
   mod.filename = file;

@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { AuthenticationType } from 'ssh2';
 import { expandHome } from './known-hosts.js';
+import { ssh2Lib } from '../lazy/modules.js';
 
 export interface AuthPlan {
   /** For ssh2's authHandler. */
@@ -74,7 +75,7 @@ async function readKey(file: string, configured: boolean): Promise<Buffer> {
   }
   // ssh2 is CommonJS without static named exports, and costs a few ms to load: only the
   // runs that reach an SSH host load it.
-  const { default: ssh2 } = await import('ssh2');
+  const ssh2 = ssh2Lib();
   const parsed = ssh2.utils.parseKey(data);
   if (parsed instanceof Error) {
     const encrypted = /encrypted|passphrase/i.test(parsed.message);

@@ -34,6 +34,7 @@ import { SshError, sftpMessage, type SshFailure } from './ssh-errors.js';
 import * as sftpOps from './ssh-sftp.js';
 import { StreamAgent } from './ssh-docker-agent.js';
 import { loadDockerode } from './dockerode-loader.js';
+import { ssh2Lib } from '../lazy/modules.js';
 
 export const DEFAULT_READY_TIMEOUT_MS = 15_000;
 export const DEFAULT_KEEPALIVE_INTERVAL_MS = 10_000;
@@ -133,7 +134,7 @@ export class SshTransport implements Transport {
   }
 
   private async connect(): Promise<Client> {
-    const { default: ssh2 } = await import('ssh2');
+    const ssh2 = ssh2Lib();
     const o = this.o;
     const name = knownHostName(o.address, o.port);
     let entries;
