@@ -64,7 +64,9 @@ beforeAll(async () => {
   rmSync(CONFIG_DIR, { recursive: true, force: true });
 }, 900_000);
 
-afterAll(() => {
+afterAll(async () => {
+  // Nothing left running on the hosts (their engines would restart it).
+  for (const i of [1, 2, 3]) await cleanupProject(testbedDocker(i), PROJECT);
   rmSync(dir, { recursive: true, force: true });
 });
 
