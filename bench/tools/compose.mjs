@@ -57,7 +57,8 @@ export async function bench({ n, hosts, dir, runs, coldRuns, ops }) {
         return ['ssh', sshArgs(h, cmd), { rss: false, timeoutMs: HANG_MS }];
       }),
     );
-  // Compose v1 reports on stderr: "Creating X ... done", "Recreating X ... done", "X is up-to-date".
+  // Compose v1 reports on stderr: "Creating X ... done", "Recreating X ... done", "X is up-to-date"
+  // (names padded to the longest: "Creating bench_compose_c0  ... done").
   const count = (r, re) => (r.stderr.match(re) ?? []).length;
 
   try {
@@ -69,7 +70,7 @@ export async function bench({ n, hosts, dir, runs, coldRuns, ops }) {
       },
       async () => {
         const r = await up();
-        if (count(r, /^Creating \S+ \.\.\. done$/gm) !== n)
+        if (count(r, /^Creating \S+\s+\.\.\. done$/gm) !== n)
           throw new Error(`compose cold up: not ${n} created:\n${r.stderr}`);
         return r;
       },
@@ -85,7 +86,7 @@ export async function bench({ n, hosts, dir, runs, coldRuns, ops }) {
       (k) => write(k % 2 === 0),
       async () => {
         const r = await up();
-        if (count(r, /^Recreating \S+ \.\.\. done$/gm) !== 1)
+        if (count(r, /^Recreating \S+\s+\.\.\. done$/gm) !== 1)
           throw new Error(`compose one change: not 1 recreated:\n${r.stderr}`);
         return r;
       },
