@@ -203,6 +203,7 @@ async function main() {
     });
     const out = {
       ...results,
+      versions: { ...prev?.versions, ...results.versions },
       parts: [...(prev?.parts ?? []), part],
       rows: [...(prev?.rows ?? []).filter((r) => !redone.has(runKey(r))), ...results.rows],
     };
