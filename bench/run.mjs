@@ -19,6 +19,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { HOST_SETS, IMAGE, cleanup, killAll, median, root, sizing } from './lib.mjs';
 import { writeChart } from './chart.mjs';
 import { tables } from './report.mjs';
@@ -263,7 +264,10 @@ async function main() {
   );
 }
 
-main().catch(async (err) => {
-  console.error(`bench: ${process.env.BENCH_DEBUG ? err.stack : (err.message ?? err)}`);
-  process.exit(1);
-});
+// Only when run: importing this file (to check it, say) must not start a benchmark.
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  main().catch(async (err) => {
+    console.error(`bench: ${process.env.BENCH_DEBUG ? err.stack : (err.message ?? err)}`);
+    process.exit(1);
+  });
+}
