@@ -131,6 +131,9 @@ export function tables(results) {
   ratio('kolla no-op plan: this / local', (s, n) =>
     div(ms(s, n, 'kolla', 'noop_plan'), ms('local', n, 'kolla', 'noop_plan')),
   );
+  ratio('floor list+inspect: this / local', (s, n) =>
+    div(ms(s, n, 'floor', 'noop_plan'), ms('local', n, 'floor', 'noop_plan')),
+  );
 
   // The targets of issue #9.
   const T = 100;
