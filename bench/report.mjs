@@ -49,7 +49,7 @@ export function tables(results) {
     `${v.os ?? ''}, kernel ${v.kernel}; kolla ${v.kolla}, Node ${v.node}, Docker ${v.docker}` +
       (v.compose ? `, docker-compose ${v.compose}` : '') +
       (v.ansible ? `, Ansible ${v.ansible} with community.docker ${v.community_docker}` : '') +
-      `. Medians of ${results.runs} runs (cold: ${results.cold_runs}). Healthcheck interval and ` +
+      `. Medians of ${results.parts?.length > 1 ? 'the runs of each part (below)' : `${results.runs} runs (cold: ${results.cold_runs})`}. Healthcheck interval and ` +
       `parallelism (kolla, the floor, compose) by N: ${sizes.map((n) => `${n}: ${sizing(n).intervalS} s, ${sizing(n).parallelism}`).join('; ')}. Load average ${results.load_average_at_start?.join(' ')} at the start, ` +
       `${results.load_average_at_end?.join(' ')} at the end of the last part; ` +
       `${Math.round((results.parts ?? [results]).reduce((s, p) => s + (p.duration_s ?? 0), 0) / 60)} min in all` +
