@@ -48,7 +48,8 @@ export async function loadConfig(opts: LoadOptions): Promise<LoadResult> {
   // what is valid HCL.
   const files: File[] = [];
   const failed = new Set<string>();
-  const cache = new ParseCache(opts.syntaxCache === false ? undefined : dir);
+  const cacheDir = opts.syntaxCache === false ? undefined : dir;
+  const cache = new ParseCache(cacheDir);
   for (const s of sources) {
     const hit = cache.get(s.name, s.text);
     if (hit) {
@@ -67,7 +68,7 @@ export async function loadConfig(opts: LoadOptions): Promise<LoadResult> {
   }
   const syntax = await checkSyntax(
     sources.filter((s) => !failed.has(s.name)),
-    opts.syntaxCache === false ? undefined : dir,
+    cacheDir,
   );
   diags.push(...syntax);
   if (diags.hasErrors()) return { diagnostics: diags };

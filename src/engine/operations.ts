@@ -142,16 +142,7 @@ export async function planOperation(o: PlanOptions): Promise<PlanOutcome> {
     const conns = connections(p.config, o);
     try {
       const c = await checkedPlan(
-        {
-          config: p.config,
-          expansion: p.expansion,
-          prior,
-          conns,
-          options: o.diff,
-          variables: toPlanVars(o.vars),
-          onEvent: o.onEvent,
-          ...(limit.hosts ? { limitHosts: limit.hosts } : {}),
-        },
+        planContext(o, p.config, p.expansion, prior, conns, limit.hosts),
         o.diff.refreshed,
       );
       if ('failed' in c) return { diagnostics: redactDiagnostics([...p.diagnostics, ...c.failed], masker) };
@@ -165,6 +156,27 @@ export async function planOperation(o: PlanOptions): Promise<PlanOutcome> {
       await conns.closeAll();
     }
   });
+}
+
+/** What plan and apply hand to checkedPlan: the options' part of a PlanContext is the same. */
+function planContext(
+  o: PlanOptions,
+  config: Config,
+  expansion: Expansion,
+  prior: State | undefined,
+  conns: HostConnections,
+  limitHosts: Set<string> | undefined,
+): PlanContext {
+  return {
+    config,
+    expansion,
+    prior,
+    conns,
+    options: o.diff,
+    variables: toPlanVars(o.vars),
+    onEvent: o.onEvent,
+    ...(limitHosts ? { limitHosts } : {}),
+  };
 }
 
 function toPlanVars(vars: VarArg[]): Plan['variables'] {
@@ -288,16 +300,7 @@ async function applyOperationInner(o: ApplyOptions, masker: SecretMasker): Promi
         }
       } else {
         const c = await checkedPlan(
-          {
-            config,
-            expansion: { ...p.expansion, instances },
-            prior,
-            conns,
-            options: o.diff,
-            variables: toPlanVars(o.vars),
-            onEvent: o.onEvent,
-            ...(limit.hosts ? { limitHosts: limit.hosts } : {}),
-          },
+          planContext(o, config, { ...p.expansion, instances }, prior, conns, limit.hosts),
           o.diff.refreshed && !o.fromState,
         );
         if ('failed' in c) return { diagnostics: [...p.diagnostics, ...c.failed] };
