@@ -78,12 +78,15 @@ export const TIMEOUT_MS = Number(process.env.BENCH_TIMEOUT_S ?? 1200) * 1000;
 /** Process groups of the timed processes still running (killed when the harness stops). */
 const live = new Set();
 export function killAll() {
-  for (const pid of live) {
-    try {
-      process.kill(-pid, 'SIGKILL');
-    } catch {
-      // already gone
-    }
+  for (const pid of live) killGroup(pid);
+}
+
+/** SIGKILL to a process group: /usr/bin/time, the tool and its children. */
+function killGroup(pid) {
+  try {
+    process.kill(-pid, 'SIGKILL');
+  } catch {
+    // already gone
   }
 }
 
@@ -102,11 +105,7 @@ export function run(cmd, args, { cwd, env, okStatus = [0], rss = true, timeoutMs
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;
-      try {
-        process.kill(-p.pid, 'SIGKILL'); // the whole process group: time, the tool, its children
-      } catch {
-        // already gone
-      }
+      killGroup(p.pid);
     }, timeoutMs);
     let stdout = '';
     let stderr = '';

@@ -20,7 +20,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { HOST_SETS, IMAGE, cleanup, killAll, median, root, sizing } from './lib.mjs';
+import { HOST_SETS, IMAGE, cleanup, killAll, median, root } from './lib.mjs';
 import { writeChart } from './chart.mjs';
 import { tables } from './report.mjs';
 import * as kolla from './tools/kolla.mjs';
@@ -159,7 +159,6 @@ async function main() {
     versions: versions(o.tools),
     runs,
     cold_runs: coldRuns,
-    sizing: Object.fromEntries(o.sizes.map((n) => [n, sizing(n)])),
     load_average_at_start: os.loadavg().map((x) => +x.toFixed(2)),
     rows: [],
   };
