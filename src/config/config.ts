@@ -21,6 +21,8 @@ export interface Settings {
   parallelism: number;
   settleTime: string;
   history: number;
+  /** Limit on each call to a host (Go duration; default "60s"). */
+  hostTimeout: string;
   backend: BackendSettings;
 }
 

@@ -195,6 +195,7 @@ function readSettings(blocks: DecodedBlock[], dir: string, diags: Diagnostics): 
     parallelism: 10,
     settleTime: '2s',
     history: 20,
+    hostTimeout: '60s',
     backend: { type: 'local', path: 'kolla.state.json' },
   };
   const k = blocks.find((b) => b.type === 'kolla');
@@ -211,6 +212,7 @@ function readSettings(blocks: DecodedBlock[], dir: string, diags: Diagnostics): 
   if (typeof values['parallelism'] === 'number') s.parallelism = values['parallelism'];
   if (typeof values['settle_time'] === 'string') s.settleTime = values['settle_time'];
   if (typeof values['history'] === 'number') s.history = values['history'];
+  if (typeof values['host_timeout'] === 'string') s.hostTimeout = values['host_timeout'];
   const be = k.blocks.find((b) => b.type === 'backend');
   if (be) {
     const type = be.labels[0]!;

@@ -14,7 +14,7 @@
  */
 import type { HostSpec } from '../expand/instances.js';
 import type { Transport } from '../transport/transport.js';
-import { LocalTransport } from '../transport/local.js';
+import { LocalTransport, type LocalTransportOptions } from '../transport/local.js';
 import { SshTransport, type SshTransportOptions } from '../transport/ssh.js';
 import { KnownHostsFile, defaultKnownHostsPath } from '../transport/known-hosts.js';
 import { dockerTlsFiles, dockerTlsOptions, LocalTlsTransport } from '../transport/docker-tls.js';
@@ -40,6 +40,13 @@ export interface HostConnectionOptions {
   knownHostsFile?: string;
   /** SSH connect + handshake + authentication timeout per host. */
   connectTimeoutMs?: number;
+  /**
+   * Limit on each call to a host (Docker API, SFTP, exec); long streams (pulls, image
+   * transfers) are bounded by inactivity instead. Default 60 s; the kolla block's host_timeout.
+   */
+  timeoutMs?: number;
+  /** The run's interrupt (Ctrl-C): calls in flight when it fires are abandoned. */
+  signal?: AbortSignal;
   /** Told things a user should see (a host key was recorded). */
   onNotice?: (text: string) => void;
   env?: NodeJS.ProcessEnv;
@@ -74,11 +81,13 @@ export class HostConnections {
   }
 
   private local(h: InventoryHost): Transport {
-    const opts: { host: string; dockerSocket: string; dockerHost?: string } = {
+    const opts: LocalTransportOptions = {
       host: h.name,
       dockerSocket: h.dockerSocket,
     };
     if (h.dockerHost) opts.dockerHost = h.dockerHost;
+    if (this.opts.timeoutMs !== undefined) opts.timeoutMs = this.opts.timeoutMs;
+    if (this.opts.signal) opts.signal = this.opts.signal;
     const tls = dockerTlsFiles(h);
     if (tls instanceof Error) throw new Error(`host "${h.name}": ${tls.message}`);
     if (tls) return new LocalTlsTransport(opts, dockerTlsOptions(h.dockerHost!, tls));
@@ -99,6 +108,8 @@ export class HostConnections {
     if (this.opts.connectTimeoutMs !== undefined) o.readyTimeoutMs = this.opts.connectTimeoutMs;
     if (this.opts.onNotice) o.onNotice = this.opts.onNotice;
     if (this.opts.env) o.env = this.opts.env;
+    if (this.opts.timeoutMs !== undefined) o.timeoutMs = this.opts.timeoutMs;
+    if (this.opts.signal) o.signal = this.opts.signal;
 
     const tls = dockerTlsFiles(h);
     if (tls instanceof Error) throw new Error(`host "${h.name}": ${tls.message}`);

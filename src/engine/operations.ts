@@ -23,6 +23,7 @@ import { stateToInstances } from './state-instances.js';
 import { PREV_SUFFIX } from './apply.js';
 import { removeContainer } from '../providers/docker/container-ops.js';
 import { isNotFound } from '../providers/docker/errors.js';
+import { durationMs } from '../providers/docker/duration.js';
 import { lockWho } from '../states/lock-file.js';
 import { runPrechecks } from './prechecks.js';
 import type { HostSpec } from '../expand/instances.js';
@@ -47,8 +48,13 @@ export interface CommonOptions {
   trustNewHostKeys?: boolean;
 }
 
-function connections(config: { hosts: HostSpec[] }, o: CommonOptions): HostConnections {
+function connections(
+  config: { hosts: HostSpec[]; settings: Config['settings'] },
+  o: CommonOptions & { signal?: AbortSignal },
+): HostConnections {
   return new HostConnections(new Map(config.hosts.map((h) => [h.name, h])), {
+    timeoutMs: durationMs(config.settings.hostTimeout),
+    ...(o.signal ? { signal: o.signal } : {}),
     trustNewHostKeys: o.trustNewHostKeys === true,
     onNotice: (text) => o.onEvent({ type: 'message', level: 'warning', text }),
   });

@@ -27,12 +27,15 @@ import type { Expansion } from '../expand/expand.js';
 import type { ContainerInstance } from '../expand/instances.js';
 import type { VarArg } from '../config/variables.js';
 import type { Transport } from '../transport/transport.js';
+import { KollaError } from '../diags/kolla-error.js';
 import { LocalTransport } from '../transport/local.js';
 import { LocalTlsTransport } from '../transport/docker-tls.js';
 import { SshTransport } from '../transport/ssh.js';
 import { ADDRESS_LABEL, projectFilter } from '../providers/docker/labels.js';
 import { HostConnections, type HostConnectionOptions } from './hosts.js';
 import { prepare } from './prepare.js';
+import { durationMs } from '../providers/docker/duration.js';
+import { withHint } from '../transport/call-limits.js';
 
 export type CheckName = 'reachable' | 'docker-api' | 'ports' | 'disk';
 
@@ -392,6 +395,7 @@ export function compareVersions(a: string, b: string): number {
 }
 
 function errorText(err: unknown): string {
+  if (err instanceof KollaError) return withHint(err);
   if (err instanceof Error) {
     const json = (err as { json?: { message?: string } }).json;
     return json?.message ?? err.message;
@@ -416,7 +420,7 @@ export async function prechecksOperation(o: PrechecksOperationOptions): Promise<
   if (!p.config || !p.expansion || p.diagnostics.hasErrors()) {
     return { ok: false, hosts: [], diagnostics: [...p.diagnostics] };
   }
-  const connOpts: HostConnectionOptions = {};
+  const connOpts: HostConnectionOptions = { timeoutMs: durationMs(p.config.settings.hostTimeout) };
   if (o.trustNewHostKeys !== undefined) connOpts.trustNewHostKeys = o.trustNewHostKeys;
   if (o.knownHostsFile !== undefined) connOpts.knownHostsFile = o.knownHostsFile;
   if (o.connectTimeoutMs !== undefined) connOpts.connectTimeoutMs = o.connectTimeoutMs;

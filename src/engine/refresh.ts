@@ -7,6 +7,8 @@ import type { ObservedContainer, ObservedVolume } from '../providers/docker/refr
 import { imageIds, listVolumes, refreshHost } from '../providers/docker/refresh.js';
 import type { HostConnections } from './hosts.js';
 import { isSshError } from '../transport/ssh-errors.js';
+import { KollaError } from '../diags/kolla-error.js';
+import { withHint } from '../transport/call-limits.js';
 
 export interface HostWorld {
   containers: Map<string, ObservedContainer>;
@@ -62,6 +64,7 @@ export async function refreshWorld(
 
 function describeHostError(host: string, e: unknown): string {
   if (isSshError(e)) return e.message;
+  if (e instanceof KollaError) return withHint(e);
   const err = e as NodeJS.ErrnoException & { address?: string };
   if (err.code === 'ENOENT' || err.code === 'ECONNREFUSED') {
     return `host "${host}": cannot reach the Docker engine (${err.address ?? err.message}); is dockerd running? (scripts/docker-up.sh starts one)`;

@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import type Dockerode from 'dockerode';
 import type { DockerOptions } from 'dockerode';
 import { expandHome } from './known-hosts.js';
+import { limitDocker } from './call-limits.js';
 import { loadDockerode } from './dockerode-loader.js';
 import { LocalTransport, parseDockerHost, type LocalTransportOptions } from './local.js';
 
@@ -94,7 +95,7 @@ export class LocalTlsTransport extends LocalTransport {
   override docker(): Promise<Dockerode> {
     this.tlsClient ??= Promise.resolve().then(() => {
       const Docker = loadDockerode();
-      return new Docker(this.dockerOpts);
+      return limitDocker(new Docker(this.dockerOpts), this.limits);
     });
     return this.tlsClient;
   }

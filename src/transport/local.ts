@@ -10,6 +10,7 @@ import type Dockerode from 'dockerode';
 import type { DockerOptions } from 'dockerode';
 import type { Transport } from './transport.js';
 import { loadDockerode } from './dockerode-loader.js';
+import { DEFAULT_HOST_TIMEOUT_MS, limitDocker, type CallLimits } from './call-limits.js';
 
 export const DEFAULT_DOCKER_SOCKET = '/var/run/docker.sock';
 
@@ -20,6 +21,10 @@ export interface LocalTransportOptions {
   dockerSocket?: string;
   /** Docker host URL (unix://, tcp://, ssh://); beats the DOCKER_HOST environment variable. */
   dockerHost?: string;
+  /** Limit on each Docker call (0: none); default DEFAULT_HOST_TIMEOUT_MS. */
+  timeoutMs?: number;
+  /** The run's interrupt: Docker calls in flight when it fires are aborted. */
+  signal?: AbortSignal;
 }
 
 export class LocalTransport implements Transport {
@@ -32,12 +37,19 @@ export class LocalTransport implements Transport {
     this.opts = opts;
   }
 
+  /** The time limit and interrupt every Docker call of this host gets. */
+  protected get limits(): CallLimits {
+    const l: CallLimits = { host: this.host, timeoutMs: this.opts.timeoutMs ?? DEFAULT_HOST_TIMEOUT_MS };
+    if (this.opts.signal) l.signal = this.opts.signal;
+    return l;
+  }
+
   docker(): Promise<Dockerode> {
     // dockerode (and its request stack) costs tens of milliseconds to load; commands that
     // never touch Docker (validate, state list) should not pay for it.
     this.client ??= Promise.resolve().then(() => {
       const Docker = loadDockerode();
-      return new Docker(dockerOptions(this.opts, process.env));
+      return limitDocker(new Docker(dockerOptions(this.opts, process.env)), this.limits);
     });
     return this.client;
   }

@@ -20,6 +20,7 @@ import type {
   SFTPWrapper,
 } from 'ssh2';
 import type { Transport } from './transport.js';
+import { KollaError } from '../diags/kolla-error.js';
 import {
   checkHostKey,
   fingerprint,
@@ -35,6 +36,7 @@ import * as sftpOps from './ssh-sftp.js';
 import { StreamAgent } from './ssh-docker-agent.js';
 import { loadDockerode } from './dockerode-loader.js';
 import { ssh2Lib } from '../lazy/modules.js';
+import { DEFAULT_HOST_TIMEOUT_MS, limitCall, limitDocker, type CallLimits } from './call-limits.js';
 
 export const DEFAULT_READY_TIMEOUT_MS = 15_000;
 export const DEFAULT_KEEPALIVE_INTERVAL_MS = 10_000;
@@ -73,6 +75,10 @@ export interface SshTransportOptions {
   /** Told when a new host key was recorded (so the user sees it, as ssh says it). */
   onNotice?: (text: string) => void;
   env?: NodeJS.ProcessEnv;
+  /** Limit on each Docker, SFTP and exec call (0: none); default DEFAULT_HOST_TIMEOUT_MS. */
+  timeoutMs?: number;
+  /** The run's interrupt: calls in flight when it fires are abandoned. */
+  signal?: AbortSignal;
 }
 
 export interface ExecResult {
@@ -110,6 +116,13 @@ export class SshTransport implements Transport {
   get endpoint(): string {
     const via = this.o.via ? ` via ${this.o.via.name}` : '';
     return `${this.o.user}@${this.o.address}:${this.o.port}${via}`;
+  }
+
+  /** The time limit and interrupt every call to this host gets. */
+  get limits(): CallLimits {
+    const l: CallLimits = { host: this.host, timeoutMs: this.o.timeoutMs ?? DEFAULT_HOST_TIMEOUT_MS };
+    if (this.o.signal) l.signal = this.o.signal;
+    return l;
   }
 
   private fail(failure: SshFailure, reason: string, cause?: unknown): SshError {
@@ -158,8 +171,12 @@ export class SshTransport implements Transport {
     let sock: Duplex | undefined;
     if (o.via) {
       try {
-        sock = await o.via.open(o.address, o.port);
+        const via = o.via;
+        sock = await limitCall(this.limits, `opening a channel through bastion "${via.name}"`, () =>
+          via.open(o.address, o.port),
+        );
       } catch (err) {
+        if (err instanceof KollaError) throw err;
         throw this.fail(
           'bastion',
           `cannot reach it through bastion "${o.via.name}": ${(err as Error).message}`,
@@ -374,8 +391,25 @@ export class SshTransport implements Transport {
   /** Run a command on the host (through the user's shell) and collect its output. */
   async exec(command: string, timeoutMs = 60_000): Promise<ExecResult> {
     const c = await this.connection();
+    let channel: ClientChannel | undefined;
+    // Opening the channel is bounded by the host timeout too (a frozen sshd never answers).
+    return limitCall(
+      { ...this.limits, timeoutMs: Math.max(this.limits.timeoutMs, timeoutMs) },
+      `running "${command}"`,
+      () => this.execOn(c, command, timeoutMs, (ch) => (channel = ch)),
+      () => channel?.close(),
+    );
+  }
+
+  private execOn(
+    c: Client,
+    command: string,
+    timeoutMs: number,
+    opened: (ch: ClientChannel) => void,
+  ): Promise<ExecResult> {
     return new Promise<ExecResult>((resolve, reject) => {
       c.exec(command, (err, ch) => {
+        if (ch) opened(ch);
         if (err) {
           reject(this.fail('exec', `cannot run "${command}": ${err.message}`, err));
           return;
@@ -401,11 +435,11 @@ export class SshTransport implements Transport {
   docker(): Promise<Dockerode> {
     this.client ??= Promise.resolve().then(() => {
       const Docker = loadDockerode();
-      if (this.o.dockerOptions) return new Docker(this.o.dockerOptions);
+      if (this.o.dockerOptions) return limitDocker(new Docker(this.o.dockerOptions), this.limits);
       this.agent = new StreamAgent(() => this.dockerStream());
       // Every connection field is set so that nothing from DOCKER_HOST / DOCKER_CERT_PATH
       // (which docker-modem reads on its own) applies to this host.
-      return new Docker({
+      const docker = new Docker({
         protocol: 'http',
         host: 'docker',
         port: 2375,
@@ -415,6 +449,7 @@ export class SshTransport implements Transport {
         key: undefined,
         agent: this.agent,
       } as DockerOptions);
+      return limitDocker(docker, this.limits);
     });
     return this.client;
   }
@@ -487,11 +522,31 @@ export class SshTransport implements Transport {
     );
   }
 
-  private async fileOp<T>(what: string, file: string, fn: (s: SFTPWrapper) => Promise<T>): Promise<T> {
+  private fileOp<T>(what: string, file: string, fn: (s: SFTPWrapper) => Promise<T>): Promise<T> {
+    // The session's start and the operation, bounded together; a session that stopped
+    // answering is dropped so that the next call opens a new one.
+    let session: SFTPWrapper | undefined;
+    return limitCall(
+      this.limits,
+      `SFTP ${what} ${file}`,
+      () =>
+        this.fileOpOn(what, file, async (s) => {
+          session = s;
+          return fn(s);
+        }),
+      () => {
+        this.sftpSession = undefined;
+        session?.end();
+      },
+    );
+  }
+
+  private async fileOpOn<T>(what: string, file: string, fn: (s: SFTPWrapper) => Promise<T>): Promise<T> {
     const s = await this.sftp();
     try {
       return await fn(s);
     } catch (err) {
+      if (err instanceof KollaError) throw err;
       if (err instanceof SshError) throw err;
       throw this.fail('file', `${what} ${file}: ${sftpMessage(err)}`, err);
     }

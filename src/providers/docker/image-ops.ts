@@ -5,6 +5,7 @@
  * fix the registry) is the user's call.
  */
 import type Dockerode from 'dockerode';
+import { KollaError } from '../../diags/kolla-error.js';
 import { dockerMessage, isNotFound, wrapDockerError } from './errors.js';
 
 /** The local image ID ("sha256:…") of a reference, or undefined when it is not on the host. */
@@ -39,6 +40,8 @@ export async function pullIfMissing(
   try {
     await pull(docker, ref, onProgress);
   } catch (err) {
+    // A timeout or Ctrl-C: the host's own error says which (and is a host error).
+    if (err instanceof KollaError) throw err;
     throw new Error(`image ${ref} not found locally and pull failed: ${dockerMessage(err)}`, { cause: err });
   }
   const id = await imageId(docker, ref);

@@ -8,6 +8,7 @@
  * the engine's streamed errors surfaced.
  */
 import type Dockerode from 'dockerode';
+import { KollaError } from '../../diags/kolla-error.js';
 import { dockerMessage } from './errors.js';
 import { imageId, type PullProgress } from './image-ops.js';
 
@@ -40,13 +41,22 @@ export async function ensureImageOnHost(
       cause: err,
     });
   }
+  // A load that fails (or times out) must not leave the export running on the source.
+  const stopExport = (): void => (tar as NodeJS.ReadableStream & { destroy?: () => void }).destroy?.();
   let res: NodeJS.ReadableStream;
   try {
     res = await target.loadImage(tar, { quiet: true });
   } catch (err) {
+    stopExport();
+    if (err instanceof KollaError) throw err;
     throw new Error(`image ${ref}: the host refused the image: ${dockerMessage(err)}`, { cause: err });
   }
-  await readLoadResponse(res, ref, opts.onProgress);
+  try {
+    await readLoadResponse(res, ref, opts.onProgress);
+  } catch (err) {
+    stopExport();
+    throw err;
+  }
   const got = await imageId(target, ref);
   if (got === undefined) {
     throw new Error(`image ${ref}: the load finished but the host does not have the image`);
@@ -86,7 +96,11 @@ function readLoadResponse(
       lines.forEach(line);
     });
     res.on('error', (err: Error) =>
-      reject(new Error(`image ${ref}: load interrupted: ${err.message}`, { cause: err })),
+      reject(
+        err instanceof KollaError
+          ? err
+          : new Error(`image ${ref}: load interrupted: ${err.message}`, { cause: err }),
+      ),
     );
     res.on('end', () => {
       line(buf);
@@ -115,6 +129,7 @@ export async function pullWithAuth(
   try {
     stream = await docker.pull(ref, { authconfig: auth });
   } catch (err) {
+    if (err instanceof KollaError) throw err;
     throw new Error(`pull ${ref} from ${auth.serveraddress} as ${auth.username}: ${dockerMessage(err)}`, {
       cause: err,
     });
@@ -123,13 +138,18 @@ export async function pullWithAuth(
     docker.modem.followProgress(
       stream,
       (err: Error | null) =>
-        err
-          ? reject(
-              new Error(`pull ${ref} from ${auth.serveraddress} as ${auth.username}: ${dockerMessage(err)}`, {
-                cause: err,
-              }),
-            )
-          : resolve(),
+        err instanceof KollaError
+          ? reject(err)
+          : err
+            ? reject(
+                new Error(
+                  `pull ${ref} from ${auth.serveraddress} as ${auth.username}: ${dockerMessage(err)}`,
+                  {
+                    cause: err,
+                  },
+                ),
+              )
+            : resolve(),
       (e: { status?: string; id?: string; progress?: string }) => {
         if (onProgress === undefined || e.status === undefined) return;
         const p: PullProgress = { status: e.status };
