@@ -29,11 +29,15 @@ beforeAll(async () => {
   tmp = mkdtempSync(path.join(os.tmpdir(), 'kfz-'));
   frozenSocket = path.join(tmp, 'd.sock');
   const log = openSync(path.join(tmp, 'dockerd.log'), 'w');
-  // A separate engine: nothing it does touches the shared one (own containerd namespace,
-  // no bridge, no iptables rules).
+  // A separate engine in its own network namespace: with --bridge=none dockerd deletes any
+  // interface named docker0, which in the shared namespace would be the shared engine's
+  // bridge. Its own data root, exec root, socket and (supervised) containerd, no iptables.
   dockerd = spawn(
-    'dockerd',
+    'unshare',
     [
+      '--net',
+      '--',
+      'dockerd',
       '--data-root',
       path.join(tmp, 'data'),
       '--exec-root',
@@ -46,10 +50,6 @@ beforeAll(async () => {
       '--iptables=false',
       '--ip-masq=false',
       '--storage-driver=vfs',
-      '--containerd-namespace',
-      `${project}-ns`,
-      '--containerd-plugins-namespace',
-      `${project}-plugins`,
     ],
     { stdio: ['ignore', log, log] },
   );
@@ -69,6 +69,8 @@ beforeAll(async () => {
       await sleep(250);
     }
   }
+  // unshare execs dockerd, so the child is the daemon itself.
+  expect(Number(readFileSync(path.join(tmp, 'd.pid'), 'utf8'))).toBe(dockerd.pid);
   process.kill(dockerd.pid!, 'SIGSTOP');
 }, 120_000);
 
