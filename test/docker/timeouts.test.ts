@@ -3,87 +3,33 @@
 // dockerd that this file starts (its own data root, exec root and socket) and then stops
 // with SIGSTOP; the hanging registry is a TCP listener that accepts and never answers.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import net from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type Dockerode from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HostConnections } from '../../src/engine/hosts.js';
 import { refreshWorld } from '../../src/engine/refresh.js';
 import type { HostSpec } from '../../src/expand/instances.js';
-import { LocalTransport } from '../../src/transport/local.js';
 import { IMAGE_1, cleanupProject, ensureDocker, uniqueProject } from '../helpers/docker.js';
 import { BIN, buildOnce, configDir } from '../helpers/kolla.js';
+import { startFrozenDockerd, type FrozenDockerd } from '../helpers/frozen-dockerd.js';
 
 const project = uniqueProject('timeouts');
 let docker: Dockerode;
-let tmp: string;
+let frozen: FrozenDockerd | undefined;
 let frozenSocket: string;
-let dockerd: ChildProcess | undefined;
 
 beforeAll(async () => {
   docker = await ensureDocker();
   buildOnce();
-  tmp = mkdtempSync(path.join(os.tmpdir(), 'kfz-'));
-  frozenSocket = path.join(tmp, 'd.sock');
-  const log = openSync(path.join(tmp, 'dockerd.log'), 'w');
-  // A separate engine in its own network namespace: with --bridge=none dockerd deletes any
-  // interface named docker0, which in the shared namespace would be the shared engine's
-  // bridge. Its own data root, exec root, socket and (supervised) containerd, no iptables.
-  dockerd = spawn(
-    'unshare',
-    [
-      '--net',
-      '--',
-      'dockerd',
-      '--data-root',
-      path.join(tmp, 'data'),
-      '--exec-root',
-      path.join(tmp, 'exec'),
-      '--pidfile',
-      path.join(tmp, 'd.pid'),
-      '-H',
-      `unix://${frozenSocket}`,
-      '--bridge=none',
-      '--iptables=false',
-      '--ip-masq=false',
-      '--storage-driver=vfs',
-    ],
-    { stdio: ['ignore', log, log] },
-  );
-  const second = await new LocalTransport({ dockerSocket: frozenSocket, timeoutMs: 2000 }).docker();
-  for (let i = 0; ; i++) {
-    try {
-      await second.ping();
-      break;
-    } catch (err) {
-      if (i > 120 || dockerd.exitCode !== null)
-        throw new Error(
-          `second dockerd did not start: ${readFileSync(path.join(tmp, 'dockerd.log'), 'utf8')}`,
-          {
-            cause: err,
-          },
-        );
-      await sleep(250);
-    }
-  }
-  // unshare execs dockerd, so the child is the daemon itself.
-  expect(Number(readFileSync(path.join(tmp, 'd.pid'), 'utf8'))).toBe(dockerd.pid);
-  process.kill(dockerd.pid!, 'SIGSTOP');
+  frozen = await startFrozenDockerd();
+  frozenSocket = frozen.socket;
 }, 120_000);
 
 afterAll(async () => {
-  if (dockerd?.pid !== undefined && dockerd.exitCode === null) {
-    process.kill(dockerd.pid, 'SIGCONT');
-    process.kill(dockerd.pid, 'SIGTERM');
-    const exited = new Promise((r) => dockerd!.once('exit', r));
-    if ((await Promise.race([exited, sleep(15_000, 'late')])) === 'late')
-      process.kill(dockerd.pid, 'SIGKILL');
-  }
+  await frozen?.stop();
   if (docker) await cleanupProject(docker, project);
-  if (tmp) rmSync(tmp, { recursive: true, force: true });
 }, 30_000);
 
 function hosts(): Map<string, HostSpec> {
