@@ -40,6 +40,7 @@ import { ensureImageOnHost } from '../providers/docker/image-transfer.js';
 import { LocalTransport } from '../transport/local.js';
 import { ensureImages } from '../build/index.js';
 import { isSshError } from '../transport/ssh-errors.js';
+import { isHostCallError } from '../transport/call-limits.js';
 import { durationMs } from '../providers/docker/duration.js';
 import { isNotFound } from '../providers/docker/errors.js';
 import { kollaVersion } from '../version.js';
@@ -163,7 +164,8 @@ export async function applyPlan(ctx: ApplyContext): Promise<ApplyResult> {
           }
           await pullIfMissing(docker, ref, () => {});
         } catch (e) {
-          const msg = isSshError(e) ? e.message : `host "${host}": ${(e as Error).message}`;
+          const msg =
+            isSshError(e) || isHostCallError(e) ? e.message : `host "${host}": ${(e as Error).message}`;
           throw new StepError(`image ${ref}`, msg);
         }
       }

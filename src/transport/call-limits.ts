@@ -52,6 +52,11 @@ export class HostCallInterruptedError extends KollaError {
   }
 }
 
+/** A timeout or interrupt of a call to a host: its message already names the host. */
+export function isHostCallError(e: unknown): e is HostTimeoutError | HostCallInterruptedError {
+  return e instanceof HostTimeoutError || e instanceof HostCallInterruptedError;
+}
+
 /** The message with its hint, for places that show one line of text per host. */
 export function withHint(e: unknown): string {
   if (e instanceof KollaError && e.hint) return `${e.message}. ${e.hint}`;
@@ -96,7 +101,15 @@ function classify(o: DialOptions): { kind: Kind; extraMs: number } {
 
 function describeCall(o: DialOptions): string {
   const p = (o.path ?? '').replace(/\?.*$/, '');
-  return `Docker API ${o.method ?? 'GET'} ${p}`;
+  const call = `Docker API ${o.method ?? 'GET'} ${p}`;
+  const from = o.options?.['fromImage'];
+  if (p === '/images/create' && typeof from === 'string') {
+    const tag = o.options?.['tag'];
+    return `pulling image ${from}${typeof tag === 'string' && tag !== '' && !from.includes('@') ? `:${tag}` : ''} (${call})`;
+  }
+  if (p === '/images/load') return `loading an image (${call})`;
+  if (/^\/images\/.*\/get$/.test(p)) return `exporting an image (${call})`;
+  return call;
 }
 
 interface Destroyable {
