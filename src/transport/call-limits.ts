@@ -171,8 +171,7 @@ export function limitDocker(docker: Dockerode, limits: CallLimits): Dockerode {
       else own.addEventListener('abort', onOwnAbort, { once: true });
     }
     // Upload progress (image load) counts as activity.
-    const body = o.file as Destroyable | undefined;
-    if (kind === 'stream' && body && typeof body.on === 'function') body.on('data', arm);
+    if (kind === 'stream') onData(o.file, arm);
     arm();
     dial({ ...o, abortSignal: ac.signal }, (err, result) => {
       if (settled) return;
@@ -192,7 +191,7 @@ export function limitDocker(docker: Dockerode, limits: CallLimits): Dockerode {
       }
       stream = r;
       arm();
-      r.on('data', arm);
+      onData(r, arm);
       r.once('end', cleanup);
       r.once('close', cleanup);
       r.once('error', cleanup);
@@ -200,6 +199,20 @@ export function limitDocker(docker: Dockerode, limits: CallLimits): Dockerode {
     });
   };
   return docker;
+}
+
+/**
+ * Call `f` on each chunk a stream emits, without a 'data' listener: one would switch the
+ * stream to flowing mode, and chunks would be lost before its consumer pipes it.
+ */
+function onData(s: unknown, f: () => void): void {
+  if (s === null || typeof s !== 'object' || typeof (s as { emit?: unknown }).emit !== 'function') return;
+  const x = s as { emit: (ev: string | symbol, ...a: unknown[]) => boolean };
+  const emit = x.emit.bind(x);
+  x.emit = (ev: string | symbol, ...a: unknown[]): boolean => {
+    if (ev === 'data') f();
+    return emit(ev, ...a);
+  };
 }
 
 /**
