@@ -332,7 +332,8 @@ async function applyOperationInner(o: ApplyOptions, masker: SecretMasker): Promi
       const base: ApplyOutcome = { diagnostics: [...p.diagnostics], plan };
       if (recovered) base.recovered = recovered;
       // An empty plan is applied only the first time, to record the state and outputs.
-      if (!hasChanges(plan) && prior) return base;
+      // After --continue the state must learn what the interrupted apply left running.
+      if (!hasChanges(plan) && prior && recovered !== 'continued') return base;
       if (hasChanges(plan) && !(await o.approve(plan))) return { ...base, cancelled: true };
       // The hosts this apply changes are locked too: another state file may deploy there.
       const hostLocks = await lockHosts(changedHosts(plan), o.diff.destroy ? 'destroy' : 'apply');
