@@ -180,8 +180,14 @@ function planContext(
   };
 }
 
+/** A saved plan's variables back into -var / -var-file arguments. */
+const PLAN_VAR: Record<Plan['variables'][number]['kind'], (text: string) => VarArg> = {
+  var: (text) => ({ kind: 'var', text }),
+  file: (path) => ({ kind: 'file', path }),
+};
+
 function toPlanVars(vars: VarArg[]): Plan['variables'] {
-  return vars.map((v) => (v.kind === 'var' ? { kind: 'var', text: v.text } : { kind: 'file', text: v.path }));
+  return vars.map((v) => ('path' in v ? { kind: 'file', text: v.path } : { kind: 'var', text: v.text }));
 }
 
 export interface ApplyOptions extends PlanOptions {
@@ -227,9 +233,7 @@ async function applyOperationInner(o: ApplyOptions, masker: SecretMasker): Promi
     const lp = loadPlan(o.planFile);
     if (typeof lp === 'string') return { diagnostics: [{ severity: 'error', summary: lp }] };
     saved = lp;
-    vars = lp.variables.map((v) =>
-      v.kind === 'var' ? { kind: 'var', text: v.text } : { kind: 'file', path: v.text },
-    );
+    vars = lp.variables.map((v) => PLAN_VAR[v.kind](v.text));
   }
   const p = await prepare({ dir: o.dir, vars });
   if (!ready(p)) return { diagnostics: [...p.diagnostics] };
