@@ -37,7 +37,7 @@ import {
 } from '../providers/docker/container-ops.js';
 import { durationMs } from '../providers/docker/duration.js';
 import { diffSpecs, withoutIgnored } from './container-diff.js';
-import { crashPoint, crashSoon } from './crash-point.js';
+import { crashPoint } from './crash-point.js';
 import { ensureImagesOnHosts, imagesNeeded, StepError } from './images-on-hosts.js';
 import type { Observed, PlanContext, ResourceKind, StateContext, StepContext, UndoContext } from './kind.js';
 import type Dockerode from 'dockerode';
@@ -430,7 +430,7 @@ async function apply(c: Change, inst: ContainerInstance, ctx: StepContext): Prom
       crashPoint('after-rename');
       await renameContainer(docker, id, name);
       await startContainer(docker, id);
-      crashSoon('health-wait', 300);
+      crashPoint('health-wait'); // started, its health gate not yet open
       await waitUp(ctx, docker, id, inst);
       return observe(docker, id);
     }

@@ -6,8 +6,3 @@
 export function crashPoint(name: string): void {
   if (process.env['KOLLA_TEST_CRASH_AT'] === name) process.kill(process.pid, 'SIGKILL');
 }
-
-/** Kill the process `delayMs` after now when the crash point is `name` (during a wait). */
-export function crashSoon(name: string, delayMs: number): void {
-  if (process.env['KOLLA_TEST_CRASH_AT'] === name) setTimeout(() => crashPoint(name), delayMs);
-}

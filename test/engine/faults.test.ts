@@ -240,3 +240,55 @@ describe('apply --continue after a kill -9 during the health wait', () => {
     ok(await kolla(['plan', '-detailed-exitcode'], { cwd: dir }));
   });
 });
+
+describe('the health gate does not wait for Docker’s first probe', () => {
+  it('opens on kolla’s own probe while Docker still says "starting"', async () => {
+    const project = uniqueProject('gate');
+    projects.push(project);
+    const dir = configDir({
+      'main.hcl': `
+kolla {
+  project     = "${project}"
+  config_dir  = "${mkdtempSync(path.join(os.tmpdir(), 'kolla-etc-'))}"
+  settle_time = "1s"
+}
+host "local" {
+  address    = "127.0.0.1"
+  connection = "local"
+}
+service "s" {
+  hosts = group.all
+  container "${project}_c" {
+    image          = "${IMAGE_1}"
+    command        = ["sh", "-c", "touch /tmp/ok && exec sleep 2147483647"]
+    stop_timeout   = "1s"
+    # Docker's first probe comes 5 minutes after the start; the gate gives up after 60 s.
+    health_timeout = "60s"
+    healthcheck {
+      test     = ["CMD", "test", "-f", "/tmp/ok"]
+      interval = "300s"
+      retries  = 3
+    }
+  }
+}
+`,
+    });
+    ok(await kolla(['apply', '-auto-approve'], { cwd: dir }));
+    const c = await docker.getContainer(`${project}_c`).inspect();
+    expect(c.State.Running).toBe(true);
+    // Docker has not probed yet: only kolla's probe can have opened the gate.
+    expect(c.State.Health?.Status).toBe('starting');
+    // And with the probe switched off, the same gate times out waiting for Docker.
+    writeFiles(dir, {
+      'main.hcl': readFileSync(path.join(dir, 'main.hcl'), 'utf8')
+        .replace('60s', '5s')
+        .replace('touch /tmp/ok', 'touch /tmp/ok2 && touch /tmp/ok'),
+    });
+    const r = await kolla(['apply', '-auto-approve', '--no-color'], {
+      cwd: dir,
+      env: { KOLLA_HEALTH_PROBE: '0' },
+    });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/did not become healthy within 5s/);
+  });
+});

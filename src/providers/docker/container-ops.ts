@@ -16,6 +16,7 @@ import { dockerMessage, isConflict, isNotFound, isNotModified, wrapDockerError }
 import { ADDRESS_LABEL, PROJECT_LABEL } from './labels.js';
 import { DEFAULT_LOG_LINES, logTail } from './logs.js';
 import { inPlaceBlocker, observedInPlace, updateBody, type InPlaceSettings } from './in-place.js';
+import { probeCommand, probeDelayMs, probeEnabled, probeOnce } from './health-probe.js';
 
 /** Docker's default stop grace period, in seconds. */
 export const DEFAULT_STOP_TIMEOUT_S = 10;
@@ -190,6 +191,11 @@ export async function waitHealthy(docker: Dockerode, id: string, opts: WaitHealt
     throw new ContainerFailedError(msg, id, reason, logs, exitCode);
   };
 
+  // Our own probe (health-probe.ts): its first success opens the gate before Docker's first
+  // probe, one interval after the start.
+  let probes = 0;
+  let nextProbeAt = t0;
+
   for (;;) {
     opts.signal?.throwIfAborted();
     try {
@@ -218,6 +224,16 @@ export async function waitHealthy(docker: Dockerode, id: string, opts: WaitHealt
 
     const health = st.Health?.Status;
     if (health === 'healthy') return;
+    if (health === 'starting' && probeEnabled() && now >= nextProbeAt) {
+      const hc = last.Config.Healthcheck;
+      const cmd = probeCommand(hc?.Test);
+      if (cmd) {
+        const intervalMs = hc?.Interval ? hc.Interval / 1e6 : 30_000;
+        const timeoutMs = Math.min(hc?.Timeout ? hc.Timeout / 1e6 : 30_000, 10_000);
+        if (await probeOnce(docker, id, cmd, timeoutMs, opts.signal)) return;
+        nextProbeAt = Date.now() + probeDelayMs(probes++, intervalMs);
+      }
+    }
     if (health === 'unhealthy') {
       return fail(
         'unhealthy',
