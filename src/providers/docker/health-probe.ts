@@ -57,7 +57,11 @@ export async function probeOnce(
   try {
     await limiter.take(signal);
     const exec = await docker.getContainer(id).exec({ Cmd: cmd, AttachStdout: false, AttachStderr: false });
-    await exec.start({ Detach: true });
+    // A detached start still answers with a (empty) stream: drain and close it, or its socket
+    // stays open and keeps the process alive.
+    const res = (await exec.start({ Detach: true })) as unknown as NodeJS.ReadableStream & { destroy?: () => void };
+    res.resume?.();
+    res.destroy?.();
     const t0 = Date.now();
     for (let wait = 20; ; wait = Math.min(wait * 2, 200)) {
       const info = await exec.inspect();
