@@ -2,9 +2,9 @@
  * Flags shared by plan, apply and destroy, and their translation to engine options.
  */
 import { Flags } from '@oclif/core';
-import type { DiffOptions } from '../plans/diff.js';
+import type { DiffOptions } from '../kinds/kind.js';
 import { UserError } from './base-command.js';
-import { isValidAddress } from '../addrs/address.js';
+import { parseAddress } from '../addrs/address.js';
 import { durationMs } from '../providers/docker/duration.js';
 
 export const lockFlags = {
@@ -69,9 +69,10 @@ export function diffOptions(flags: {
   'include-volumes'?: boolean | undefined;
 }): DiffOptions {
   for (const a of [...(flags.target ?? []), ...(flags.replace ?? [])]) {
-    if (!isValidAddress(a)) {
+    const parsed = parseAddress(a);
+    if (typeof parsed === 'string') {
       throw new UserError(
-        `invalid address "${a}"; addresses look like service.keystone, service.keystone.container.keystone["control01"] or volume.data["control01"]`,
+        `${parsed}. Addresses look like service.keystone, service.keystone.container.keystone["control01"] or volume.data["control01"]`,
       );
     }
   }

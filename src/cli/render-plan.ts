@@ -5,6 +5,7 @@
  */
 import type { AttrChange, Change, Plan } from '../plans/plan.js';
 import type { Palette } from './colour.js';
+import { resourceTitle } from '../addrs/address.js';
 
 const SYMBOL: Record<string, string> = {
   create: '  +',
@@ -56,15 +57,7 @@ function attrLine(a: AttrChange, action: string, p: Palette): string {
 }
 
 function title(c: Change): string {
-  if (/\.config_json\[/.test(c.address)) return 'config "config.json"';
-  const m = /^service\.[^.]+\.(container|bootstrap)\.([^[.]+)/.exec(c.address);
-  if (m) return `${m[1]} "${m[2]}"`;
-  const cfg = /config\["([^"]+)"\]/.exec(c.address);
-  if (cfg) return `config "${cfg[1]}"`;
-  if (/\.config_json\[/.test(c.address)) return 'config "config.json"';
-  const v = /^(volume|image)\.([^[]+)/.exec(c.address);
-  if (v) return `${v[1]} "${v[2]}"`;
-  return c.kind;
+  return resourceTitle(c.address) ?? c.kind;
 }
 
 export function renderChange(c: Change, p: Palette): string {
@@ -74,25 +67,14 @@ export function renderChange(c: Change, p: Palette): string {
   for (const r of c.reasons) lines.push(p.dim(`  #   (${r})`));
   if (c.irreversible) lines.push(p.dim('  #   (irreversible: a rollback does not undo what it did)'));
   lines.push(`${col(SYMBOL[c.action] ?? '   ')} ${title(c)} {`);
-  if (c.kind === 'container' && c.after?.kind === 'container') {
-    lines.push(
-      p.dim(
-        c.after.options.kollaStart
-          ? "      # command runs through the image's kolla_start (config.json)"
-          : '      # command is the Docker command',
-      ),
-    );
+  for (const n of c.notes ?? []) if (c.action !== 'delete') lines.push(p.dim(`      # ${n}`));
+  for (const a of c.attrs) {
+    // A new resource shows what it sets, not the arguments left empty.
+    if (c.action === 'create' && isEmpty(a.after)) continue;
+    lines.push(attrLine(a, c.action, p));
   }
-  if (c.action === 'create' && c.kind === 'container') {
-    for (const a of c.attrs) if (!isEmpty(a.after)) lines.push(attrLine(a, c.action, p));
-  } else if (c.action === 'delete') {
-    if (c.before?.spec) lines.push(`      ${p.red('-')} image = ${fmt(c.before.spec.image, false)}`);
-    if (c.before?.path) lines.push(`      ${p.red('-')} path = ${fmt(c.before.path, false)}`);
-  } else {
-    for (const a of c.attrs) lines.push(attrLine(a, c.action, p));
-  }
-  if (c.after?.kind === 'config' && (c.action === 'create' || c.action === 'update')) {
-    lines.push(`        path = ${JSON.stringify(c.after.path)}`);
+  if (c.path !== undefined && (c.action === 'create' || c.action === 'update')) {
+    lines.push(`        path = ${JSON.stringify(c.path)}`);
   }
   if (c.textDiff !== undefined) {
     for (const raw of c.textDiff.replace(/\n$/, '').split('\n')) {
@@ -107,7 +89,7 @@ export function renderChange(c: Change, p: Palette): string {
               : l;
       lines.push(`        ${coloured}`);
     }
-  } else if (c.after?.kind === 'config' && c.after.sensitive && c.action !== 'noop') {
+  } else if (c.sensitiveContent && c.action !== 'noop') {
     lines.push('        (sensitive content hidden)');
   }
   lines.push('    }');
@@ -153,6 +135,13 @@ function renderPlanText(plan: Plan, p: Palette): string {
   const real = plan.changes
     .filter((c) => c.action !== 'noop')
     .sort((a, b) => a.address.localeCompare(b.address));
+  if (real.length === 0 && plan.interrupted) {
+    out.push(
+      p.yellow(p.bold('No changes to the configuration,')) +
+        ' but an interrupted apply must be dealt with first: `kolla apply` rolls it back (or `kolla apply --continue` keeps what it did).',
+    );
+    return out.join('\n') + '\n';
+  }
   if (real.length === 0) {
     out.push(p.green(p.bold('No changes.')) + ' Your infrastructure matches the configuration.');
     return out.join('\n') + '\n';

@@ -1,6 +1,7 @@
 import { KollaCommand, commonFlags, varFlags } from '../cli/base-command.js';
 import { prepare } from '../engine/prepare.js';
 import { toDot } from '../graph/instance-graph.js';
+import { kindOf } from '../kinds/registry.js';
 
 export default class Graph extends KollaCommand {
   static override description =
@@ -16,6 +17,6 @@ export default class Graph extends KollaCommand {
     this.setup(flags);
     const p = await prepare({ dir: this.dir, vars: this.varArgs(), requireSecrets: false });
     this.failOnErrors(p.diagnostics);
-    this.out(toDot(p.expansion!.instances, p.graph!));
+    this.out(toDot(p.expansion!.instances, p.graph!, (k) => kindOf(k).shape));
   }
 }

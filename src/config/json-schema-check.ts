@@ -81,6 +81,16 @@ export function checkSchema(
     }
     schema = target;
   }
+  // A union discriminated by one property's `const` (the state's resources, by kind): the
+  // branch whose constant matches is checked, so the errors are that branch's only.
+  if (Array.isArray(schema['oneOf'])) {
+    const branch = discriminatedBranch(v, schema['oneOf'] as Schema[], opts.root);
+    if (!branch.ok) {
+      errors.push({ path: branch.key === undefined ? path : `${path}/${branch.key}`, message: branch.error });
+      return { value: v, errors };
+    }
+    return checkSchema(v, branch.schema, path, opts);
+  }
   const types =
     schema['type'] === undefined
       ? []
@@ -104,6 +114,9 @@ export function checkSchema(
       });
       return { value: v, errors };
     }
+  }
+  if (schema['const'] !== undefined && v !== schema['const']) {
+    errors.push({ path, message: `must be ${JSON.stringify(schema['const'])}` });
   }
   if (Array.isArray(schema['enum']) && !(schema['enum'] as unknown[]).some((e) => e === v)) {
     errors.push({
@@ -163,4 +176,35 @@ export function checkSchema(
     v = obj;
   }
   return { value: v, errors };
+}
+
+function deref(s: Schema, root: Schema | undefined): Schema {
+  let out = s;
+  while (typeof out['$ref'] === 'string') {
+    const m = /^#\/(\$defs|definitions)\/(.+)$/.exec(out['$ref']);
+    const t = m ? (root?.[m[1]!] as Record<string, Schema> | undefined)?.[m[2]!] : undefined;
+    if (!t) return out;
+    out = t;
+  }
+  return out;
+}
+
+/** The `oneOf` branch whose discriminating `const` property `v` has, or why there is none. */
+function discriminatedBranch(
+  v: unknown,
+  branches: Schema[],
+  root: Schema | undefined,
+): { ok: true; schema: Schema } | { ok: false; error: string; key?: string } {
+  const resolved = branches.map((b) => deref(b, root));
+  const key = Object.entries((resolved[0]?.['properties'] ?? {}) as Record<string, Schema>).find(
+    ([, p]) => p['const'] !== undefined,
+  )?.[0];
+  if (key === undefined) return { ok: false, error: 'schema: oneOf without a discriminating const property' };
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) return { ok: false, error: 'object required' };
+  const got = (v as Record<string, unknown>)[key];
+  const consts = resolved.map((b) => ((b['properties'] as Record<string, Schema>)[key] ?? {})['const']);
+  const i = consts.findIndex((c) => c === got);
+  if (i < 0)
+    return { ok: false, error: `must be one of ${consts.map((c) => JSON.stringify(c)).join(', ')}`, key };
+  return { ok: true, schema: resolved[i]! };
 }

@@ -9,21 +9,22 @@ import type { VarArg } from '../config/variables.js';
 import { prepare, type Prepared } from './prepare.js';
 import { backendFor } from './backend-for.js';
 import type { Backend, LockHandle } from '../states/backend.js';
-import type { State } from '../states/state.js';
+import type { JournalEntry, State } from '../states/state.js';
+import { isBeginEntry, isStepEntry } from '../states/state.js';
 import { HostConnections } from './hosts.js';
 import { computePlan, maskerFor, type PlanContext, type PlanResult } from './plan.js';
-import { applyPlan, type ApplyResult } from './apply.js';
-import { rollbackJournal } from './rollback.js';
+import { applyPlan, finishCommitted, type ApplyResult } from './apply.js';
+import { rollbackJournal, undoContext } from './rollback.js';
+import { kindOfOp } from '../kinds/registry.js';
+import { durationMs } from '../providers/docker/duration.js';
 import type { EventSink } from './events.js';
 import { hasChanges, type Plan } from '../plans/plan.js';
-import type { DiffOptions } from '../plans/diff.js';
+import type { DiffOptions } from '../kinds/kind.js';
 import { loadPlan, staleReason } from '../plans/planfile.js';
+import { movedImages } from './saved-plan.js';
 import type { Instance } from '../expand/instances.js';
 import { stateToInstances } from './state-instances.js';
 import { PREV_SUFFIX } from './apply.js';
-import { removeContainer } from '../providers/docker/container-ops.js';
-import { isNotFound } from '../providers/docker/errors.js';
-import { durationMs } from '../providers/docker/duration.js';
 import { lockWho } from '../states/lock-file.js';
 import { runPrechecks } from './prechecks.js';
 import type { HostSpec } from '../expand/instances.js';
@@ -36,7 +37,7 @@ import type { Expansion } from '../expand/expand.js';
 import { acquireHostLocks, forceUnlockHost, type HostLocks } from './host-locks.js';
 import { loadConfig } from '../config/load.js';
 import { ConfigError } from './state-access.js';
-import { BackendSetupError as KollaError } from './backend-for.js';
+import { KollaError } from '../diags/kolla-error.js';
 
 export interface CommonOptions {
   dir: string;
@@ -147,13 +148,12 @@ export async function planOperation(o: PlanOptions): Promise<PlanOutcome> {
     const prior = await backend.read();
     const conns = connections(p.config, o);
     try {
-      const c = await checkedPlan(
-        planContext(o, p.config, p.expansion, prior, conns, limit.hosts),
-        o.diff.refreshed,
-      );
+      const pc = planContext(o, p.config, p.expansion, prior, conns, limit.hosts);
+      if (open) pc.interruptedSteps = open.length;
+      const c = await checkedPlan(pc, o.diff.refreshed);
       if ('failed' in c) return { diagnostics: redactDiagnostics([...p.diagnostics, ...c.failed], masker) };
       const r = c.result;
-      const diags = [...p.diagnostics];
+      const diags = [...p.diagnostics, ...r.diagnostics];
       for (const e of r.hostErrors) diags.push({ severity: 'error', summary: e });
       const out: PlanOutcome = { diagnostics: redactDiagnostics(diags, masker), plan: r.plan };
       if (open) out.openJournal = open.length;
@@ -185,8 +185,14 @@ function planContext(
   };
 }
 
+/** A saved plan's variables back into -var / -var-file arguments. */
+const PLAN_VAR: Record<Plan['variables'][number]['kind'], (text: string) => VarArg> = {
+  var: (text) => ({ kind: 'var', text }),
+  file: (path) => ({ kind: 'file', path }),
+};
+
 function toPlanVars(vars: VarArg[]): Plan['variables'] {
-  return vars.map((v) => (v.kind === 'var' ? { kind: 'var', text: v.text } : { kind: 'file', text: v.path }));
+  return vars.map((v) => ('path' in v ? { kind: 'file', text: v.path } : { kind: 'var', text: v.text }));
 }
 
 export interface ApplyOptions extends PlanOptions {
@@ -232,9 +238,7 @@ async function applyOperationInner(o: ApplyOptions, masker: SecretMasker): Promi
     const lp = loadPlan(o.planFile);
     if (typeof lp === 'string') return { diagnostics: [{ severity: 'error', summary: lp }] };
     saved = lp;
-    vars = lp.variables.map((v) =>
-      v.kind === 'var' ? { kind: 'var', text: v.text } : { kind: 'file', path: v.text },
-    );
+    vars = lp.variables.map((v) => PLAN_VAR[v.kind](v.text));
   }
   const p = await prepare({ dir: o.dir, vars });
   if (!ready(p)) return { diagnostics: [...p.diagnostics] };
@@ -267,7 +271,7 @@ async function applyOperationInner(o: ApplyOptions, masker: SecretMasker): Promi
         const hosts = [...new Set(open.flatMap((e) => ('host' in e ? [e.host] : [])))];
         const locks = await lockHosts(hosts, 'recover');
         try {
-          recovered = await recover(open, backend, prior, conns, masker, o);
+          recovered = await recover(open, backend, prior, conns, masker, o, config);
         } finally {
           await locks?.release();
         }
@@ -304,6 +308,18 @@ async function applyOperationInner(o: ApplyOptions, masker: SecretMasker): Promi
             };
           }
         }
+        const moved = await movedImages(plan, conns);
+        if (moved.length) {
+          return {
+            diagnostics: [
+              {
+                severity: 'error',
+                summary: 'Saved plan is stale: an image it would deploy has changed',
+                detail: `${moved.join('; ')}. Applying it would deploy an image the plan never showed. Run kolla plan again.`,
+              },
+            ],
+          };
+        }
       } else {
         const c = await checkedPlan(
           planContext(o, config, { ...p.expansion, instances }, prior, conns, limit.hosts),
@@ -311,10 +327,11 @@ async function applyOperationInner(o: ApplyOptions, masker: SecretMasker): Promi
         );
         if ('failed' in c) return { diagnostics: [...p.diagnostics, ...c.failed] };
         const r = c.result;
-        if (r.hostErrors.length) {
+        if (r.hostErrors.length || r.diagnostics.length) {
           return {
             diagnostics: [
               ...p.diagnostics,
+              ...r.diagnostics,
               ...r.hostErrors.map((e): Diagnostic => ({ severity: 'error', summary: e })),
             ],
           };
@@ -324,7 +341,8 @@ async function applyOperationInner(o: ApplyOptions, masker: SecretMasker): Promi
       const base: ApplyOutcome = { diagnostics: [...p.diagnostics], plan };
       if (recovered) base.recovered = recovered;
       // An empty plan is applied only the first time, to record the state and outputs.
-      if (!hasChanges(plan) && prior) return base;
+      // After --continue the state must learn what the interrupted apply left running.
+      if (!hasChanges(plan) && prior && recovered !== 'continued') return base;
       if (hasChanges(plan) && !(await o.approve(plan))) return { ...base, cancelled: true };
       // The hosts this apply changes are locked too: another state file may deploy there.
       const hostLocks = await lockHosts(changedHosts(plan), o.diff.destroy ? 'destroy' : 'apply');
@@ -357,30 +375,58 @@ function changedHosts(plan: Plan): string[] {
   return [...new Set(plan.changes.filter((c) => c.action !== 'noop').map((c) => c.host))];
 }
 
-/** An apply was interrupted (kill -9, power loss): undo it, or with --continue keep it. */
+/**
+ * An apply was interrupted (kill -9, power loss): undo it, or with --continue keep it. An
+ * apply that had already written its state (it died while cleaning up) is finished instead:
+ * rolling it back would leave hosts that disagree with the state.
+ */
 async function recover(
-  entries: NonNullable<Awaited<ReturnType<ReturnType<Backend['journal']>['open']>>>,
+  entries: JournalEntry[],
   backend: Backend,
   prior: State | undefined,
   conns: HostConnections,
   masker: ReturnType<typeof maskerFor>,
   o: ApplyOptions,
+  config: Config,
 ): Promise<string> {
   const journal = backend.journal();
+  const project = config.settings.project;
+  const begin = entries[0];
+  if (prior && isBeginEntry(begin) && prior.lineage === begin.lineage && prior.serial > begin.serial) {
+    o.onEvent({
+      type: 'message',
+      level: 'warning',
+      text: `An interrupted apply had already written its state (serial ${prior.serial}); finishing its clean-up.`,
+    });
+    await finishCommitted(entries, { conns, masker }, project, o.onEvent);
+    await journal.close();
+    return 'finished';
+  }
   if (o.continueJournal) {
     o.onEvent({
       type: 'message',
       level: 'warning',
       text: `An interrupted apply left a journal of ${entries.length} steps; --continue keeps what it did.`,
     });
+    // What it started must be up before anything is built on it, as apply's health gate would.
+    const ctx = {
+      ...undoContext(conns, masker, project, (text) => o.onEvent({ type: 'message', level: 'info', text })),
+      settleMs: durationMs(config.settings.settleTime),
+    };
     for (const e of entries) {
-      if (e.op !== 'keep-container') continue;
+      if (!isStepEntry(e)) continue;
+      const kind = kindOfOp(e.op);
+      if (!kind?.keep) continue;
       try {
-        await removeContainer(await conns.get(e.host).docker(), e.prevName);
+        await kind.keep(e, ctx);
       } catch (err) {
-        if (!isNotFound(err)) throw err;
+        throw new KollaError(
+          'host',
+          `--continue: ${(err as Error).message.split('\n')[0]}. The journal is kept: run kolla apply without --continue to roll the interrupted apply back.`,
+        );
       }
     }
+    await finishCommitted(entries, { conns, masker }, project, o.onEvent);
     await journal.close();
     return 'continued';
   }
@@ -388,15 +434,28 @@ async function recover(
     type: 'rollback-start',
     reason: `an interrupted apply left a journal of ${entries.length} steps`,
   });
-  const rb = await rollbackJournal(entries, conns, masker, o.onEvent);
-  if (prior) {
-    await backend.write(
-      { ...prior, serial: prior.serial + 1 },
-      `interrupted apply ${rb.ok ? 'rolled back' : 'partly rolled back: ' + rb.problems.join('; ')}`,
+  const rb = await rollbackJournal(entries, conns, masker, o.onEvent, project);
+  if (!rb.ok) {
+    // Never report success over hosts that may not match the state: keep the journal, so the
+    // next apply tries again once the cause is fixed.
+    throw new KollaError(
+      'host',
+      `could not fully roll back the interrupted apply: ${rb.problems.join('; ')}. The journal is kept; fix the cause and run kolla apply again.`,
     );
   }
+  if (prior) {
+    try {
+      await backend.write({ ...prior, serial: prior.serial + 1 }, 'interrupted apply rolled back');
+    } catch (e) {
+      // The hosts are back as the state on disk describes them; only the history entry is lost.
+      o.onEvent({
+        type: 'message',
+        level: 'warning',
+        text: `the interrupted apply was rolled back, but its history entry could not be written: ${(e as Error).message}`,
+      });
+    }
+  }
   await journal.close();
-  if (!rb.ok) throw new Error(`could not fully roll back the interrupted apply: ${rb.problems.join('; ')}`);
   return 'rolled back';
 }
 
@@ -414,6 +473,7 @@ export async function forceUnlockHostOperation(
   const config = r.config;
   if (!config.hosts.some((h) => h.name === host)) {
     throw new KollaError(
+      'configuration',
       `no host "${host}" in the configuration (hosts: ${config.hosts.map((h) => h.name).join(', ')})`,
     );
   }

@@ -2,15 +2,19 @@
  * plan(): refresh every host the configuration or the state concerns, then diff. Pure
  * apart from the refresh reads; returns the Plan as data.
  */
+import type { Diagnostic } from '../diags/diagnostic.js';
 import type { Config } from '../config/config.js';
 import type { Expansion } from '../expand/expand.js';
 import type { State } from '../states/state.js';
 import { emptyState } from '../states/state.js';
 import { SecretMasker } from '../states/secret-mask.js';
-import { makePlan, type DiffOptions } from '../plans/diff.js';
-import { summarise, type Plan } from '../plans/plan.js';
+import type { Plan } from '../plans/plan.js';
+import type { RefreshRequest, World } from '../providers/world.js';
 import { imageBuildStates, type ImageBuildState } from '../build/index.js';
-import { refreshWorld, type RefreshRequest, type World } from './refresh.js';
+import { kindOf } from '../kinds/registry.js';
+import { imageNamesOf } from '../kinds/image.js';
+import { makePlan, type DiffOptions } from './planner.js';
+import { refreshWorld } from './refresh.js';
 import type { HostConnections } from './hosts.js';
 import type { EventSink } from './events.js';
 import { kollaVersion } from '../version.js';
@@ -26,6 +30,8 @@ export interface PlanContext {
   onEvent: EventSink;
   /** --limit: only these hosts are refreshed and planned; the rest of the state is kept. */
   limitHosts?: Set<string>;
+  /** Steps of an interrupted apply's journal, when one is open (plan shows it; apply recovers first). */
+  interruptedSteps?: number;
 }
 
 export interface PlanResult {
@@ -33,36 +39,8 @@ export interface PlanResult {
   world: World;
   /** Hosts that could not be refreshed, with why. */
   hostErrors: string[];
-}
-
-/** Image instances to build, and the containers that will run the new image. */
-function markImageBuilds(plan: Plan, expansion: Expansion, states: ImageBuildState[]): void {
-  const stale = new Map(states.filter((s) => !s.upToDate).map((s) => [s.name, s]));
-  if (stale.size === 0) return;
-  const rebuilt = new Set<string>();
-  for (const c of plan.changes) {
-    const i = expansion.instances.find((x) => x.address === c.address);
-    if (i?.kind !== 'image') continue;
-    const st = stale.get(i.name);
-    if (!st) continue;
-    c.action = st.reason === 'missing' ? 'create' : 'update';
-    c.reasons.push(
-      st.reason === 'missing'
-        ? `image ${st.ref} will be built`
-        : st.reason === 'parent-changed'
-          ? `its parent image changes: ${st.ref} will be rebuilt`
-          : `its Dockerfile or context changed: ${st.ref} will be rebuilt`,
-    );
-    rebuilt.add(c.address);
-  }
-  for (const c of plan.changes) {
-    if (c.kind !== 'container' || c.action === 'create' || c.action === 'delete') continue;
-    const img = c.dependsOn.find((d) => rebuilt.has(d));
-    if (!img) continue;
-    c.action = 'replace';
-    c.reasons.push(`${img} is rebuilt`);
-  }
-  plan.summary = summarise(plan.changes);
+  /** Problems found while planning that stop it (a container name held by another project). */
+  diagnostics: Diagnostic[];
 }
 
 export function maskerFor(config: Config): SecretMasker {
@@ -72,9 +50,9 @@ export function maskerFor(config: Config): SecretMasker {
 export async function computePlan(ctx: PlanContext): Promise<PlanResult> {
   const { config } = ctx;
   const limit = ctx.limitHosts;
-  const expansion = limit
-    ? { ...ctx.expansion, instances: ctx.expansion.instances.filter((i) => limit.has(i.host)) }
-    : ctx.expansion;
+  const instances = limit
+    ? ctx.expansion.instances.filter((i) => limit.has(i.host))
+    : ctx.expansion.instances;
   let prior = ctx.prior ?? emptyState('', config.settings.project, kollaVersion());
   // Other hosts' resources are neither planned nor deleted: apply carries them over.
   if (limit) prior = { ...prior, resources: prior.resources.filter((r) => limit.has(r.host)) };
@@ -85,15 +63,10 @@ export async function computePlan(ctx: PlanContext): Promise<PlanResult> {
     return r;
   };
   const known = new Set(config.hosts.map((h) => h.name));
-  for (const i of expansion.instances) {
-    const r = req(i.host);
-    if (i.kind === 'container' || i.kind === 'bootstrap') r.images.push(i.spec.image);
-    if (i.kind === 'config') r.files.push(i.path);
-  }
+  for (const i of instances) kindOf(i.kind).wants(i, req(i.host));
   for (const r of prior.resources) {
     if (!known.has(r.host)) continue; // a host removed from the configuration cannot be reached
-    const q = req(r.host);
-    if (r.path) q.files.push(r.path);
+    kindOf(r.kind).wantsForState(r, req(r.host));
   }
   let world: World = new Map();
   const hostErrors: string[] = [];
@@ -106,24 +79,25 @@ export async function computePlan(ctx: PlanContext): Promise<PlanResult> {
   }
   // Images kolla builds: a missing or changed one is built by apply before the containers
   // that use it, and those containers are replaced.
-  let imageStates: ImageBuildState[] = [];
-  const imageNames = [...new Set(expansion.instances.filter((i) => i.kind === 'image').map((i) => i.name))];
-  if (imageNames.length && ctx.options.refreshed) {
-    imageStates = await imageBuildStates(config, imageNames);
-  }
+  let builds: ImageBuildState[] = [];
+  const names = imageNamesOf(instances);
+  if (names.length && ctx.options.refreshed) builds = await imageBuildStates(config, names);
+  const diagnostics: Diagnostic[] = [];
   const plan = makePlan({
     project: config.settings.project,
     kollaVersion: kollaVersion(),
-    instances: expansion.instances,
+    instances,
     prior,
     world,
     masker: maskerFor(config),
     options: ctx.options,
-    outputs: expansion.outputs,
+    outputs: ctx.expansion.outputs,
     variables: ctx.variables,
+    builds,
+    diagnostics,
+    ...(ctx.interruptedSteps !== undefined ? { interruptedSteps: ctx.interruptedSteps } : {}),
   });
-  markImageBuilds(plan, expansion, imageStates);
   phase('plan computed');
   if (limit) plan.limit = config.hosts.map((h) => h.name).filter((h) => limit.has(h));
-  return { plan, world, hostErrors };
+  return { plan, world, hostErrors, diagnostics };
 }

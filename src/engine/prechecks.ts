@@ -32,6 +32,7 @@ import { LocalTransport } from '../transport/local.js';
 import { LocalTlsTransport } from '../transport/docker-tls.js';
 import { SshTransport } from '../transport/ssh.js';
 import { ADDRESS_LABEL, projectFilter } from '../providers/docker/labels.js';
+import { containersOf } from '../kinds/container.js';
 import { HostConnections, type HostConnectionOptions } from './hosts.js';
 import { prepare } from './prepare.js';
 import { durationMs } from '../providers/docker/duration.js';
@@ -110,7 +111,7 @@ export async function checkHosts(
 ): Promise<HostReport[]> {
   const placed = new Set(expansion.instances.map((i) => i.host));
   const hosts = config.hosts.filter((h) => placed.has(h.name)).map((h) => h.name);
-  const containers = expansion.instances.filter((i): i is ContainerInstance => i.kind === 'container');
+  const containers = containersOf(expansion.instances);
   return Promise.all(
     hosts.map((h) =>
       checkHost(

@@ -3,28 +3,14 @@
  * label-filtered container list (with parallel inspects), the project's volumes, the image
  * IDs of the desired images, and the hash of every managed file.
  */
-import type { ObservedContainer, ObservedVolume } from '../providers/docker/refresh.js';
-import { imageIds, listVolumes, refreshHost } from '../providers/docker/refresh.js';
+import { imageIds, listVolumes, refreshContainers } from '../providers/docker/refresh.js';
+import { emptyHostWorld, type HostWorld, type RefreshRequest, type World } from '../providers/world.js';
 import type { HostConnections } from './hosts.js';
 import { isSshError } from '../transport/ssh-errors.js';
 import { KollaError } from '../diags/kolla-error.js';
 import { withHint } from '../transport/call-limits.js';
 
-export interface HostWorld {
-  containers: Map<string, ObservedContainer>;
-  volumes: Map<string, ObservedVolume>;
-  images: Map<string, string | undefined>;
-  files: Map<string, string | undefined>;
-  error?: string;
-}
-
-export type World = Map<string, HostWorld>;
-
-export interface RefreshRequest {
-  host: string;
-  images: string[];
-  files: string[];
-}
+export type { HostWorld, RefreshRequest, World };
 
 export async function refreshWorld(
   conns: HostConnections,
@@ -34,23 +20,19 @@ export async function refreshWorld(
   const world: World = new Map();
   await Promise.all(
     requests.map(async (r) => {
-      const hw: HostWorld = {
-        containers: new Map(),
-        volumes: new Map(),
-        images: new Map(),
-        files: new Map(),
-      };
+      const hw: HostWorld = emptyHostWorld();
       world.set(r.host, hw);
       try {
         const t = conns.get(r.host);
         const docker = await t.docker();
         const [containers, volumes, images, hashes] = await Promise.all([
-          refreshHost(docker, project),
+          refreshContainers(docker, project),
           listVolumes(docker, project),
           imageIds(docker, [...new Set(r.images)]),
           Promise.all([...new Set(r.files)].map(async (f) => [f, await t.fileHash(f)] as const)),
         ]);
-        for (const c of containers) hw.containers.set(c.name, c);
+        for (const c of containers.containers) hw.containers.set(c.name, c);
+        hw.others = containers.others;
         for (const v of volumes) hw.volumes.set(v.name, v);
         hw.images = images;
         for (const [f, h] of hashes) hw.files.set(f, h);

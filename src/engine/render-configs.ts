@@ -6,7 +6,8 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { ConfigInstance, Instance } from '../expand/instances.js';
+import type { Instance } from '../expand/instances.js';
+import { configFilesOf } from '../kinds/config-file.js';
 import { addressMatches } from '../addrs/address.js';
 
 export interface RenderedFile {
@@ -18,10 +19,8 @@ export interface RenderedFile {
 
 export function renderConfigs(instances: Instance[], addrs: string[], outDir: string): RenderedFile[] {
   const out: RenderedFile[] = [];
-  for (const i of instances) {
-    if (i.kind !== 'config') continue;
-    if (addrs.length && !addrs.some((a) => addressMatches(a, i.address))) continue;
-    const c = i as ConfigInstance;
+  for (const c of configFilesOf(instances)) {
+    if (addrs.length && !addrs.some((a) => addressMatches(a, c.address))) continue;
     const file = path.join(outDir, c.host, c.container, c.name);
     mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
     writeFileSync(file, c.content, { mode: 0o600 });

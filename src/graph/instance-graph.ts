@@ -31,18 +31,13 @@ export function instanceGraph(instances: Instance[], diags: Diagnostics): Dag {
   return g;
 }
 
-export function toDot(instances: Instance[], g: Dag): string {
+/** The graph in Graphviz DOT; `shapeOf` gives each kind's node shape (the kinds decide it). */
+export function toDot(instances: Instance[], g: Dag, shapeOf: (kind: Instance['kind']) => string): string {
   const lines = ['digraph kolla {', '  rankdir = "RL";', '  node [shape = box, fontname = "sans-serif"];'];
   const kinds = new Map(instances.map((i) => [i.address, i.kind]));
-  const shape: Record<string, string> = {
-    container: 'box',
-    volume: 'cylinder',
-    config: 'note',
-    bootstrap: 'component',
-    image: 'box3d',
-  };
   for (const n of g.nodes().sort()) {
-    lines.push(`  ${JSON.stringify(n)} [shape = ${shape[kinds.get(n) ?? 'container']}];`);
+    const k = kinds.get(n);
+    lines.push(`  ${JSON.stringify(n)} [shape = ${k ? shapeOf(k) : 'box'}];`);
   }
   for (const [a, b] of g.edges().sort((x, y) => (x[0] + x[1]).localeCompare(y[0] + y[1]))) {
     lines.push(`  ${JSON.stringify(a)} -> ${JSON.stringify(b)};`);

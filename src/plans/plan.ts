@@ -25,11 +25,19 @@ export interface Change {
   kind: InstanceKind;
   host: string;
   action: Action;
-  /** Why, in words: "image changed", "config file keystone.conf changed", ... */
+  /** Why, in words: "image changed", "config file keystone.conf changed", ... (for people). */
   reasons: string[];
   attrs: AttrChange[];
+  /** The config files (names) whose change this container is restarted for: data, not words. */
+  restartFor?: string[];
+  /** Lines shown under the change's title, e.g. how the command runs. */
+  notes?: string[];
   /** config: unified diff of the content (secrets masked); undefined when sensitive. */
   textDiff?: string;
+  /** config: the file's path on the host. */
+  path?: string;
+  /** config: the content is sensitive and not shown. */
+  sensitiveContent?: boolean;
   /** The desired instance (secrets masked); absent for delete. */
   after?: Instance;
   /** What the state held; absent for create. */
@@ -40,6 +48,13 @@ export interface Change {
   currentId?: string;
   /** The image ID that container runs. */
   currentImageId?: string;
+  /** The kolla.spec-hash label of the container found on the host. */
+  currentSpecHash?: string;
+  /** The image reference it runs and the image ID that reference resolved to when planned: a saved plan is refused when it moved. */
+  imageRef?: string;
+  imageId?: string;
+  /** A leftover of an interrupted apply (`*.kolla-new`, `*.kolla-prev`): removed without keeping it. */
+  leftover?: boolean;
   /** Bootstrap tasks cannot be undone by a rollback. */
   irreversible?: boolean;
   /** Dependencies (addresses) for ordering the apply. */
@@ -47,7 +62,16 @@ export interface Change {
 }
 
 export type DriftKind =
-  'stopped' | 'removed' | 'edited' | 'image-moved' | 'file-edited' | 'file-removed' | 'orphan' | 'recreated';
+  | 'stopped'
+  | 'removed'
+  | 'edited'
+  | 'image-moved'
+  | 'file-edited'
+  | 'file-removed'
+  | 'orphan'
+  | 'recreated'
+  | 'leftover'
+  | 'interrupted';
 
 export interface Drift {
   address: string;
@@ -82,6 +106,8 @@ export interface Plan {
   summary: PlanSummary;
   /** Variables given for this plan, so a saved plan applies with the same values. */
   variables: { kind: 'var' | 'file'; text: string }[];
+  /** An interrupted apply's journal is open: apply rolls it back (or keeps it with --continue) first. */
+  interrupted?: { steps: number };
 }
 
 export function summarise(changes: Change[]): PlanSummary {
@@ -99,6 +125,7 @@ export function summarise(changes: Change[]): PlanSummary {
   return s;
 }
 
+/** Anything to do: a change, or an interrupted apply that apply must deal with first. */
 export function hasChanges(p: Plan): boolean {
-  return p.changes.some((c) => c.action !== 'noop');
+  return p.interrupted !== undefined || p.changes.some((c) => c.action !== 'noop');
 }

@@ -3,10 +3,14 @@
  * (`schemas/state.schema.json`), written atomically with mode 0600. Secret values never
  * appear in it: strings holding one are stored with the value replaced by a marker
  * (see secret-mask.ts) and restored from the secrets file when needed.
+ *
+ * A resource's state is a union discriminated by its kind: each kind keeps exactly what it
+ * needs (src/kinds/<kind>.ts decides what that is). Format 2; format 1 (one bag of optional
+ * fields) is migrated on read (migrate.ts).
  */
 import type { ContainerOptions, ContainerSpec, InstanceKind, VolumeSpec } from '../expand/instances.js';
 
-export const STATE_VERSION = 1;
+export const STATE_VERSION = 2;
 
 export interface ObservedContainer {
   id: string;
@@ -14,33 +18,63 @@ export interface ObservedContainer {
   state: string;
 }
 
-export interface ResourceState {
+interface ResourceBase {
   address: string;
   kind: InstanceKind;
   host: string;
   /** Addresses it depended on when applied. */
   dependencies: string[];
-  /** container and bootstrap: the applied spec (secrets masked). */
-  spec?: ContainerSpec;
-  spec_hash?: string;
-  options?: ContainerOptions;
-  service?: string;
+}
+
+export interface ContainerResource extends ResourceBase {
+  kind: 'container';
+  service: string;
+  /** The applied spec (secrets masked) and its hash (the container's kolla.spec-hash label). */
+  spec: ContainerSpec;
+  spec_hash: string;
+  options: ContainerOptions;
   observed?: ObservedContainer;
-  /** volume */
-  volume?: VolumeSpec;
-  /** config: the path on the host, the content as applied (secrets masked) and its sha256. */
-  path?: string;
-  content?: string;
-  content_hash?: string;
-  mode?: string;
-  sensitive?: boolean;
-  container?: string;
-  /** bootstrap: hash of everything it ran with; it re-runs when this changes. */
-  inputs_hash?: string;
-  /** image: the reference and the image ID it resolved to. */
-  ref?: string;
+}
+
+export interface BootstrapResource extends ResourceBase {
+  kind: 'bootstrap';
+  service: string;
+  spec: ContainerSpec;
+  spec_hash: string;
+  /** Hash of everything it ran with; it re-runs when this changes. */
+  inputs_hash: string;
+  /** The image it last ran with: a tag moved to another image makes it run again. */
   image_id?: string;
 }
+
+export interface VolumeResource extends ResourceBase {
+  kind: 'volume';
+  volume: VolumeSpec;
+}
+
+export interface ConfigResource extends ResourceBase {
+  kind: 'config';
+  service: string;
+  container: string;
+  /** The path on the host, the content as applied (secrets masked, empty when sensitive) and its sha256. */
+  path: string;
+  content: string;
+  content_hash: string;
+  mode: string;
+  sensitive: boolean;
+}
+
+export interface ImageResource extends ResourceBase {
+  kind: 'image';
+  /** The reference the image block evaluates to. */
+  ref: string;
+}
+
+export type ResourceState =
+  ContainerResource | BootstrapResource | VolumeResource | ConfigResource | ImageResource;
+
+/** The state of one kind. */
+export type ResourceOf<K extends InstanceKind> = Extract<ResourceState, { kind: K }>;
 
 export interface OutputState {
   value: unknown;
@@ -75,34 +109,30 @@ export interface LockInfo {
   hostname: string;
 }
 
-/** One step of an apply, written before it is done, so that it can be undone after a crash. */
-export type JournalEntry =
-  | { op: 'begin'; lineage: string; serial: number; at: string }
-  | { op: 'create-file'; host: string; path: string; address: string }
-  | { op: 'write-file'; host: string; path: string; address: string; previous: string; mode: string }
-  | { op: 'create-volume'; host: string; name: string; address: string }
-  | { op: 'create-container'; host: string; name: string; address: string; id?: string }
-  | {
-      op: 'keep-container';
-      host: string;
-      name: string;
-      prevName: string;
-      address: string;
-      wasRunning: boolean;
-    }
-  | {
-      op: 'update-container';
-      host: string;
-      name: string;
-      address: string;
-      previous: { restart_policy: string; memory: number; cpu_shares: number };
-    }
-  | { op: 'restart-container'; host: string; name: string; address: string }
-  /** A container stopped for deletion; removed only when the apply commits. */
-  | { op: 'stop-container'; host: string; name: string; address: string }
-  | { op: 'run-bootstrap'; host: string; address: string }
-  | { op: 'done'; address: string }
-  | { op: 'commit' };
+/**
+ * One step of an apply, written before it is done, so that it can be undone after a crash.
+ * `begin` and `commit` frame an apply; every other entry is a step of one resource kind,
+ * whose op names and fields belong to that kind (src/kinds/): the kind undoes it.
+ */
+export type JournalEntry = BeginEntry | { op: 'commit' } | StepEntry;
+
+export interface StepEntry {
+  /** The kind's own name for the step, e.g. `create-container`, `write-file`. */
+  op: string;
+  host: string;
+  address: string;
+  [field: string]: unknown;
+}
+
+export type BeginEntry = { op: 'begin'; lineage: string; serial: number; at: string };
+
+export function isBeginEntry(e: JournalEntry | undefined): e is BeginEntry {
+  return e?.op === 'begin';
+}
+
+export function isStepEntry(e: JournalEntry): e is StepEntry {
+  return e.op !== 'begin' && e.op !== 'commit';
+}
 
 export function emptyState(lineage: string, project: string, kollaVersion: string): State {
   return {

@@ -11,6 +11,7 @@ import { checkSchema } from '../config/json-schema-check.js';
 import { StaleLineageError } from './backend.js';
 import type { State } from './state.js';
 import { STATE_VERSION } from './state.js';
+import { migrateState } from './migrate.js';
 
 export const STATE_SCHEMA_PATH = path.join(packageRoot, 'schemas', 'state.schema.json');
 
@@ -113,7 +114,8 @@ function schemaProblems(json: unknown): string[] {
  * Checks that `json` is a state this kolla can use and returns it typed. A newer format
  * version is reported as such (not as a pile of schema errors) so that the fix is clear.
  */
-export function validateState(json: unknown, source?: string): State {
+export function validateState(raw: unknown, source?: string): State {
+  const json = migrateState(raw, STATE_VERSION);
   const from = source ? ` in ${source}` : '';
   if (typeof json !== 'object' || json === null || Array.isArray(json)) {
     throw new StateFileError(`Invalid state${from}: expected a JSON object.`, source, [

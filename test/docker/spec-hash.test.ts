@@ -9,13 +9,8 @@ import {
   toHealthConfig,
 } from '../../src/providers/docker/container-options.js';
 import { durationMs, parseDuration } from '../../src/providers/docker/duration.js';
-import {
-  canonicalJson,
-  inPlaceBlocker,
-  inPlaceChanges,
-  inPlaceHash,
-  specHash,
-} from '../../src/providers/docker/spec-hash.js';
+import { canonicalJson, specHash } from '../../src/providers/docker/spec-hash.js';
+import { inPlaceBlocker, inPlaceChanges, inPlaceSettings } from '../../src/providers/docker/in-place.js';
 import { testSpec } from '../helpers/docker.js';
 
 describe('specHash', () => {
@@ -45,7 +40,7 @@ describe('specHash', () => {
     expect(specHash({ ...base, command: ['sh', '-c', 'sleep 2'] })).not.toBe(specHash(base));
   });
 
-  it('ignores in-place fields and health_timeout, which inPlaceHash covers', () => {
+  it('ignores in-place fields and health_timeout', () => {
     const changed = {
       ...base,
       restart_policy: 'always',
@@ -54,8 +49,6 @@ describe('specHash', () => {
       health_timeout: '5m',
     };
     expect(specHash(changed)).toBe(specHash(base));
-    expect(inPlaceHash(changed)).not.toBe(inPlaceHash(base));
-    expect(inPlaceHash({ ...base, health_timeout: '5m' })).toBe(inPlaceHash(base));
   });
 
   it('canonicalJson sorts keys and keeps array order', () => {
@@ -64,27 +57,22 @@ describe('specHash', () => {
 });
 
 describe('inPlaceChanges', () => {
-  const spec = testSpec('x', { restart_policy: 'on-failure:0', memory: 0, cpu_shares: 0 });
+  const spec = inPlaceSettings(testSpec('x', { restart_policy: 'on-failure:0', memory: 0, cpu_shares: 0 }));
+  const have = (restart_policy: string, memory: number, cpu_shares: number) => ({
+    restart_policy,
+    memory,
+    cpu_shares,
+  });
   it('normalises Docker defaults', () => {
-    expect(inPlaceChanges(spec, { restartPolicy: 'on-failure', memory: 0, cpuShares: 1024 })).toEqual([]);
-    expect(
-      inPlaceChanges({ ...spec, restart_policy: 'no' }, { restartPolicy: '', memory: 0, cpuShares: 0 }),
-    ).toEqual([]);
+    expect(inPlaceChanges(spec, have('on-failure', 0, 1024))).toEqual([]);
+    expect(inPlaceChanges({ ...spec, restart_policy: 'no' }, have('', 0, 0))).toEqual([]);
   });
   it('lists what differs', () => {
-    expect(inPlaceChanges(spec, { restartPolicy: 'always', memory: 5, cpuShares: 2 })).toEqual([
-      'restart_policy',
-      'memory',
-      'cpu_shares',
-    ]);
+    expect(inPlaceChanges(spec, have('always', 5, 2))).toEqual(['restart_policy', 'memory', 'cpu_shares']);
   });
   it('refuses to remove a memory limit in place', () => {
-    expect(inPlaceBlocker(spec, { restartPolicy: 'no', memory: 1 << 26, cpuShares: 0 })).toMatch(
-      /memory limit/,
-    );
-    expect(
-      inPlaceBlocker({ ...spec, memory: 1 << 27 }, { restartPolicy: 'no', memory: 1 << 26, cpuShares: 0 }),
-    ).toBe(undefined);
+    expect(inPlaceBlocker(spec, have('no', 1 << 26, 0))).toMatch(/memory limit/);
+    expect(inPlaceBlocker({ ...spec, memory: 1 << 27 }, have('no', 1 << 26, 0))).toBe(undefined);
   });
 });
 

@@ -13,6 +13,8 @@ export interface Knobs {
   failHealth?: boolean;
   withApp?: boolean;
   copyOnce?: boolean;
+  /** Seconds the app takes to become healthy. */
+  slowHealthS?: number;
 }
 
 export function scenario(k: Knobs): Record<string, string> {
@@ -33,15 +35,20 @@ service "app" {
   container "${k.project}_app" {
     image       = "${image}"
     kolla_start = false
-    command     = ["sh", "-c", "touch /tmp/ok && exec sleep 2147483647"]
+    command     = ["sh", "-c", "${k.slowHealthS ? `sleep ${k.slowHealthS} && ` : ''}touch /tmp/ok && exec sleep 2147483647"]
     environment = { MODE = "${k.env ?? 'one'}"${k.copyOnce ? ', KOLLA_CONFIG_STRATEGY = "COPY_ONCE"' : ''} }
     restart_policy = "${k.restart ?? 'unless-stopped'}"
-    health_timeout = "8s"
+    health_timeout = "${k.slowHealthS ? k.slowHealthS + 20 : 8}s"
     stop_timeout   = "1s"
     healthcheck {
       test     = ${k.failHealth ? '["CMD", "false"]' : '["CMD", "test", "-f", "/tmp/ok"]'}
       interval = "1s"
-      retries  = 2
+      retries  = 2${
+        k.slowHealthS
+          ? `
+      start_period = "${k.slowHealthS + 10}s"`
+          : ''
+      }
     }
   }
 }

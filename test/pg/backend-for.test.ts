@@ -21,7 +21,15 @@ import { PgBackend } from '../../src/states/pg-backend.js';
 const tmp = (): string => mkdtempSync(path.join(os.tmpdir(), 'kolla-bf-'));
 
 function settings(backend: Settings['backend']): Settings {
-  return { project: 'p', configDir: '/etc/kolla', parallelism: 1, settleTime: '1s', history: 7, backend };
+  return {
+    project: 'p',
+    configDir: '/etc/kolla',
+    parallelism: 1,
+    settleTime: '1s',
+    hostTimeout: '60s',
+    history: 7,
+    backend,
+  };
 }
 
 describe('workspace selection', () => {

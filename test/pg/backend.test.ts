@@ -167,7 +167,7 @@ describe('PgBackend journal', () => {
     expect(await j.open()).toBeUndefined();
     await j.begin('L1', 3);
     await j.append(step);
-    await j.append({ op: 'done', address: 'volume.data["h1"]' });
+    await j.append({ op: 'restart-container', host: 'h1', name: 'x', address: 'volume.data["h1"]' });
     const other = backend({ workspace: b.workspace });
     const entries = await other.journal().open();
     expect(entries?.map((e) => e.op)).toEqual(['begin', 'create-volume', 'done']);
@@ -196,7 +196,11 @@ describe('PgBackend journal', () => {
     const b = backend();
     const j = b.journal();
     await j.begin('L1', 1);
-    await Promise.all(Array.from({ length: 20 }, (_, i) => j.append({ op: 'done', address: `a${i}` })));
+    await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        j.append({ op: 'restart-container', host: 'h1', name: 'x', address: `a${i}` }),
+      ),
+    );
     const entries = (await j.open()) ?? [];
     expect(entries.slice(1).map((e) => (e as { address: string }).address)).toEqual(
       Array.from({ length: 20 }, (_, i) => `a${i}`),
@@ -308,7 +312,9 @@ describe('a connection dropped during an apply', () => {
       [a.workspace],
     );
     await sql(conn, 'SELECT pg_terminate_backend($1)', [row!.backend_pid]);
-    const err = (await j.append({ op: 'done', address: 'x' }).catch((e: unknown) => e)) as Error;
+    const err = (await j
+      .append({ op: 'restart-container', host: 'h1', name: 'x', address: 'x' })
+      .catch((e: unknown) => e)) as Error;
     expect(err).toBeInstanceOf(PgConnectionLostError);
     expect(err.name).toBe('KollaError');
     expect(err.message).toMatch(

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { redactDiagnostics, redactEvents } from '../../src/engine/redact.js';
 import { SecretMasker } from '../../src/states/secret-mask.js';
 import type { EngineEvent } from '../../src/engine/events.js';
-import { makePlan } from '../../src/plans/diff.js';
+import { makePlan } from '../../src/engine/planner.js';
 import { renderPlan } from '../../src/cli/render-plan.js';
 import { plain } from '../../src/cli/colour.js';
 import type { ConfigInstance } from '../../src/expand/instances.js';

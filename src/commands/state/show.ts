@@ -2,6 +2,7 @@ import { Args } from '@oclif/core';
 import { KollaCommand, commonFlags, UserError } from '../../cli/base-command.js';
 import { openBackend } from '../../engine/state-access.js';
 import { addressMatches } from '../../addrs/address.js';
+import { kindOf } from '../../kinds/registry.js';
 import type { ResourceState, State } from '../../states/state.js';
 
 export default class StateShow extends KollaCommand {
@@ -36,20 +37,7 @@ export default class StateShow extends KollaCommand {
       this.out(`\n${p.bold(`# ${r.address}:`)}`);
       this.out(`${r.kind} {`);
       const attrs: [string, unknown][] = [['host', r.host]];
-      if (r.spec) {
-        attrs.push(['name', r.spec.name], ['image', r.spec.image]);
-        if (r.spec.command) attrs.push(['command', r.spec.command]);
-        if (Object.keys(r.spec.environment).length) attrs.push(['environment', r.spec.environment]);
-        if (r.spec.volumes.length) attrs.push(['volumes', r.spec.volumes]);
-        if (r.spec.network_mode) attrs.push(['network_mode', r.spec.network_mode]);
-        attrs.push(['restart_policy', r.spec.restart_policy]);
-        if (r.spec.healthcheck) attrs.push(['healthcheck', r.spec.healthcheck]);
-      }
-      if (r.observed) attrs.push(['id', r.observed.id.slice(0, 12)], ['image_id', r.observed.image_id]);
-      if (r.spec_hash) attrs.push(['spec_hash', r.spec_hash.slice(0, 16)]);
-      if (r.volume) attrs.push(['name', r.volume.name], ['driver', r.volume.driver]);
-      if (r.path) attrs.push(['path', r.path], ['content_hash', r.content_hash]);
-      if (r.inputs_hash) attrs.push(['inputs_hash', r.inputs_hash.slice(0, 16)]);
+      attrs.push(...kindOf(r.kind).show(r));
       if (r.dependencies.length) attrs.push(['depends_on', r.dependencies]);
       const width = Math.max(...attrs.map(([k]) => k.length));
       for (const [k, v] of attrs) this.out(`    ${k.padEnd(width)} = ${show(v)}`);

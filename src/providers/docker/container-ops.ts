@@ -11,11 +11,12 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type Dockerode from 'dockerode';
 import type { ContainerInspectInfo } from 'dockerode';
 import type { ContainerSpec } from '../../expand/instances.js';
-import { parseRestartPolicy, toCreateOptions, type ContainerMeta } from './container-options.js';
+import { toCreateOptions, type ContainerMeta } from './container-options.js';
 import { dockerMessage, isConflict, isNotFound, isNotModified, wrapDockerError } from './errors.js';
-import { PROJECT_LABEL } from './labels.js';
+import { ADDRESS_LABEL, PROJECT_LABEL } from './labels.js';
 import { DEFAULT_LOG_LINES, logTail } from './logs.js';
-import { inPlaceBlocker } from './spec-hash.js';
+import { inPlaceBlocker, observedInPlace, updateBody, type InPlaceSettings } from './in-place.js';
+import { probeCommand, probeDelayMs, probeEnabled, probeOnce } from './health-probe.js';
 
 /** Docker's default stop grace period, in seconds. */
 export const DEFAULT_STOP_TIMEOUT_S = 10;
@@ -103,13 +104,16 @@ export async function removeContainer(docker: Dockerode, id: string): Promise<vo
 }
 
 /**
- * Apply the spec's in-place fields (restart policy, memory, CPU shares) to a container
- * without recreating it. Docker's update reads 0 as "unchanged", so CPU shares 0 is sent
- * as 1024 (the kernel default weight) and removing a memory limit is refused (it needs a
- * new container; see inPlaceBlocker). Raising memory also sets the swap limit to twice
- * the memory, which is what Docker gives a new container and what the update requires.
+ * Set a container's in-place settings (restart policy, memory, CPU shares) without
+ * recreating it — to the spec's values on apply, back to the previous ones on rollback.
+ * Removing a memory limit cannot be done in place (see inPlaceBlocker): refused.
  */
-export async function updateInPlace(docker: Dockerode, id: string, spec: ContainerSpec): Promise<void> {
+export async function updateInPlace(
+  docker: Dockerode,
+  id: string,
+  wanted: InPlaceSettings,
+  opts: { keepMemoryWhenUnset?: boolean } = {},
+): Promise<void> {
   const c = docker.getContainer(id);
   let info: ContainerInspectInfo;
   try {
@@ -117,21 +121,15 @@ export async function updateInPlace(docker: Dockerode, id: string, spec: Contain
   } catch (err) {
     throw wrapDockerError(`update container ${short(id)}`, err);
   }
-  const current = { memory: info.HostConfig.Memory ?? 0 };
-  const blocker = inPlaceBlocker(spec, { restartPolicy: '', memory: current.memory, cpuShares: 0 });
-  if (blocker !== undefined) throw new Error(`update container ${spec.name}: ${blocker}`);
-  const body: Record<string, unknown> = {
-    RestartPolicy: parseRestartPolicy(spec.restart_policy),
-    CpuShares: spec.cpu_shares === 0 ? 1024 : spec.cpu_shares,
-  };
-  if (spec.memory !== current.memory) {
-    body['Memory'] = spec.memory;
-    body['MemorySwap'] = spec.memory * 2;
-  }
+  const have = observedInPlace(info);
+  // A rollback to "no memory limit" cannot unset one in place: it keeps the current limit.
+  const want = opts.keepMemoryWhenUnset && wanted.memory === 0 ? { ...wanted, memory: have.memory } : wanted;
+  const blocker = inPlaceBlocker(want, have);
+  if (blocker !== undefined) throw new Error(`update container ${info.Name.replace(/^\//, '')}: ${blocker}`);
   try {
-    await c.update(body);
+    await c.update(updateBody(want, have));
   } catch (err) {
-    throw wrapDockerError(`update container ${spec.name}`, err);
+    throw wrapDockerError(`update container ${info.Name.replace(/^\//, '')}`, err);
   }
 }
 
@@ -193,6 +191,11 @@ export async function waitHealthy(docker: Dockerode, id: string, opts: WaitHealt
     throw new ContainerFailedError(msg, id, reason, logs, exitCode);
   };
 
+  // Our own probe (health-probe.ts): its first success opens the gate before Docker's first
+  // probe, one interval after the start.
+  let probes = 0;
+  let nextProbeAt = t0;
+
   for (;;) {
     opts.signal?.throwIfAborted();
     try {
@@ -221,6 +224,16 @@ export async function waitHealthy(docker: Dockerode, id: string, opts: WaitHealt
 
     const health = st.Health?.Status;
     if (health === 'healthy') return;
+    if (health === 'starting' && probeEnabled() && now >= nextProbeAt) {
+      const hc = last.Config.Healthcheck;
+      const cmd = probeCommand(hc?.Test);
+      if (cmd) {
+        const intervalMs = hc?.Interval ? hc.Interval / 1e6 : 30_000;
+        const timeoutMs = Math.min(hc?.Timeout ? hc.Timeout / 1e6 : 30_000, 10_000);
+        if (await probeOnce(docker, id, cmd, timeoutMs, opts.signal)) return;
+        nextProbeAt = Date.now() + probeDelayMs(probes++, intervalMs);
+      }
+    }
     if (health === 'unhealthy') {
       return fail(
         'unhealthy',
@@ -362,4 +375,46 @@ function short(id: string): string {
 
 function fmtMs(ms: number): string {
   return ms % 1000 === 0 ? `${ms / 1000}s` : `${(ms / 1000).toFixed(1)}s`;
+}
+
+// ---- finding a container ---------------------------------------------------------------
+
+/** What apply and rollback need to know of a container before they touch it. */
+export interface FoundContainer {
+  id: string;
+  name: string;
+  running: boolean;
+  imageId: string;
+  /** Its restart policy, memory and CPU shares, as Docker's update call sets them. */
+  settings: InPlaceSettings;
+  /** kolla.project and kolla.address labels, when it has them. */
+  project?: string;
+  address?: string;
+}
+
+/** The container with this ID or name, or undefined when there is none. */
+export async function findContainer(
+  docker: Dockerode,
+  idOrName: string,
+): Promise<FoundContainer | undefined> {
+  let info: ContainerInspectInfo;
+  try {
+    info = await docker.getContainer(idOrName).inspect();
+  } catch (err) {
+    if (isNotFound(err)) return undefined;
+    throw wrapDockerError(`inspect container ${idOrName}`, err);
+  }
+  const labels = info.Config.Labels ?? {};
+  const f: FoundContainer = {
+    id: info.Id,
+    name: info.Name.replace(/^\//, ''),
+    running: info.State.Running,
+    imageId: info.Image,
+    settings: observedInPlace(info),
+  };
+  const project = labels[PROJECT_LABEL];
+  const address = labels[ADDRESS_LABEL];
+  if (project !== undefined) f.project = project;
+  if (address !== undefined) f.address = address;
+  return f;
 }

@@ -7,6 +7,7 @@ export * from './container-options.js';
 export * from './duration.js';
 export * from './errors.js';
 export * from './image-ops.js';
+export * from './in-place.js';
 export * from './labels.js';
 export * from './logs.js';
 export * from './refresh.js';

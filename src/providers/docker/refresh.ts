@@ -3,9 +3,10 @@
  * per address), then the inspects in parallel, reduced to the fields plan and apply read.
  */
 import type Dockerode from 'dockerode';
-import type { ContainerInspectInfo, HostRestartPolicy } from 'dockerode';
+import type { ContainerInspectInfo } from 'dockerode';
+import { formatRestartPolicy } from './in-place.js';
 import { isNotFound } from './errors.js';
-import { ADDRESS_LABEL, CONFIG_HASH_LABEL, SPEC_HASH_LABEL, projectFilter } from './labels.js';
+import { ADDRESS_LABEL, CONFIG_HASH_LABEL, PROJECT_LABEL, SPEC_HASH_LABEL, projectFilter } from './labels.js';
 
 export type ContainerState = 'created' | 'running' | 'paused' | 'restarting' | 'removing' | 'exited' | 'dead';
 export type HealthState = 'healthy' | 'unhealthy' | 'starting';
@@ -48,7 +49,31 @@ export interface ObservedVolume {
 const INSPECT_CONCURRENCY = 16;
 
 export async function refreshHost(docker: Dockerode, project: string): Promise<ObservedContainer[]> {
-  const list = await docker.listContainers({ all: true, filters: { label: [projectFilter(project)] } });
+  return (await refreshContainers(docker, project)).containers;
+}
+
+/**
+ * This project's containers, inspected, and the names of every other container on the
+ * host with the project that labelled it (undefined: not kolla's) — from one list call, so
+ * a plan can refuse a name another project holds before anything is created.
+ */
+export async function refreshContainers(
+  docker: Dockerode,
+  project: string,
+): Promise<{ containers: ObservedContainer[]; others: Map<string, string | undefined> }> {
+  const all = await docker.listContainers({ all: true });
+  const others = new Map<string, string | undefined>();
+  const list = all.filter((c) => {
+    const p = c.Labels?.[PROJECT_LABEL];
+    if (p === project) return true;
+    for (const n of c.Names ?? []) others.set(n.replace(/^\//, ''), p);
+    return false;
+  });
+  const containers = await inspectAll(docker, list);
+  return { containers, others };
+}
+
+async function inspectAll(docker: Dockerode, list: { Id: string }[]): Promise<ObservedContainer[]> {
   const inspected = await mapLimit(list, INSPECT_CONCURRENCY, async (c) => {
     try {
       return await docker.getContainer(c.Id).inspect();
@@ -90,14 +115,6 @@ export function toObserved(info: ContainerInspectInfo): ObservedContainer {
   // Docker reports Go's zero time for a container that never started.
   if (startedAt && !startedAt.startsWith('0001-')) o.startedAt = startedAt;
   return o;
-}
-
-/** Docker's {Name, MaximumRetryCount} back to the spec's string form. */
-export function formatRestartPolicy(p: HostRestartPolicy | undefined): string {
-  const name = p?.Name ?? '';
-  if (name === '' || name === 'no') return 'no';
-  if (name === 'on-failure' && (p?.MaximumRetryCount ?? 0) > 0) return `on-failure:${p?.MaximumRetryCount}`;
-  return name;
 }
 
 export async function listVolumes(docker: Dockerode, project: string): Promise<ObservedVolume[]> {

@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { addSerialBatches } from '../../../src/engine/apply.js';
+import { serialEdges } from '../../../src/kinds/container.js';
+
+function addSerialBatches(g: Dag, changes: Change[], byAddr: Map<string, Instance>, hosts: string[]): void {
+  for (const [later, earlier] of serialEdges(changes, byAddr, hosts)) g.connect(later, earlier);
+}
 import { Dag } from '../../../src/graph/dag.js';
 import type { Change } from '../../../src/plans/plan.js';
 import type { ContainerInstance, Instance } from '../../../src/expand/instances.js';

@@ -7,6 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { Diagnostics } from '../../../src/diags/diagnostic.js';
 import type { ContainerInstance, Instance } from '../../../src/expand/instances.js';
 import { instanceGraph, toDot } from '../../../src/graph/instance-graph.js';
+import { kindOf } from '../../../src/kinds/registry.js';
 import { ctr, expandHcl, removeConfigs } from '../expand/helpers.js';
 
 afterAll(removeConfigs);
@@ -151,7 +152,7 @@ service "app" {
   }
 }`);
     expect(e.messages()).toEqual([]);
-    const dot = toDot(e.instances, e.graph!);
+    const dot = toDot(e.instances, e.graph!, (k) => kindOf(k).shape);
     expect(dot.startsWith('digraph kolla {\n')).toBe(true);
     expect(dot.endsWith('}\n')).toBe(true);
     expect(dot).toContain('  "volume.data[\\"h1\\"]" [shape = cylinder];');

@@ -86,7 +86,6 @@ export function sampleState(serial = 1, lineage = '5b0f5a8e-6d43-4c3b-9a0e-0c1d2
         host: 'control01',
         dependencies: [],
         ref: 'quay.io/openstack.kolla/keystone:2024.1',
-        image_id: 'sha256:feed',
       },
     ],
     outputs: { keystone_url: { value: 'http://control01:5000', sensitive: false } },

@@ -25,7 +25,7 @@ const steps: JournalEntry[] = [
     previous: 'old',
     mode: '0600',
   },
-  { op: 'done', address: 'a' },
+  { op: 'restart-container', host: 'h1', name: 'x', address: 'a' },
 ];
 
 describe('LocalJournal', () => {
@@ -104,7 +104,11 @@ describe('LocalJournal', () => {
   it('parallel appends produce whole lines', async () => {
     const j = new LocalJournal(file);
     await j.begin('L1', 1);
-    await Promise.all(Array.from({ length: 50 }, (_, i) => j.append({ op: 'done', address: `r${i}` })));
+    await Promise.all(
+      Array.from({ length: 50 }, (_, i) =>
+        j.append({ op: 'restart-container', host: 'h1', name: 'x', address: `r${i}` }),
+      ),
+    );
     const got = await j.open();
     expect(got).toHaveLength(51);
     expect(new Set(got?.slice(1).map((e) => (e as { address: string }).address)).size).toBe(50);

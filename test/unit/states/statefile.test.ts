@@ -7,7 +7,15 @@ import type {
   VolumeSpec,
 } from '../../../src/expand/instances.js';
 import { StaleLineageError } from '../../../src/states/backend.js';
-import type { ObservedContainer, ResourceState, State } from '../../../src/states/state.js';
+import type {
+  ObservedContainer,
+  BootstrapResource,
+  ConfigResource,
+  ContainerResource,
+  ImageResource,
+  VolumeResource,
+  State,
+} from '../../../src/states/state.js';
 import { emptyState, STATE_VERSION } from '../../../src/states/state.js';
 import {
   assertSuccessor,
@@ -31,7 +39,7 @@ describe('validateState', () => {
   it('lists every problem with where it is', () => {
     const bad = JSON.parse(JSON.stringify(sampleState())) as Record<string, unknown>;
     const resources = bad['resources'] as Record<string, unknown>[];
-    resources[0]!['kind'] = 'vm';
+    resources[2]!['kind'] = 'vm';
     delete resources[1]!['host'];
     (resources[0]!['spec'] as Record<string, unknown>)['memory'] = '1g';
     bad['serial'] = -1;
@@ -47,7 +55,7 @@ describe('validateState', () => {
     expect(e.source).toBe('kolla.state.json');
     expect(e.problems).toEqual(
       expect.arrayContaining([
-        'resources[0].kind: must be one of "container", "volume", "config", "bootstrap", "image"',
+        'resources[2].kind: must be one of "container", "bootstrap", "volume", "config", "image"',
         'resources[1]: missing required field "host"',
         'resources[0].spec.memory: whole number required, got string',
         'serial: must be >= 0',
@@ -139,29 +147,50 @@ describe('schema matches the types', () => {
     expect(keys(schema.properties)).toEqual(keys(all));
   });
 
-  it('ResourceState', () => {
-    const all: Required<ResourceState> = {
-      address: '',
+  it('each kind of ResourceState', () => {
+    const c = sampleState().resources.find((r) => r.kind === 'container');
+    if (c?.kind !== 'container') throw new Error('sample has no container');
+    const common = { address: '', host: '', dependencies: [] };
+    const container: Required<ContainerResource> = {
+      ...common,
       kind: 'container',
-      host: '',
-      dependencies: [],
-      spec: sampleState().resources[0]!.spec!,
+      spec: c.spec,
       spec_hash: '',
       options: { ignoreChanges: [], kollaStart: false, configStrategy: 'COPY_ONCE' },
       service: '',
       observed: { id: '', image_id: '', state: '' },
+    };
+    const bootstrap: Required<BootstrapResource> = {
+      ...common,
+      kind: 'bootstrap',
+      spec: c.spec,
+      spec_hash: '',
+      service: '',
+      inputs_hash: '',
+      image_id: '',
+    };
+    const volume: Required<VolumeResource> = {
+      ...common,
+      kind: 'volume',
       volume: { name: '', driver: '', labels: {} },
+    };
+    const config: Required<ConfigResource> = {
+      ...common,
+      kind: 'config',
+      service: '',
+      container: '',
       path: '',
       content: '',
       content_hash: '',
       mode: '',
       sensitive: false,
-      container: '',
-      inputs_hash: '',
-      ref: '',
-      image_id: '',
     };
-    expect(props('resource')).toEqual(keys(all));
+    const image: Required<ImageResource> = { ...common, kind: 'image', ref: '' };
+    expect(props('containerResource')).toEqual(keys(container));
+    expect(props('bootstrapResource')).toEqual(keys(bootstrap));
+    expect(props('volumeResource')).toEqual(keys(volume));
+    expect(props('configResource')).toEqual(keys(config));
+    expect(props('imageResource')).toEqual(keys(image));
   });
 
   it('ContainerSpec and the other nested types', () => {

@@ -3,9 +3,11 @@
  * (`environment.DEBUG`, `healthcheck.interval`), each marked as forcing replacement or not.
  */
 import type { ContainerSpec } from '../expand/instances.js';
-import type { AttrChange } from './plan.js';
+import type { AttrChange } from '../plans/plan.js';
+import { IN_PLACE_FIELDS, KOLLA_ONLY_FIELDS } from '../providers/docker/in-place.js';
 
-const IN_PLACE = new Set(['restart_policy', 'memory', 'cpu_shares', 'health_timeout']);
+/** Changes to these never force a replacement (in-place settings and kolla's own). */
+const IN_PLACE = new Set<string>([...IN_PLACE_FIELDS, ...KOLLA_ONLY_FIELDS]);
 /** Maps whose keys are shown one by one. */
 const KEYED = new Set(['environment', 'labels']);
 

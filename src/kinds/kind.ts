@@ -1,0 +1,164 @@
+/**
+ * The resource contract: what every kind of resource (container, config file, volume,
+ * bootstrap task, image, and the kinds to come) implements, in one interface. The engine
+ * plans, applies, rolls back, records state and draws graphs only through it — it has no
+ * branch per kind. A kind is one module in this folder, registered in registry.ts, whose
+ * map is exhaustive over the kind union: a kind that is not registered does not compile.
+ *
+ * The life of a resource, and the method that owns each step:
+ *   refresh   wants()            what the refresh must read on its host
+ *   plan      plan()             desired + prior state + live → a Change (action, reasons as
+ *             planDelete()       data, the attributes that force replacement); a resource no
+ *                                longer configured → its delete
+ *   apply     prepare()          before any change (images built or pulled)
+ *             apply()            one change, journaling each step before it is done
+ *             applyDelete()      deferred deletes, after every other change
+ *             commit()           after the new state is written (remove what was kept)
+ *   rollback  undo()             one journal step of this kind, newest first
+ *   state     toState()          what the state keeps (its own shape: states/state.ts)
+ *             fromState()        an earlier state back into a desired instance (kolla rollback)
+ */
+import type { Diagnostic } from '../diags/diagnostic.js';
+import type { Instance, InstanceKind } from '../expand/instances.js';
+import type { ResourceOf, StepEntry } from '../states/state.js';
+import type { SecretMasker } from '../states/secret-mask.js';
+import type { Transport } from '../transport/transport.js';
+import type { HostWorld, RefreshRequest } from '../providers/world.js';
+import type { Change, Drift } from '../plans/plan.js';
+import type { ImageBuildState } from '../build/index.js';
+
+export type InstanceOf<K extends InstanceKind> = Extract<Instance, { kind: K }>;
+
+/** The planner's options, as the flags give them. */
+export interface DiffOptions {
+  destroy: boolean;
+  targets: string[];
+  /** --limit as given (host and group names); resolved to hosts by the engine. */
+  limit?: string[];
+  replace: string[];
+  includeVolumes: boolean;
+  /** False with -refresh=false: the state is taken as the truth. */
+  refreshed: boolean;
+}
+
+/** What a kind's plan() may read and report, beyond its own instance and prior state. */
+export interface PlanContext {
+  options: DiffOptions;
+  masker: SecretMasker;
+  /** Every desired instance (secrets unmasked), e.g. for a bootstrap's inputs. */
+  instances: readonly Instance[];
+  /** What the refresh found on a host (an empty world when it was not refreshed). */
+  host(name: string): HostWorld;
+  /** The change already planned for an address of an earlier phase (config files, images). */
+  upstream(address: string): Change | undefined;
+  /** Images kolla builds and whether each is up to date, by image block name. */
+  builds: ReadonlyMap<string, ImageBuildState>;
+  /** Is -replace asking for this address? */
+  forced(address: string): boolean;
+  isSensitive(v: unknown): boolean;
+  drift(d: Drift): void;
+  /** A problem that stops the plan (exit 1), e.g. a container name held by another project. */
+  error(d: Diagnostic): void;
+}
+
+/** What one step of an apply may use. */
+export interface StepContext {
+  project: string;
+  transport: Transport;
+  masker: SecretMasker;
+  /** Writes a journal step (durably) before it is done. */
+  log(e: StepEntry): Promise<void>;
+  /** How long a container without a healthcheck must keep running to count as up. */
+  settleMs: number;
+  signal?: AbortSignal;
+  progress(text: string, elapsedMs: number): void;
+}
+
+/** What a rollback step may use. */
+export interface UndoContext {
+  project: string;
+  transport(host: string): Transport;
+  masker: SecretMasker;
+  /** Containers to restart once every step is undone (to read restored files). */
+  restartLater(host: string, name: string): void;
+  /** Something the user should know that is not a failure (an irreversible step, a container left alone). */
+  note(text: string): void;
+}
+
+/** What toState() may use. */
+export interface StateContext {
+  masker: SecretMasker;
+  /** Every desired instance of the apply. */
+  instances: readonly Instance[];
+}
+
+/** What apply observed of a resource, for the state. */
+export interface Observed {
+  id?: string;
+  image_id?: string;
+}
+
+export interface ResourceKind<K extends InstanceKind> {
+  readonly kind: K;
+  /** Kinds of a lower phase are planned first, so later ones can read their changes (config → container). */
+  readonly planPhase: number;
+  /** Shape in `kolla graph` (Graphviz). */
+  readonly shape: string;
+  /** The journal ops this kind writes (and undoes). */
+  readonly ops: readonly string[];
+
+  wants(i: InstanceOf<K>, req: RefreshRequest): void;
+  wantsForState(r: ResourceOf<K>, req: RefreshRequest): void;
+
+  plan(i: InstanceOf<K>, prior: ResourceOf<K> | undefined, ctx: PlanContext): Change;
+  /** A resource the configuration no longer names: its change, or undefined when nothing is left. */
+  planDelete(r: ResourceOf<K>, ctx: PlanContext): Change | undefined;
+  /** Objects on the hosts that neither the configuration nor the state names (orphans, leftovers). */
+  planUnmanaged?(
+    ctx: PlanContext,
+    known: { desired: readonly Instance[]; prior: readonly ResourceOf<K>[] },
+  ): Change[];
+
+  prepare?(
+    changes: readonly Change[],
+    instances: ReadonlyMap<string, Instance>,
+    ctx: PrepareContext,
+  ): Promise<void>;
+  apply(c: Change, i: InstanceOf<K>, ctx: StepContext): Promise<Observed | undefined>;
+  applyDelete?(c: Change, ctx: StepContext): Promise<void>;
+  /** After the new state is written: finish a delete (remove a file, a volume, a kept container). */
+  commitDelete?(c: Change, ctx: StepContext): Promise<void>;
+  /** After the new state is written: finish a journal step of this kind (remove a kept container). */
+  commit?(e: StepEntry, ctx: UndoContext): Promise<void>;
+
+  /**
+   * `apply --continue`: a step of an interrupted apply is kept; make sure it is complete as
+   * apply would have (a container it started is healthy). Throws when it is not.
+   */
+  keep?(e: StepEntry, ctx: UndoContext & { settleMs: number }): Promise<void>;
+  /** Undo one step; throws when it cannot (a rollback problem). */
+  undo(e: StepEntry, ctx: UndoContext): Promise<void>;
+  /** Words for an undo step in progress output; undefined for a step with nothing of its own to undo. */
+  describeUndo(e: StepEntry): string | undefined;
+
+  toState(
+    i: InstanceOf<K>,
+    c: Change,
+    prev: ResourceOf<K> | undefined,
+    observed: Observed | undefined,
+    ctx: StateContext,
+  ): ResourceOf<K>;
+  fromState(r: ResourceOf<K>, masker: SecretMasker): InstanceOf<K> | undefined;
+  /** Attributes `kolla state show` prints. */
+  show(r: ResourceOf<K>): [string, unknown][];
+}
+
+/** What the before-changes hook may use: every host, events, the configuration's images. */
+export interface PrepareContext {
+  transport(host: string): Transport;
+  /** Hosts reached over SSH (they get images from this machine's engine). */
+  isRemote(host: string): boolean;
+  message(level: 'info' | 'warning', text: string): void;
+  /** Builds the named image blocks (kolla build), parents first; throws a StepError-like error on failure. */
+  build(names: string[]): Promise<void>;
+}

@@ -1,0 +1,37 @@
+/**
+ * What a refresh found on the hosts — the planner's third input beside the desired
+ * instances and the prior state. Plain data; engine/refresh.ts fills it.
+ */
+import type { ObservedContainer, ObservedVolume } from './docker/refresh.js';
+
+export interface HostWorld {
+  /** This project's containers, by name. */
+  containers: Map<string, ObservedContainer>;
+  /** Names of every other container on the host, with the project that labelled it (undefined: not kolla's). */
+  others: Map<string, string | undefined>;
+  volumes: Map<string, ObservedVolume>;
+  /** Image reference → image ID (undefined: not on the host). */
+  images: Map<string, string | undefined>;
+  /** Path → sha256 of the file (undefined: missing). */
+  files: Map<string, string | undefined>;
+  error?: string;
+}
+
+export type World = Map<string, HostWorld>;
+
+export function emptyHostWorld(): HostWorld {
+  return {
+    containers: new Map(),
+    others: new Map(),
+    volumes: new Map(),
+    images: new Map(),
+    files: new Map(),
+  };
+}
+
+/** What the plan asks a host's refresh to read besides its containers and volumes. */
+export interface RefreshRequest {
+  host: string;
+  images: string[];
+  files: string[];
+}
