@@ -8,7 +8,6 @@
 // It starts the hosts itself (bench/sim/hosts.sh up MAX, down at the end). Environment:
 //   SCALE_PER_HOST (20), SCALE_PARALLELISM (50), SCALE_RUNS (3, the no-op plan's repeats),
 //   SIM_LATENCY_MS (2), SIM_HEALTHY_MS (300), SCALE_OUT (bench/scale-results.json),
-//   SCALE_ANSIBLE=1 to also time community.docker's docker_container loop (when installed).
 // Prints one line per measurement and writes the results as JSON.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -137,14 +136,9 @@ try {
       fplans.push(r);
     }
     row.floor_noop = fplans;
-    console.log(`${n} hosts: floor no-op (median) ${fmt({ ms: median(fplans.map((r) => r.ms)), rssMb: median(fplans.map((r) => r.rssMb)) })}`);
-
-    if (process.env.SCALE_ANSIBLE === '1') {
-      const { ansible } = await import('./sim/ansible-scale.mjs');
-      await reset(hosts);
-      row.ansible_cold = await ansible(hosts, dir, PER_HOST, { key: KEY, knownHosts: KNOWN_HOSTS, forks: P });
-      console.log(`${n} hosts: ansible cold ${fmt(row.ansible_cold)}`);
-    }
+    console.log(
+      `${n} hosts: floor no-op (median) ${fmt({ ms: median(fplans.map((r) => r.ms)), rssMb: median(fplans.map((r) => r.rssMb)) })}`,
+    );
 
     const slim = (r) => ({ ms: Math.round(r.ms), rssMb: r.rssMb && Math.round(r.rssMb) });
     results.sizes.push({
@@ -158,7 +152,6 @@ try {
       floor_cold: slim(row.floor_cold),
       floor_noop_median_ms: Math.round(median(fplans.map((r) => r.ms))),
       floor_noop_peak_rss_mb: Math.round(Math.max(...fplans.map((r) => r.rssMb))),
-      ...(row.ansible_cold ? { ansible_cold: slim(row.ansible_cold) } : {}),
     });
     writeFileSync(OUT, `${JSON.stringify(results, null, 2)}\n`);
     await reset(hosts);

@@ -17,6 +17,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
+import { Buffer } from 'node:buffer';
+import { clearTimeout, setTimeout } from 'node:timers';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 const [root, nText] = process.argv.slice(2);
@@ -84,7 +86,10 @@ function emit(h, c, action, extra = {}) {
     id: c.Id,
     from: c.Config.Image,
     Action: action,
-    Actor: { ID: c.Id, Attributes: { ...c.Config.Labels, name: c.Name.slice(1), image: c.Config.Image, ...extra } },
+    Actor: {
+      ID: c.Id,
+      Attributes: { ...c.Config.Labels, name: c.Name.slice(1), image: c.Config.Image, ...extra },
+    },
     scope: 'local',
     time: Math.floor(Date.now() / 1000),
     timeNano: Date.now() * 1e6,
@@ -373,7 +378,10 @@ const routes = [
       withC(h, m, (c) => {
         const force = q.get('force') === '1' || q.get('force') === 'true';
         if (c.State.Running && !force)
-          return [409, { message: `You cannot remove a running container ${c.Id}. Stop the container first` }];
+          return [
+            409,
+            { message: `You cannot remove a running container ${c.Id}. Stop the container first` },
+          ];
         stop(h, c, 'kill');
         h.containers.delete(c.Id);
         emit(h, c, 'destroy');
@@ -509,7 +517,8 @@ const routes = [
     /^\/images\/create$/,
     (h, _m, q) => {
       const ref = `${q.get('fromImage')}:${q.get('tag') || 'latest'}`;
-      if (!findImage(h, ref)) return [404, { message: `pull access denied for ${q.get('fromImage')} (simulator)` }];
+      if (!findImage(h, ref))
+        return [404, { message: `pull access denied for ${q.get('fromImage')} (simulator)` }];
       return [200, `{"status":"Status: Image is up to date for ${ref}"}\n`];
     },
   ],
@@ -550,7 +559,8 @@ function events(h, q, req, res) {
     if (f.type && !f.type.includes(ev.Type)) return;
     if (f.event && !f.event.some((e) => ev.Action === e || ev.Action.startsWith(`${e}:`))) return;
     if (f.label && !labelsMatch(ev.Actor.Attributes, f.label)) return;
-    if (f.container && !f.container.some((c) => ev.id.startsWith(c) || ev.Actor.Attributes.name === c)) return;
+    if (f.container && !f.container.some((c) => ev.id.startsWith(c) || ev.Actor.Attributes.name === c))
+      return;
     res.write(`${JSON.stringify(ev)}\n`);
   };
   h.listeners.add(l);
@@ -599,7 +609,9 @@ for (let i = 1; i <= N; i++) {
   await new Promise((resolve, reject) => s.once('error', reject).listen(sock, resolve));
   servers.push(s);
 }
-console.error(`docker-sim: ${N} hosts under ${root} (latency ${LATENCY_MS} ms, healthy after ${HEALTHY_MS} ms)`);
+console.error(
+  `docker-sim: ${N} hosts under ${root} (latency ${LATENCY_MS} ms, healthy after ${HEALTHY_MS} ms)`,
+);
 const shutdown = () => {
   for (const s of servers) s.close();
   process.exit(0);
