@@ -59,7 +59,9 @@ export async function probeOnce(
     const exec = await docker.getContainer(id).exec({ Cmd: cmd, AttachStdout: false, AttachStderr: false });
     // A detached start still answers with a (empty) stream: drain and close it, or its socket
     // stays open and keeps the process alive.
-    const res = (await exec.start({ Detach: true })) as unknown as NodeJS.ReadableStream & { destroy?: () => void };
+    const res = (await exec.start({ Detach: true })) as unknown as NodeJS.ReadableStream & {
+      destroy?: () => void;
+    };
     res.resume?.();
     res.destroy?.();
     const t0 = Date.now();

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { parseState } from '../../../src/states/statefile.js';
 import { STATE_VERSION } from '../../../src/states/state.js';
 
-const FIXTURE = fileURLToPath(new URL('../../fixtures/state-v1/kolla.state.json', import.meta.url));
+const FIXTURE = fileURLToPath(new URL('../../fixtures/state-v1/state.v1.json', import.meta.url));
 
 describe('state format migration', () => {
   it('reads a state written by kolla 0.1.0 (format 1) as format 2, each resource with its own fields', () => {
@@ -52,6 +52,7 @@ describe('state format migration', () => {
     }
     // Secrets stay masked through the migration.
     expect(JSON.stringify(s)).toContain('((secret.db_password))');
+    // (the fixture was written with the secret db_password = P5aYE7GQhcrzJSrBeFDcQTAd)
     expect(JSON.stringify(s)).not.toContain('P5aYE7GQhcrzJSrBeFDcQTAd');
   });
 
