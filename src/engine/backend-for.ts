@@ -30,6 +30,7 @@ import {
   PgStore,
   redactConnStr,
 } from '../states/pg-store.js';
+import { KollaError, type KollaErrorOptions } from '../diags/kolla-error.js';
 
 export { DEFAULT_WORKSPACE, workspaceNameProblem };
 
@@ -41,8 +42,11 @@ export const PG_CONN_STR_ENV = 'KOLLA_PG_CONN_STR';
 export const LOCAL_WORKSPACE_DIR = 'kolla.state.d';
 
 /** A user error about backends or workspaces; printed without a stack trace by the CLI. */
-export class BackendSetupError extends Error {
-  override readonly name = 'KollaError';
+export class BackendSetupError extends KollaError {
+  override readonly name: string = 'BackendSetupError';
+  constructor(message: string, options: KollaErrorOptions = {}) {
+    super('configuration', message, options);
+  }
 }
 
 /**

@@ -16,6 +16,7 @@ import path from 'node:path';
 import type { HostConnections } from './hosts.js';
 import type { EventSink } from './events.js';
 import { lockWho, pidAlive } from '../states/lock-file.js';
+import { KollaError } from '../diags/kolla-error.js';
 
 export interface HostLockInfo {
   id: string;
@@ -30,7 +31,7 @@ export interface HostLockInfo {
 }
 
 /** The host is locked by another deployment of the project. A user error: no stack trace. */
-export class HostLockedError extends Error {
+export class HostLockedError extends KollaError {
   override readonly name = 'HostLockedError';
   constructor(
     readonly host: string,
@@ -39,6 +40,7 @@ export class HostLockedError extends Error {
     message?: string,
   ) {
     super(
+      'state',
       message ??
         (holder
           ? `host "${host}" is locked by another kolla ${holder.operation} of project "${holder.project}": ` +

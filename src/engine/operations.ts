@@ -35,7 +35,7 @@ import type { Expansion } from '../expand/expand.js';
 import { acquireHostLocks, forceUnlockHost, type HostLocks } from './host-locks.js';
 import { loadConfig } from '../config/load.js';
 import { ConfigError } from './state-access.js';
-import { BackendSetupError as KollaError } from './backend-for.js';
+import { BackendSetupError } from './backend-for.js';
 
 export interface CommonOptions {
   dir: string;
@@ -407,7 +407,7 @@ export async function forceUnlockHostOperation(
   if (!r.config || r.diagnostics.hasErrors()) throw new ConfigError(r.diagnostics);
   const config = r.config;
   if (!config.hosts.some((h) => h.name === host)) {
-    throw new KollaError(
+    throw new BackendSetupError(
       `no host "${host}" in the configuration (hosts: ${config.hosts.map((h) => h.name).join(', ')})`,
     );
   }

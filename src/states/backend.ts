@@ -6,6 +6,7 @@
  */
 import type { Journal } from './journal.js';
 import type { HistoryEntry, LockInfo, State } from './state.js';
+import { KollaError } from '../diags/kolla-error.js';
 
 /** What the caller says about a lock it asks for; the backend fills in the rest. */
 export type LockRequest = Omit<LockInfo, 'id' | 'created' | 'pid' | 'hostname'>;
@@ -56,7 +57,7 @@ export interface LockHandle {
 }
 
 /** The state is locked by another operation (Terraform's "Error acquiring the state lock"). */
-export class LockHeldError extends Error {
+export class LockHeldError extends KollaError {
   override readonly name = 'LockHeldError';
   readonly holder: LockInfo;
   /** The lock timeout we waited for (0: we tried once). */
@@ -90,7 +91,7 @@ export class LockHeldError extends Error {
         ? '  (the lock file cannot be read: delete it by hand)'
         : `  kolla force-unlock ${holder.id}`,
     ];
-    super(lines.join('\n'));
+    super('state', lines.join('\n'));
     this.holder = holder;
     this.timeoutMs = timeout;
     this.waitedMs = opts.waitedMs ?? 0;
@@ -98,7 +99,7 @@ export class LockHeldError extends Error {
 }
 
 /** The state to write does not follow the current one: it would overwrite unrelated work. */
-export class StaleLineageError extends Error {
+export class StaleLineageError extends KollaError {
   override readonly name = 'StaleLineageError';
   readonly reason: 'lineage' | 'serial';
   readonly current: { lineage: string; serial: number };
@@ -119,7 +120,7 @@ export class StaleLineageError extends Error {
         : `Refusing to write state serial ${attempted.serial} over serial ${current.serial}${at}: ` +
           `the state was changed since it was read (another run, or an older copy). ` +
           `Read it again and retry.`;
-    super(msg);
+    super('state', msg);
     this.reason = reason;
     this.current = current;
     this.attempted = attempted;

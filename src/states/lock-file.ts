@@ -11,6 +11,7 @@ import type { LockHandle, LockRequest } from './backend.js';
 import { LockHeldError } from './backend.js';
 import { isErrno, PRIVATE_FILE } from './fs-safe.js';
 import type { LockInfo } from './state.js';
+import { KollaError, type KollaErrorOptions } from '../diags/kolla-error.js';
 
 const FIRST_DELAY_MS = 100;
 const MAX_DELAY_MS = 2000;
@@ -257,6 +258,9 @@ function sleep(ms: number): Promise<void> {
 }
 
 /** force-unlock named a lock that is not there (or not with that ID). */
-export class LockNotHeldError extends Error {
-  override readonly name = 'LockNotHeldError';
+export class LockNotHeldError extends KollaError {
+  override readonly name: string = 'LockNotHeldError';
+  constructor(message: string, options: KollaErrorOptions = {}) {
+    super('state', message, options);
+  }
 }

@@ -15,6 +15,7 @@ import {
   tablesOf,
 } from './pg-schema.js';
 import type { Tables } from './pg-schema.js';
+import { KollaError } from '../diags/kolla-error.js';
 
 /**
  * The pg driver, loaded on first use: every command imports this module (through
@@ -48,10 +49,10 @@ export async function rows<R extends QueryResultRow>(
  * A failure of the PostgreSQL backend a user can act on (unreachable database, refused
  * login, lost connection). Named KollaError so that the CLI prints it without a stack trace.
  */
-export class PgBackendError extends Error {
-  override readonly name: string = 'KollaError';
-  constructor(message: string, cause?: unknown) {
-    super(message, cause === undefined ? undefined : { cause });
+export class PgBackendError extends KollaError {
+  override readonly name: string = 'PgBackendError';
+  constructor(message: string, cause?: unknown, hint?: string) {
+    super('state', message, { cause, ...(hint === undefined ? {} : { hint }) });
   }
 }
 

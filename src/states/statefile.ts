@@ -11,6 +11,7 @@ import { checkSchema } from '../config/json-schema-check.js';
 import { StaleLineageError } from './backend.js';
 import type { State } from './state.js';
 import { STATE_VERSION } from './state.js';
+import { KollaError } from '../diags/kolla-error.js';
 
 export const STATE_SCHEMA_PATH = path.join(packageRoot, 'schemas', 'state.schema.json');
 
@@ -18,7 +19,7 @@ export const STATE_SCHEMA_PATH = path.join(packageRoot, 'schemas', 'state.schema
 export type StateContent = Pick<State, 'kolla_version' | 'project' | 'resources' | 'outputs'>;
 
 /** A state file (or a state about to be written) that kolla cannot use. */
-export class StateFileError extends Error {
+export class StateFileError extends KollaError {
   override readonly name: string = 'StateFileError';
   constructor(
     message: string,
@@ -27,7 +28,7 @@ export class StateFileError extends Error {
     /** Each violation, "resources[2].kind: must be one of ...". */
     readonly problems: string[] = [],
   ) {
-    super(message);
+    super('state', message);
   }
 }
 
