@@ -16,6 +16,7 @@ import path from 'node:path';
 import type { HostConnections } from './hosts.js';
 import type { EventSink } from './events.js';
 import { lockWho, pidAlive } from '../states/lock-file.js';
+import type { ForceUnlockCheck } from '../states/backend.js';
 import { KollaError } from '../diags/kolla-error.js';
 
 export interface HostLockInfo {
@@ -170,6 +171,7 @@ export async function forceUnlockHost(
   host: string,
   project: string,
   id: string,
+  check?: ForceUnlockCheck,
 ): Promise<void> {
   const spec = conns.spec(host);
   if (!spec) throw new Error(`unknown host "${host}"`);
@@ -185,5 +187,6 @@ export async function forceUnlockHost(
     );
   if (holder.id !== id)
     throw new HostLockedError(host, holder, file, `host "${host}" is locked with ID ${holder.id}, not ${id}`);
+  await check?.(holder);
   await t.removeFile(file);
 }

@@ -35,6 +35,7 @@ import type { Expansion } from '../expand/expand.js';
 import { acquireHostLocks, forceUnlockHost, type HostLocks } from './host-locks.js';
 import { loadConfig } from '../config/load.js';
 import { ConfigError } from './state-access.js';
+import type { ForceUnlockCheck } from '../states/backend.js';
 import { BackendSetupError } from './backend-for.js';
 
 export interface CommonOptions {
@@ -402,6 +403,7 @@ export async function forceUnlockHostOperation(
   vars: VarArg[],
   host: string,
   id: string,
+  check?: ForceUnlockCheck,
 ): Promise<void> {
   const r = await loadConfig({ dir, vars });
   if (!r.config || r.diagnostics.hasErrors()) throw new ConfigError(r.diagnostics);
@@ -413,7 +415,7 @@ export async function forceUnlockHostOperation(
   }
   const conns = new HostConnections(new Map(config.hosts.map((h) => [h.name, h])));
   try {
-    await forceUnlockHost(conns, host, config.settings.project, id);
+    await forceUnlockHost(conns, host, config.settings.project, id, check);
   } finally {
     await conns.closeAll();
   }

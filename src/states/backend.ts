@@ -6,6 +6,8 @@
  */
 import type { Journal } from './journal.js';
 import type { HistoryEntry, LockInfo, State } from './state.js';
+import os from 'node:os';
+import path from 'node:path';
 import { KollaError } from '../diags/kolla-error.js';
 
 /** What the caller says about a lock it asks for; the backend fills in the rest. */
@@ -37,8 +39,11 @@ export interface Backend {
    * LockHeldError when the lock stays held.
    */
   lock(info: LockRequest, timeoutMs: number, onWait?: (holder: LockInfo) => void): Promise<LockHandle>;
-  /** Removes the lock if its ID is `id` (`kolla force-unlock ID`); otherwise throws. */
-  forceUnlock(id: string): Promise<void>;
+  /**
+   * Removes the lock if its ID is `id` (`kolla force-unlock ID`); otherwise throws. `check`
+   * sees the holder once the ID matched and before anything is removed; it throws to refuse.
+   */
+  forceUnlock(id: string, check?: ForceUnlockCheck): Promise<void>;
   /** The journal of the apply in progress (or interrupted). */
   journal(): Journal;
   /** Where the state is, for messages ("local file /srv/kolla/kolla.state.json"). */
@@ -129,4 +134,111 @@ export class StaleLineageError extends KollaError {
 
 function formatMs(ms: number): string {
   return ms >= 1000 ? `${Math.round(ms / 100) / 10}s` : `${ms}ms`;
+}
+
+/** Asked before a lock is forced open, with its holder; throws to refuse. */
+export type ForceUnlockCheck = (holder: {
+  pid: number;
+  hostname: string;
+  who: string;
+  operation: string;
+}) => Promise<void>;
+
+/**
+ * The holder of a lock still runs on this machine: same hostname and its process is alive.
+ * A holder on another machine cannot be checked (undefined: unknown).
+ */
+export function holderAliveHere(holder: { pid: number; hostname: string }): boolean | undefined {
+  if (holder.hostname !== os.hostname() || holder.pid <= 0) return undefined;
+  if (holder.pid === process.pid) return true;
+  try {
+    process.kill(holder.pid, 0);
+    return true;
+  } catch (e) {
+    // EPERM: the process exists but belongs to another user.
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** What went wrong on a file of the state, in words a user can act on, by errno. */
+export function fsProblem(
+  e: unknown,
+  file: string,
+): { errno: string | undefined; text: string; hint: string } {
+  const errno = typeof e === 'object' && e !== null ? (e as NodeJS.ErrnoException).code : undefined;
+  switch (errno) {
+    case 'EISDIR':
+      return {
+        errno,
+        text: `${file} is a directory, not a file`,
+        hint: `move the directory away, or point the state path (the backend "local" path) at a file`,
+      };
+    case 'EACCES':
+    case 'EPERM':
+    case 'EROFS':
+      return {
+        errno,
+        text: `permission denied on ${file}${errno === 'EROFS' ? ' (read-only file system)' : ''}`,
+        hint:
+          `make ${path.dirname(file)} and the state files in it writable by this user (check the mode, ` +
+          `the owner, the immutable flag with lsattr, a read-only mount)`,
+      };
+    case 'ENOSPC':
+    case 'EDQUOT':
+      return {
+        errno,
+        text: `no space left on the device holding ${file}`,
+        hint: `free space on the file system of ${path.dirname(file)} (df -h ${path.dirname(file)}) and retry`,
+      };
+    case 'ENOTDIR':
+      return {
+        errno,
+        text: `a part of the path ${file} is a file, not a directory`,
+        hint: `check the state path (the backend "local" path)`,
+      };
+    case 'ENAMETOOLONG':
+      return { errno, text: `the path ${file} is too long`, hint: `use a shorter state path` };
+    default:
+      return {
+        errno,
+        text: `${file}: ${e instanceof Error ? e.message : String(e)}`,
+        hint: `check ${path.dirname(file)} and retry`,
+      };
+  }
+}
+
+/**
+ * The state (or its history, lock or journal) could not be written. Thrown by the backends
+ * so that a caller (apply) can say what changed on the hosts while the state was not updated.
+ */
+export class StateWriteError extends KollaError {
+  override readonly name: string = 'StateWriteError';
+  /** The errno (ENOSPC, EACCES, ...) when the failure came from the file system. */
+  readonly errno: string | undefined;
+
+  constructor(
+    /** The file (or backend description) that could not be written. */
+    readonly path: string,
+    cause: unknown,
+    what = 'the state',
+  ) {
+    const p = fsProblem(cause, path);
+    super('state', `Cannot write ${what}: ${p.text}.`, { cause, hint: p.hint });
+    this.errno = p.errno;
+  }
+}
+
+/** The state (or its lock) could not be read for a reason of the file system. */
+export class StateReadError extends KollaError {
+  override readonly name: string = 'StateReadError';
+  readonly errno: string | undefined;
+  constructor(
+    readonly path: string,
+    cause: unknown,
+    what = 'the state',
+  ) {
+    const p = fsProblem(cause, path);
+    super('state', `Cannot read ${what}: ${p.text}.`, { cause, hint: p.hint });
+    this.errno = p.errno;
+  }
 }

@@ -8,7 +8,8 @@
  */
 import { mkdir, readdir, rename, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
-import type { Backend, LockHandle, LockRequest, WriteOptions } from './backend.js';
+import type { Backend, ForceUnlockCheck, LockHandle, LockRequest, WriteOptions } from './backend.js';
+import { StateReadError, StateWriteError } from './backend.js';
 import {
   ensurePrivateDir,
   isErrno,
@@ -72,7 +73,12 @@ export class LocalBackend implements Backend {
   }
 
   async read(): Promise<State | undefined> {
-    const text = await readTextIfExists(this.path);
+    let text: string | undefined;
+    try {
+      text = await readTextIfExists(this.path);
+    } catch (e) {
+      throw new StateReadError(this.path, e, `the state file`);
+    }
     if (text === undefined) return undefined;
     await tightenMode(this.path, PRIVATE_FILE);
     return parseState(text, this.path);
@@ -87,8 +93,12 @@ export class LocalBackend implements Backend {
       const current = await this.read();
       if (current) assertSuccessor(current, state, this.describe());
     }
-    await this.ensureStateDir();
-    await writeFileAtomic(this.path, text);
+    try {
+      await this.ensureStateDir();
+      await writeFileAtomic(this.path, text);
+    } catch (e) {
+      throw new StateWriteError(this.path, e, 'the state file');
+    }
     const entry: HistoryEntry = {
       serial: state.serial,
       lineage: state.lineage,
@@ -97,7 +107,16 @@ export class LocalBackend implements Backend {
       resources: state.resources.length,
     };
     // After the state itself: a crash in between loses a history entry, never the state.
-    await this.writeHistory({ entry, state });
+    try {
+      await this.writeHistory({ entry, state });
+    } catch (e) {
+      if (e instanceof StateFileError) throw e;
+      throw new StateWriteError(
+        this.historyDir,
+        e,
+        `the state history (the state itself, serial ${state.serial}, was written)`,
+      );
+    }
   }
 
   async history(): Promise<HistoryEntry[]> {
@@ -122,12 +141,16 @@ export class LocalBackend implements Backend {
   }
 
   async lock(info: LockRequest, timeoutMs: number, onWait?: (holder: LockInfo) => void): Promise<LockHandle> {
-    await this.ensureStateDir();
+    try {
+      await this.ensureStateDir();
+    } catch (e) {
+      throw new StateWriteError(path.dirname(this.path), e, 'the state folder');
+    }
     return this.lockFile.acquire(info, timeoutMs, onWait);
   }
 
-  async forceUnlock(id: string): Promise<void> {
-    return this.lockFile.forceUnlock(id);
+  async forceUnlock(id: string, check?: ForceUnlockCheck): Promise<void> {
+    return this.lockFile.forceUnlock(id, check);
   }
 
   journal(): Journal {

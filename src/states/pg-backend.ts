@@ -16,7 +16,7 @@
 import { randomUUID } from 'node:crypto';
 import os from 'node:os';
 import type pg from 'pg';
-import type { Backend, LockHandle, LockRequest, WriteOptions } from './backend.js';
+import type { Backend, ForceUnlockCheck, LockHandle, LockRequest, WriteOptions } from './backend.js';
 import { LockHeldError, StaleLineageError } from './backend.js';
 import type { Journal } from './journal.js';
 import { PgJournal } from './pg-journal.js';
@@ -329,7 +329,7 @@ export class PgBackend implements Backend {
    * died), only its row is deleted. Needs the right to signal that session: the same role,
    * or membership of pg_signal_backend.
    */
-  async forceUnlock(id: string): Promise<void> {
+  async forceUnlock(id: string, check?: ForceUnlockCheck): Promise<void> {
     await this.store.ready();
     const t = this.store.tables;
     const [row] = await rows<LockRow>(this.store, `SELECT * FROM ${t.locks} WHERE workspace = $1`, [
@@ -363,6 +363,7 @@ export class PgBackend implements Backend {
           `It is held by ${row.who} for "${row.operation}" since ${row.created}.`,
       );
     }
+    await check?.({ pid: row.pid, hostname: row.hostname, who: row.who, operation: row.operation });
     // Session first, row after: if ending the session is refused, nothing has changed.
     if (lockPid !== undefined && lockPid === row.backend_pid) await this.terminate(lockPid);
     await this.store.query(`DELETE FROM ${t.locks} WHERE workspace = $1 AND id = $2`, [this.workspace, id]);
