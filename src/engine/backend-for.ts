@@ -116,7 +116,14 @@ function checkedWorkspace(name: string, from: string): string {
  */
 export function backendFor(dir: string, settings: Settings, workspace?: string): Backend {
   assertBackendInitialized(dir, settings.backend);
-  return backendOf(dir, settings.backend, settings.history, workspace ?? selectedWorkspace(dir).name);
+  return backendOf(
+    dir,
+    settings.backend,
+    settings.history,
+    workspace ?? selectedWorkspace(dir).name,
+    undefined,
+    settings.project,
+  );
 }
 
 /** The backend for these backend settings, without the `kolla init` check (init uses it). */
@@ -126,6 +133,7 @@ export function backendOf(
   historyLimit: number,
   workspace: string,
   store?: PgStore,
+  project?: string,
 ): Backend {
   checkedWorkspace(workspace, 'workspace');
   if (backend.type === 'pg') {
@@ -133,9 +141,13 @@ export function backendOf(
       store: store ?? pgStoreFor(backend),
       workspace,
       historyLimit,
+      ...(project === undefined ? {} : { project }),
     });
   }
-  return new LocalBackend(localStatePath(dir, backend, workspace), { historyLimit });
+  return new LocalBackend(localStatePath(dir, backend, workspace), {
+    historyLimit,
+    ...(project === undefined ? {} : { project }),
+  });
 }
 
 /** The local state file of a workspace. */

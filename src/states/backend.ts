@@ -242,3 +242,24 @@ export class StateReadError extends KollaError {
     this.errno = p.errno;
   }
 }
+
+/**
+ * A state that belongs to another project than the configuration's: using it would plan the
+ * destruction of that project's resources (or adopt them). An empty state is anyone's.
+ */
+export function assertStateProject(
+  state: { project: string; resources: unknown[] },
+  project: string | undefined,
+  where: string,
+): void {
+  if (project === undefined || state.project === project || state.resources.length === 0) return;
+  throw new KollaError(
+    'state',
+    `The state (${where}) belongs to project "${state.project}", but this configuration is project "${project}".`,
+    {
+      hint:
+        `point this configuration at its own state (another state path, backend or workspace), or, if the ` +
+        `project was renamed on purpose, set kolla { project = "${state.project}" }`,
+    },
+  );
+}

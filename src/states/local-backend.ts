@@ -9,7 +9,7 @@
 import { mkdir, readdir, rename, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import type { Backend, ForceUnlockCheck, LockHandle, LockRequest, WriteOptions } from './backend.js';
-import { StateReadError, StateWriteError } from './backend.js';
+import { assertStateProject, StateReadError, StateWriteError } from './backend.js';
 import {
   ensurePrivateDir,
   isErrno,
@@ -31,6 +31,8 @@ export const DEFAULT_HISTORY_LIMIT = 20;
 export interface LocalBackendOptions {
   /** How many states the history keeps (at least 1: the current state is always in it). */
   historyLimit?: number;
+  /** The configuration's project: read() refuses a non-empty state of another project. */
+  project?: string;
 }
 
 /** A history file: the state as written and what wrote it. */
@@ -53,6 +55,7 @@ export class LocalBackend implements Backend {
   readonly journalPath: string;
   readonly historyLimit: number;
   private readonly lockFile: LockFile;
+  private readonly project: string | undefined;
 
   constructor(statePath: string = DEFAULT_STATE_FILE, opts: LocalBackendOptions = {}) {
     // Absolute, so that messages are unambiguous and a later chdir changes nothing.
@@ -65,6 +68,7 @@ export class LocalBackend implements Backend {
       throw new RangeError(`historyLimit must be a whole number of at least 1, not ${limit}`);
     }
     this.historyLimit = limit;
+    this.project = opts.project;
     this.lockFile = new LockFile(this.lockPath, this.describe());
   }
 
@@ -81,7 +85,9 @@ export class LocalBackend implements Backend {
     }
     if (text === undefined) return undefined;
     await tightenMode(this.path, PRIVATE_FILE);
-    return parseState(text, this.path);
+    const state = parseState(text, this.path);
+    assertStateProject(state, this.project, this.describe());
+    return state;
   }
 
   async write(state: State, message: string, opts: WriteOptions = {}): Promise<void> {

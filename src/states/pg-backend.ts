@@ -17,7 +17,7 @@ import { randomUUID } from 'node:crypto';
 import os from 'node:os';
 import type pg from 'pg';
 import type { Backend, ForceUnlockCheck, LockHandle, LockRequest, WriteOptions } from './backend.js';
-import { LockHeldError, StaleLineageError } from './backend.js';
+import { assertStateProject, LockHeldError, StaleLineageError } from './backend.js';
 import type { Journal } from './journal.js';
 import { PgJournal } from './pg-journal.js';
 import type { AdvisoryKey } from './pg-schema.js';
@@ -80,6 +80,8 @@ export interface PgBackendOptions extends Partial<PgStoreOptions> {
   workspace?: string;
   /** How many states the history keeps per workspace (at least 1). */
   historyLimit?: number;
+  /** The configuration's project: read() refuses a non-empty state of another project. */
+  project?: string;
   /**
    * A store shared with other backends of the same schema (workspaces); the backend then
    * uses its pool and close() leaves it open. connStr and schema are taken from it; without
@@ -118,6 +120,7 @@ export class PgBackend implements Backend {
   readonly store: PgStore;
   readonly workspace: string;
   readonly historyLimit: number;
+  private readonly project: string | undefined;
   private readonly ownStore: boolean;
   private readonly lockKey: AdvisoryKey;
   private held: Held | undefined;
@@ -131,6 +134,7 @@ export class PgBackend implements Backend {
       throw new RangeError(`historyLimit must be a whole number of at least 1, not ${limit}`);
     }
     this.historyLimit = limit;
+    this.project = opts.project;
     this.ownStore = !opts.store;
     if (opts.store) this.store = opts.store;
     else if (opts.connStr !== undefined) {
@@ -155,7 +159,10 @@ export class PgBackend implements Backend {
         [this.workspace],
       ),
     );
-    return row ? parseState(row.data, this.describe()) : undefined;
+    if (!row) return undefined;
+    const state = parseState(row.data, this.describe());
+    assertStateProject(state, this.project, this.describe());
+    return state;
   }
 
   async write(state: State, message: string, opts: WriteOptions = {}): Promise<void> {

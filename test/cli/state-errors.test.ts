@@ -10,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN } from '../helpers/cli.js';
+import { sampleState } from '../unit/states/helpers.js';
 
 function kolla(dir: string, args: string[]): { code: number; err: string; out: string } {
   const r = spawnSync(process.execPath, [BIN, ...args], {
@@ -87,6 +88,17 @@ describe('state file system errors are user errors', () => {
     } finally {
       execFileSync('umount', [mnt]);
     }
+  });
+});
+
+describe('a state of another project', () => {
+  it('is refused by plan, naming both projects', () => {
+    const dir = project(root, 'notdemo');
+    writeFileSync(path.join(dir, 'kolla.state.json'), JSON.stringify(sampleState(1), null, 2));
+    const r = kolla(dir, ['plan']);
+    expect(r.code).toBe(1);
+    expect(r.err).toContain('belongs to project "demo", but this configuration is project "notdemo"');
+    expect(r.err).not.toContain('internal error');
   });
 });
 
