@@ -246,6 +246,7 @@ export async function applyPlan(ctx: ApplyContext): Promise<ApplyResult> {
     await backend.write(
       state,
       `apply failed: ${failure.address}: ${firstLine(failure.message)}; ${rb.ok ? 'rolled back' : 'rollback incomplete: ' + rb.problems.join('; ')}`,
+      { outcome: 'failed' },
     );
     await log({ op: 'commit' });
     await journal.close();
@@ -277,7 +278,7 @@ export async function applyPlan(ctx: ApplyContext): Promise<ApplyResult> {
     }
   }
   const state = nextState(prior, plan, ctx.instances, observed, masker);
-  await backend.write(state, plan.destroy ? 'destroy' : 'apply');
+  await backend.write(state, plan.destroy ? 'destroy' : 'apply', { outcome: 'applied' });
   await log({ op: 'commit' });
   await journal.close();
   return { ok: true, state };

@@ -388,6 +388,7 @@ async function recover(
     await backend.write(
       { ...prior, serial: prior.serial + 1 },
       `interrupted apply ${rb.ok ? 'rolled back' : 'partly rolled back: ' + rb.problems.join('; ')}`,
+      { outcome: 'recovered' },
     );
   }
   await journal.close();

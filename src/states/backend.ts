@@ -19,6 +19,50 @@ export interface WriteOptions {
    * newer): `state push -force`. Off by default, as in Terraform.
    */
   force?: boolean;
+  /** How the run ended, recorded in the history entry (default: derived from the message). */
+  outcome?: HistoryOutcome;
+}
+
+export type HistoryOutcome = NonNullable<HistoryEntry['outcome']>;
+
+/** How many failed or recovered states the history keeps, beside the `history` limit of good ones. */
+export const FAILED_HISTORY_LIMIT = 5;
+
+/** A state a rollback can go back to: written by a run that ended well. */
+export function isGoodOutcome(o: HistoryOutcome): boolean {
+  return o === 'applied' || o === 'edited';
+}
+
+/** The outcome of an entry written without one (before 0.2), from its message. */
+export function outcomeOfMessage(message: string): HistoryOutcome {
+  if (message.startsWith('apply failed')) return 'failed';
+  if (message.startsWith('interrupted')) return 'recovered';
+  if (/^(apply|destroy|init)\b/.test(message)) return 'applied';
+  return 'edited';
+}
+
+/** The entry with its outcome (derived from the message for an old entry). */
+export function withOutcome(e: HistoryEntry): HistoryEntry & { outcome: HistoryOutcome } {
+  return { ...e, outcome: e.outcome ?? outcomeOfMessage(e.message) };
+}
+
+/**
+ * Which history items to drop: keep the `goodLimit` newest good ones and the `failedLimit`
+ * newest others, so that a run of failures never pushes out the states to roll back to.
+ * `items` are newest first.
+ */
+export function historyToPrune<T extends { outcome: HistoryOutcome }>(
+  items: T[],
+  goodLimit: number,
+  failedLimit = FAILED_HISTORY_LIMIT,
+): T[] {
+  let good = 0;
+  let bad = 0;
+  const drop: T[] = [];
+  for (const it of items) {
+    if (isGoodOutcome(it.outcome) ? ++good > goodLimit : ++bad > failedLimit) drop.push(it);
+  }
+  return drop;
 }
 
 export interface Backend {

@@ -9,7 +9,14 @@
 import { mkdir, readdir, rename, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import type { Backend, ForceUnlockCheck, LockHandle, LockRequest, WriteOptions } from './backend.js';
-import { assertStateProject, StateReadError, StateWriteError } from './backend.js';
+import {
+  assertStateProject,
+  historyToPrune,
+  outcomeOfMessage,
+  StateReadError,
+  StateWriteError,
+  withOutcome,
+} from './backend.js';
 import {
   ensurePrivateDir,
   isErrno,
@@ -111,6 +118,7 @@ export class LocalBackend implements Backend {
       written_at: new Date().toISOString(),
       message,
       resources: state.resources.length,
+      outcome: opts.outcome ?? outcomeOfMessage(message),
     };
     // After the state itself: a crash in between loses a history entry, never the state.
     try {
@@ -133,7 +141,7 @@ export class LocalBackend implements Backend {
     for (const f of files.filter((x) => !x.aside)) {
       // Listing needs the entries only: a state this kolla cannot read is reported by readHistory.
       const rec = await this.readHistoryFile(path.join(this.historyDir, f.name), false);
-      if (rec) entries.push(rec.entry);
+      if (rec) entries.push(withOutcome(rec.entry));
     }
     return entries.sort((a, b) =>
       a.written_at < b.written_at ? -1 : a.written_at > b.written_at ? 1 : a.serial - b.serial,
@@ -185,16 +193,25 @@ export class LocalBackend implements Backend {
     await this.pruneHistory();
   }
 
-  /** Keeps the `historyLimit` most recently written files. */
+  /**
+   * Keeps the `historyLimit` most recently written good states and FAILED_HISTORY_LIMIT
+   * failed or recovered ones (see historyToPrune).
+   */
   private async pruneHistory(): Promise<void> {
     const files = await this.historyFiles();
     if (files.length <= this.historyLimit) return;
     const dated = await Promise.all(
-      files.map(async (f) => ({ ...f, mtime: (await stat(path.join(this.historyDir, f.name))).mtimeMs })),
+      files.map(async (f) => {
+        const file = path.join(this.historyDir, f.name);
+        const rec = await this.readHistoryFile(file, false).catch(() => undefined);
+        // An unreadable file counts as a good state: never dropped before its time.
+        const outcome = rec ? withOutcome(rec.entry).outcome : ('applied' as const);
+        return { ...f, outcome, mtime: (await stat(file)).mtimeMs };
+      }),
     );
     // Newest first; by mtime rather than serial, because serials restart with a new lineage.
     dated.sort((a, b) => b.mtime - a.mtime || b.serial - a.serial);
-    for (const f of dated.slice(this.historyLimit)) {
+    for (const f of historyToPrune(dated, this.historyLimit)) {
       await unlink(path.join(this.historyDir, f.name)).catch((e: unknown) => {
         if (!isErrno(e, 'ENOENT')) throw e;
       });

@@ -16,8 +16,24 @@
 import { randomUUID } from 'node:crypto';
 import os from 'node:os';
 import type pg from 'pg';
-import type { Backend, ForceUnlockCheck, LockHandle, LockRequest, WriteOptions } from './backend.js';
-import { assertStateProject, LockHeldError, StaleLineageError } from './backend.js';
+import { KollaError } from '../diags/kolla-error.js';
+import type {
+  Backend,
+  ForceUnlockCheck,
+  HistoryOutcome,
+  LockHandle,
+  LockRequest,
+  WriteOptions,
+} from './backend.js';
+import {
+  assertStateProject,
+  FAILED_HISTORY_LIMIT,
+  LockHeldError,
+  outcomeOfMessage,
+  StaleLineageError,
+  StateWriteError,
+  withOutcome,
+} from './backend.js';
 import type { Journal } from './journal.js';
 import { PgJournal } from './pg-journal.js';
 import type { AdvisoryKey } from './pg-schema.js';
@@ -175,6 +191,7 @@ export class PgBackend implements Backend {
       written_at: new Date().toISOString(),
       message,
       resources: state.resources.length,
+      outcome: opts.outcome ?? outcomeOfMessage(message),
     };
     // One transaction: the history row and the current state are written together or not at all.
     await this.run(async (q) => {
@@ -198,29 +215,44 @@ export class PgBackend implements Backend {
       await this.insertHistory(q, { entry, state }, text);
       await this.upsertState(q, state, text);
       await this.prune(q);
-    }, true);
+    }, true).catch((e: unknown) => {
+      // A user-facing error (stale lineage, lost connection) as it is; anything else the
+      // database refused is a failed state write.
+      if (e instanceof KollaError) throw e;
+      throw new StateWriteError(this.describe(), e);
+    });
   }
 
   async history(): Promise<HistoryEntry[]> {
     // The latest row of each serial: a serial written again (another lineage, -force) shows
     // what readHistory(serial) returns.
     const rs = await this.run((q) =>
-      rows<{ serial: string; lineage: string; written_at: string; message: string; resources: number }>(
+      rows<{
+        serial: string;
+        lineage: string;
+        written_at: string;
+        message: string;
+        resources: number;
+        outcome: string | null;
+      }>(
         q,
-        `SELECT serial, lineage, written_at, message, resources FROM (
-           SELECT DISTINCT ON (serial) id, serial, lineage, written_at, message, resources
+        `SELECT serial, lineage, written_at, message, resources, outcome FROM (
+           SELECT DISTINCT ON (serial) id, serial, lineage, written_at, message, resources, outcome
              FROM ${this.store.tables.history} WHERE workspace = $1 ORDER BY serial, id DESC
          ) h ORDER BY written_at, serial`,
         [this.workspace],
       ),
     );
-    return rs.map((r) => ({
-      serial: Number(r.serial),
-      lineage: r.lineage,
-      written_at: r.written_at,
-      message: r.message,
-      resources: r.resources,
-    }));
+    return rs.map((r) =>
+      withOutcome({
+        serial: Number(r.serial),
+        lineage: r.lineage,
+        written_at: r.written_at,
+        message: r.message,
+        resources: r.resources,
+        ...(r.outcome === null ? {} : { outcome: r.outcome as HistoryOutcome }),
+      }),
+    );
   }
 
   async readHistory(serial: number): Promise<State | undefined> {
@@ -556,8 +588,8 @@ export class PgBackend implements Backend {
   private async insertHistory(q: Queryable, r: PgHistoryRecord, text: string): Promise<void> {
     await q.query(
       `INSERT INTO ${this.store.tables.history}
-         (workspace, serial, lineage, written_at, message, resources, data)
-       VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+         (workspace, serial, lineage, written_at, message, resources, data, outcome)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
       [
         this.workspace,
         r.entry.serial,
@@ -566,6 +598,7 @@ export class PgBackend implements Backend {
         r.entry.message,
         r.entry.resources,
         text,
+        withOutcome(r.entry).outcome,
       ],
     );
   }
@@ -580,13 +613,21 @@ export class PgBackend implements Backend {
     );
   }
 
-  /** Keeps the `historyLimit` rows written last (by write order: serials restart with a new lineage). */
+  /**
+   * Keeps the `historyLimit` good rows written last (by write order: serials restart with a
+   * new lineage) and the FAILED_HISTORY_LIMIT failed or recovered ones written last (see
+   * historyToPrune). A row without outcome (before 0.2) is classed by its message.
+   */
   private async prune(q: Queryable): Promise<void> {
     const h = this.store.tables.history;
+    const bad = `(coalesce(outcome, CASE WHEN message LIKE 'apply failed%' THEN 'failed'
+      WHEN message LIKE 'interrupted%' THEN 'recovered' ELSE 'applied' END) IN ('failed', 'recovered'))`;
     await q.query(
       `DELETE FROM ${h} WHERE workspace = $1 AND id NOT IN (
-         SELECT id FROM ${h} WHERE workspace = $1 ORDER BY id DESC LIMIT $2)`,
-      [this.workspace, this.historyLimit],
+         SELECT id FROM ${h} WHERE workspace = $1 AND NOT ${bad} ORDER BY id DESC LIMIT $2)
+         AND id NOT IN (
+         SELECT id FROM ${h} WHERE workspace = $1 AND ${bad} ORDER BY id DESC LIMIT $3)`,
+      [this.workspace, this.historyLimit, FAILED_HISTORY_LIMIT],
     );
   }
 }

@@ -293,6 +293,17 @@ export class PgStore {
         await q.query(schemaDdl(t));
       });
     }
+    // Tables made before 0.2 lack history.outcome (nullable, added in place: older kollas still work).
+    const col = await this.query(
+      `SELECT 1 FROM information_schema.columns WHERE table_schema = $1 AND table_name = 'history' AND column_name = 'outcome'`,
+      [this.schema],
+    );
+    if (col.rows.length === 0) {
+      await this.transaction(async (q) => {
+        await q.query('SELECT pg_advisory_xact_lock($1::bigint)', [setupLockKey(this.schema).key]);
+        await q.query(`ALTER TABLE ${t.history} ADD COLUMN IF NOT EXISTS outcome text`);
+      });
+    }
     const v = await this.query(`SELECT value FROM ${t.meta} WHERE key = 'layout_version'`);
     const version = Number((v.rows[0] as { value?: string } | undefined)?.value ?? NaN);
     if (!(version <= PG_LAYOUT_VERSION)) {
