@@ -3,7 +3,7 @@
  * checks, atomic writes, the journal, in-process locking, force-unlock and a connection
  * dropped under an apply. One schema for this file, dropped at the end.
  */
-import { KollaError } from '../../src/diags/kolla-error.js';
+import type { KollaError } from '../../src/diags/kolla-error.js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { LockHeldError, StaleLineageError } from '../../src/states/backend.js';
 import { JournalCorruptError } from '../../src/states/journal.js';
