@@ -13,6 +13,7 @@ import type { Readable } from 'node:stream';
 import type tarFs from 'tar-fs';
 import { tarFsLib } from '../lazy/modules.js';
 import type { Pack } from 'tar-fs';
+import { KollaError, type KollaErrorOptions } from '../diags/kolla-error.js';
 
 export interface ContextSource {
   /** Absolute path of the context folder. */
@@ -60,8 +61,11 @@ export async function contextHash(src: ContextSource): Promise<string> {
   return h.digest('hex');
 }
 
-export class ContextError extends Error {
-  override name = 'ContextError';
+export class ContextError extends KollaError {
+  override readonly name: string = 'ContextError';
+  constructor(message: string, options: KollaErrorOptions = {}) {
+    super('configuration', message, options);
+  }
 }
 
 function checkDir(dir: string): void {

@@ -13,6 +13,7 @@ import { LocalTransport } from '../transport/local.js';
 import { ancestorsOf, buildImageGraph, type ImageGraph } from './image-graph.js';
 import { imageRefMap, imageSpecs } from './image-spec.js';
 import { buildState, HashMemo, runBuild, type BuildEvent, type ImageResult } from './run-build.js';
+import { KollaError } from '../diags/kolla-error.js';
 
 export interface ImageGraphOptions {
   /** `--template-override` files. */
@@ -114,10 +115,13 @@ function resolveNames(graph: ImageGraph, names: string[], diags: Diagnostics): s
 }
 
 /** Diagnostics as one error, for API callers that want a throw. */
-export class ImageConfigError extends Error {
-  override name = 'ConfigError';
+export class ImageConfigError extends KollaError {
+  override readonly name: string = 'ImageConfigError';
   constructor(readonly diagnostics: Diagnostics) {
-    super(diagnostics.find((d) => d.severity === 'error')?.summary ?? 'invalid image configuration');
+    super(
+      'configuration',
+      diagnostics.find((d) => d.severity === 'error')?.summary ?? 'invalid image configuration',
+    );
   }
 }
 

@@ -8,9 +8,13 @@ import type Dockerode from 'dockerode';
 import { dockerMessage } from '../providers/docker/errors.js';
 import type { RegistrySpec } from './image-spec.js';
 import { splitRef } from './image-spec.js';
+import { KollaError, type KollaErrorOptions } from '../diags/kolla-error.js';
 
-export class PushError extends Error {
-  override name = 'PushError';
+export class PushError extends KollaError {
+  override readonly name: string = 'PushError';
+  constructor(message: string, options: KollaErrorOptions = {}) {
+    super('host', message, options);
+  }
 }
 
 export interface AuthConfig {

@@ -9,7 +9,8 @@ import type { Diagnostic } from '../diags/diagnostic.js';
 import type { VarArg } from '../config/variables.js';
 import { palette, type Palette } from './colour.js';
 import { renderDiagnostics } from './render-diagnostics.js';
-import { EXIT_ERROR } from './exit-codes.js';
+import { EXIT_ERROR, exitCodeOf } from './exit-codes.js';
+import { KollaError, type ErrorKind } from '../diags/kolla-error.js';
 import { SecretMasker } from '../states/secret-mask.js';
 import { readSecrets } from '../secrets/secrets-file.js';
 
@@ -35,24 +36,14 @@ export const varFlags = {
   }),
 };
 
-const USER_ERROR_NAMES = new Set([
-  'LockHeldError',
-  'HostLockedError',
-  'StaleLineageError',
-  'StateFileError',
-  'StateVersionError',
-  'JournalCorruptError',
-  'KollaError',
-  'ConfigError',
-]);
-
 /** A user error the command has already explained. */
-export class UserError extends Error {
-  constructor(
-    message: string,
-    readonly exitCode = EXIT_ERROR,
-  ) {
-    super(message);
+export class UserError extends KollaError {
+  override readonly name: string = 'UserError';
+  constructor(message: string, exitCode = EXIT_ERROR, options: { hint?: string; kind?: ErrorKind } = {}) {
+    super(options.kind ?? 'configuration', message, {
+      exitCode,
+      ...(options.hint === undefined ? {} : { hint: options.hint }),
+    });
   }
 }
 
@@ -103,29 +94,32 @@ export abstract class KollaCommand extends Command {
     err: Error & { exitCode?: number; oclif?: { exit?: number } },
   ): Promise<unknown> {
     if (err.oclif?.exit !== undefined && err.message.startsWith('EEXIT')) throw err;
-    if (err instanceof UserError) {
-      process.stderr.write(`${this.errColours.red(this.errColours.bold('Error:'))} ${err.message}\n`);
-      this.exit(err.exitCode);
-    }
+    const debug = Boolean(process.env['KOLLA_DEBUG']);
+    const label = this.errColours.red(this.errColours.bold('Error:'));
     const diags = (err as { diagnostics?: Diagnostic[] }).diagnostics;
+    if (err instanceof KollaError && err.isUserError) {
+      // A condition the user can act on: the message (or the diagnostics), the hint, no stack.
+      if (Array.isArray(diags)) this.printDiagnostics(diags);
+      else process.stderr.write(`${label} ${err.message}\n`);
+      if (err.hint) process.stderr.write(`  Hint: ${err.hint}\n`);
+      if (debug) process.stderr.write(`${err.stack ?? ''}\n`);
+      this.exit(exitCodeOf(err));
+    }
     if (Array.isArray(diags)) {
       this.printDiagnostics(diags);
       this.exit(EXIT_ERROR);
     }
-    // Errors the core raises for conditions a user can act on (a held lock, a stale state).
-    if (USER_ERROR_NAMES.has(err.name)) {
-      process.stderr.write(`${this.errColours.red(this.errColours.bold('Error:'))} ${err.message}\n`);
-      this.exit(EXIT_ERROR);
-    }
-    if (process.env['KOLLA_DEBUG']) process.stderr.write(`${err.stack ?? err.message}\n`);
+    if (debug) process.stderr.write(`${err.stack ?? err.message}\n`);
     if (err.oclif) {
       // oclif's own parse errors (unknown flag, missing argument): its message is for users.
       process.stderr.write(`${this.errColours.red('Error:')} ${err.message}\n`);
       this.exit(err.oclif.exit ?? 2);
     }
+    // Not a KollaError (or one of kind 'internal'): a bug in kolla.
     process.stderr.write(
-      `${this.errColours.red(this.errColours.bold('Error:'))} ${err.message}\n` +
-        (process.env['KOLLA_DEBUG'] ? '' : '  (internal error; run with KOLLA_DEBUG=1 for details)\n'),
+      `${label} ${err.message}\n` +
+        (err instanceof KollaError && err.hint ? `  Hint: ${err.hint}\n` : '') +
+        (debug ? '' : '  (internal error; run with KOLLA_DEBUG=1 for details)\n'),
     );
     this.exit(EXIT_ERROR);
   }

@@ -3,6 +3,7 @@ import { commonFlags, varFlags, UserError } from '../cli/base-command.js';
 import { lockFlags } from '../cli/plan-flags.js';
 import { ApplyLike, applyFlags } from './apply.js';
 import { openBackend } from '../engine/state-access.js';
+import { isGoodOutcome, withOutcome } from '../states/backend.js';
 
 export default class Rollback extends ApplyLike {
   static override description =
@@ -31,11 +32,9 @@ export default class Rollback extends ApplyLike {
     const current = await backend.read();
     if (!current) throw new UserError('there is no state yet: nothing to roll back');
     const history = await backend.history();
+    // Only a state a run ended well with (not one written by a failed or interrupted apply).
     const candidates = history.filter(
-      (h) =>
-        h.serial < current.serial &&
-        !h.message.startsWith('apply failed') &&
-        !h.message.startsWith('interrupted'),
+      (h) => h.serial < current.serial && isGoodOutcome(withOutcome(h).outcome),
     );
     const to = flags.to ?? candidates.at(-1)?.serial;
     if (to === undefined) throw new UserError('the history holds no earlier state to roll back to');

@@ -163,6 +163,7 @@ export async function applyPlan(ctx: ApplyContext): Promise<ApplyResult> {
       await backend.write(
         state,
         `apply failed: ${failure.address}: ${firstLine(failure.message)}; ${rb.ok ? 'rolled back' : 'rollback incomplete: ' + rb.problems.join('; ')}`,
+        { outcome: 'failed' },
       );
       result.state = state;
     } catch (e) {
@@ -177,7 +178,7 @@ export async function applyPlan(ctx: ApplyContext): Promise<ApplyResult> {
   crashPoint('before-commit');
   const state = nextState(prior, plan, ctx.instances, observed, masker);
   try {
-    await backend.write(state, plan.destroy ? 'destroy' : 'apply');
+    await backend.write(state, plan.destroy ? 'destroy' : 'apply', { outcome: 'applied' });
   } catch (e) {
     const why = describe(e);
     onEvent({ type: 'rollback-start', reason: `the new state could not be written: ${why}` });

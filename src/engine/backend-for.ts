@@ -30,6 +30,7 @@ import {
   PgStore,
   redactConnStr,
 } from '../states/pg-store.js';
+import { KollaError, type KollaErrorOptions } from '../diags/kolla-error.js';
 
 export { DEFAULT_WORKSPACE, workspaceNameProblem };
 
@@ -41,8 +42,11 @@ export const PG_CONN_STR_ENV = 'KOLLA_PG_CONN_STR';
 export const LOCAL_WORKSPACE_DIR = 'kolla.state.d';
 
 /** A user error about backends or workspaces; printed without a stack trace by the CLI. */
-export class BackendSetupError extends Error {
-  override readonly name = 'KollaError';
+export class BackendSetupError extends KollaError {
+  override readonly name: string = 'BackendSetupError';
+  constructor(message: string, options: KollaErrorOptions = {}) {
+    super('configuration', message, options);
+  }
 }
 
 /**
@@ -112,7 +116,14 @@ function checkedWorkspace(name: string, from: string): string {
  */
 export function backendFor(dir: string, settings: Settings, workspace?: string): Backend {
   assertBackendInitialized(dir, settings.backend);
-  return backendOf(dir, settings.backend, settings.history, workspace ?? selectedWorkspace(dir).name);
+  return backendOf(
+    dir,
+    settings.backend,
+    settings.history,
+    workspace ?? selectedWorkspace(dir).name,
+    undefined,
+    settings.project,
+  );
 }
 
 /** The backend for these backend settings, without the `kolla init` check (init uses it). */
@@ -122,6 +133,7 @@ export function backendOf(
   historyLimit: number,
   workspace: string,
   store?: PgStore,
+  project?: string,
 ): Backend {
   checkedWorkspace(workspace, 'workspace');
   if (backend.type === 'pg') {
@@ -129,9 +141,13 @@ export function backendOf(
       store: store ?? pgStoreFor(backend),
       workspace,
       historyLimit,
+      ...(project === undefined ? {} : { project }),
     });
   }
-  return new LocalBackend(localStatePath(dir, backend, workspace), { historyLimit });
+  return new LocalBackend(localStatePath(dir, backend, workspace), {
+    historyLimit,
+    ...(project === undefined ? {} : { project }),
+  });
 }
 
 /** The local state file of a workspace. */

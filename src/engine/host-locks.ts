@@ -16,6 +16,8 @@ import path from 'node:path';
 import type { HostConnections } from './hosts.js';
 import type { EventSink } from './events.js';
 import { lockWho, pidAlive } from '../states/lock-file.js';
+import type { ForceUnlockCheck } from '../states/backend.js';
+import { KollaError } from '../diags/kolla-error.js';
 
 export interface HostLockInfo {
   id: string;
@@ -30,7 +32,7 @@ export interface HostLockInfo {
 }
 
 /** The host is locked by another deployment of the project. A user error: no stack trace. */
-export class HostLockedError extends Error {
+export class HostLockedError extends KollaError {
   override readonly name = 'HostLockedError';
   constructor(
     readonly host: string,
@@ -39,6 +41,7 @@ export class HostLockedError extends Error {
     message?: string,
   ) {
     super(
+      'state',
       message ??
         (holder
           ? `host "${host}" is locked by another kolla ${holder.operation} of project "${holder.project}": ` +
@@ -168,6 +171,7 @@ export async function forceUnlockHost(
   host: string,
   project: string,
   id: string,
+  check?: ForceUnlockCheck,
 ): Promise<void> {
   const spec = conns.spec(host);
   if (!spec) throw new Error(`unknown host "${host}"`);
@@ -183,5 +187,6 @@ export async function forceUnlockHost(
     );
   if (holder.id !== id)
     throw new HostLockedError(host, holder, file, `host "${host}" is locked with ID ${holder.id}, not ${id}`);
+  await check?.(holder);
   await t.removeFile(file);
 }

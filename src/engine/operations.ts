@@ -8,7 +8,7 @@ import { Diagnostics } from '../diags/diagnostic.js';
 import type { VarArg } from '../config/variables.js';
 import { prepare, type Prepared } from './prepare.js';
 import { backendFor } from './backend-for.js';
-import type { Backend, LockHandle } from '../states/backend.js';
+import type { Backend, ForceUnlockCheck, LockHandle } from '../states/backend.js';
 import type { JournalEntry, State } from '../states/state.js';
 import { isBeginEntry, isStepEntry } from '../states/state.js';
 import { HostConnections } from './hosts.js';
@@ -445,7 +445,9 @@ async function recover(
   }
   if (prior) {
     try {
-      await backend.write({ ...prior, serial: prior.serial + 1 }, 'interrupted apply rolled back');
+      await backend.write({ ...prior, serial: prior.serial + 1 }, 'interrupted apply rolled back', {
+        outcome: 'recovered',
+      });
     } catch (e) {
       // The hosts are back as the state on disk describes them; only the history entry is lost.
       o.onEvent({
@@ -467,6 +469,7 @@ export async function forceUnlockHostOperation(
   vars: VarArg[],
   host: string,
   id: string,
+  check?: ForceUnlockCheck,
 ): Promise<void> {
   const r = await loadConfig({ dir, vars });
   if (!r.config || r.diagnostics.hasErrors()) throw new ConfigError(r.diagnostics);
@@ -479,7 +482,7 @@ export async function forceUnlockHostOperation(
   }
   const conns = new HostConnections(new Map(config.hosts.map((h) => [h.name, h])));
   try {
-    await forceUnlockHost(conns, host, config.settings.project, id);
+    await forceUnlockHost(conns, host, config.settings.project, id, check);
   } finally {
     await conns.closeAll();
   }

@@ -6,11 +6,12 @@ import { loadConfig } from '../config/load.js';
 import { backendFor } from './backend-for.js';
 import type { Backend } from '../states/backend.js';
 import type { Diagnostics } from '../diags/diagnostic.js';
+import { KollaError } from '../diags/kolla-error.js';
 
-export class ConfigError extends Error {
+export class ConfigError extends KollaError {
+  override readonly name: string = 'ConfigError';
   constructor(readonly diagnostics: Diagnostics) {
-    super('the configuration has errors');
-    this.name = 'ConfigError';
+    super('configuration', 'the configuration has errors');
   }
 }
 

@@ -9,6 +9,7 @@ import { open, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { fsyncDir, isErrno, PRIVATE_FILE, readTextIfExists } from './fs-safe.js';
 import type { JournalEntry } from './state.js';
+import { KollaError } from '../diags/kolla-error.js';
 
 export interface Journal {
   /** The entries of an unfinished apply (starting with `begin`), or undefined when there is none. */
@@ -22,7 +23,7 @@ export interface Journal {
 }
 
 /** The journal is damaged other than by a crash during its last write. */
-export class JournalCorruptError extends Error {
+export class JournalCorruptError extends KollaError {
   override readonly name = 'JournalCorruptError';
   constructor(
     readonly file: string,
@@ -30,6 +31,7 @@ export class JournalCorruptError extends Error {
     detail: string,
   ) {
     super(
+      'state',
       `The apply journal ${file} is damaged at line ${line} (${detail}). It records an interrupted ` +
         `apply; inspect it, and remove it once the resources it names are checked.`,
     );

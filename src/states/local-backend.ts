@@ -8,7 +8,15 @@
  */
 import { mkdir, readdir, rename, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
-import type { Backend, LockHandle, LockRequest, WriteOptions } from './backend.js';
+import type { Backend, ForceUnlockCheck, LockHandle, LockRequest, WriteOptions } from './backend.js';
+import {
+  assertStateProject,
+  historyToPrune,
+  outcomeOfMessage,
+  StateReadError,
+  StateWriteError,
+  withOutcome,
+} from './backend.js';
 import {
   ensurePrivateDir,
   isErrno,
@@ -30,6 +38,8 @@ export const DEFAULT_HISTORY_LIMIT = 20;
 export interface LocalBackendOptions {
   /** How many states the history keeps (at least 1: the current state is always in it). */
   historyLimit?: number;
+  /** The configuration's project: read() refuses a non-empty state of another project. */
+  project?: string;
 }
 
 /** A history file: the state as written and what wrote it. */
@@ -52,6 +62,7 @@ export class LocalBackend implements Backend {
   readonly journalPath: string;
   readonly historyLimit: number;
   private readonly lockFile: LockFile;
+  private readonly project: string | undefined;
 
   constructor(statePath: string = DEFAULT_STATE_FILE, opts: LocalBackendOptions = {}) {
     // Absolute, so that messages are unambiguous and a later chdir changes nothing.
@@ -64,6 +75,7 @@ export class LocalBackend implements Backend {
       throw new RangeError(`historyLimit must be a whole number of at least 1, not ${limit}`);
     }
     this.historyLimit = limit;
+    this.project = opts.project;
     this.lockFile = new LockFile(this.lockPath, this.describe());
   }
 
@@ -72,10 +84,17 @@ export class LocalBackend implements Backend {
   }
 
   async read(): Promise<State | undefined> {
-    const text = await readTextIfExists(this.path);
+    let text: string | undefined;
+    try {
+      text = await readTextIfExists(this.path);
+    } catch (e) {
+      throw new StateReadError(this.path, e, `the state file`);
+    }
     if (text === undefined) return undefined;
     await tightenMode(this.path, PRIVATE_FILE);
-    return parseState(text, this.path);
+    const state = parseState(text, this.path);
+    assertStateProject(state, this.project, this.describe());
+    return state;
   }
 
   async write(state: State, message: string, opts: WriteOptions = {}): Promise<void> {
@@ -87,17 +106,31 @@ export class LocalBackend implements Backend {
       const current = await this.read();
       if (current) assertSuccessor(current, state, this.describe());
     }
-    await this.ensureStateDir();
-    await writeFileAtomic(this.path, text);
+    try {
+      await this.ensureStateDir();
+      await writeFileAtomic(this.path, text);
+    } catch (e) {
+      throw new StateWriteError(this.path, e, 'the state file');
+    }
     const entry: HistoryEntry = {
       serial: state.serial,
       lineage: state.lineage,
       written_at: new Date().toISOString(),
       message,
       resources: state.resources.length,
+      outcome: opts.outcome ?? outcomeOfMessage(message),
     };
     // After the state itself: a crash in between loses a history entry, never the state.
-    await this.writeHistory({ entry, state });
+    try {
+      await this.writeHistory({ entry, state });
+    } catch (e) {
+      if (e instanceof StateFileError) throw e;
+      throw new StateWriteError(
+        this.historyDir,
+        e,
+        `the state history (the state itself, serial ${state.serial}, was written)`,
+      );
+    }
   }
 
   async history(): Promise<HistoryEntry[]> {
@@ -108,7 +141,7 @@ export class LocalBackend implements Backend {
     for (const f of files.filter((x) => !x.aside)) {
       // Listing needs the entries only: a state this kolla cannot read is reported by readHistory.
       const rec = await this.readHistoryFile(path.join(this.historyDir, f.name), false);
-      if (rec) entries.push(rec.entry);
+      if (rec) entries.push(withOutcome(rec.entry));
     }
     return entries.sort((a, b) =>
       a.written_at < b.written_at ? -1 : a.written_at > b.written_at ? 1 : a.serial - b.serial,
@@ -122,12 +155,16 @@ export class LocalBackend implements Backend {
   }
 
   async lock(info: LockRequest, timeoutMs: number, onWait?: (holder: LockInfo) => void): Promise<LockHandle> {
-    await this.ensureStateDir();
+    try {
+      await this.ensureStateDir();
+    } catch (e) {
+      throw new StateWriteError(path.dirname(this.path), e, 'the state folder');
+    }
     return this.lockFile.acquire(info, timeoutMs, onWait);
   }
 
-  async forceUnlock(id: string): Promise<void> {
-    return this.lockFile.forceUnlock(id);
+  async forceUnlock(id: string, check?: ForceUnlockCheck): Promise<void> {
+    return this.lockFile.forceUnlock(id, check);
   }
 
   journal(): Journal {
@@ -156,16 +193,25 @@ export class LocalBackend implements Backend {
     await this.pruneHistory();
   }
 
-  /** Keeps the `historyLimit` most recently written files. */
+  /**
+   * Keeps the `historyLimit` most recently written good states and FAILED_HISTORY_LIMIT
+   * failed or recovered ones (see historyToPrune).
+   */
   private async pruneHistory(): Promise<void> {
     const files = await this.historyFiles();
     if (files.length <= this.historyLimit) return;
     const dated = await Promise.all(
-      files.map(async (f) => ({ ...f, mtime: (await stat(path.join(this.historyDir, f.name))).mtimeMs })),
+      files.map(async (f) => {
+        const file = path.join(this.historyDir, f.name);
+        const rec = await this.readHistoryFile(file, false).catch(() => undefined);
+        // An unreadable file counts as a good state: never dropped before its time.
+        const outcome = rec ? withOutcome(rec.entry).outcome : ('applied' as const);
+        return { ...f, outcome, mtime: (await stat(file)).mtimeMs };
+      }),
     );
     // Newest first; by mtime rather than serial, because serials restart with a new lineage.
     dated.sort((a, b) => b.mtime - a.mtime || b.serial - a.serial);
-    for (const f of dated.slice(this.historyLimit)) {
+    for (const f of historyToPrune(dated, this.historyLimit)) {
       await unlink(path.join(this.historyDir, f.name)).catch((e: unknown) => {
         if (!isErrno(e, 'ENOENT')) throw e;
       });

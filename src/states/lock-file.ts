@@ -7,10 +7,11 @@
 import { randomUUID } from 'node:crypto';
 import { link, open, readFile, rename, stat, unlink } from 'node:fs/promises';
 import os from 'node:os';
-import type { LockHandle, LockRequest } from './backend.js';
-import { LockHeldError } from './backend.js';
+import type { ForceUnlockCheck, LockHandle, LockRequest } from './backend.js';
+import { LockHeldError, StateWriteError } from './backend.js';
 import { isErrno, PRIVATE_FILE } from './fs-safe.js';
 import type { LockInfo } from './state.js';
+import { KollaError, type KollaErrorOptions } from '../diags/kolla-error.js';
 
 const FIRST_DELAY_MS = 100;
 const MAX_DELAY_MS = 2000;
@@ -125,7 +126,7 @@ export class LockFile {
   }
 
   /** Removes the lock if it has ID `id`; anything else is an error that changes nothing. */
-  async forceUnlock(id: string): Promise<void> {
+  async forceUnlock(id: string, check?: ForceUnlockCheck): Promise<void> {
     const holder = await this.read();
     if (!holder) throw new LockNotHeldError(`The state (${this.where}) is not locked: nothing to unlock.`);
     if (holder.id === '') {
@@ -140,8 +141,10 @@ export class LockFile {
           `It is held by ${holder.who} for "${holder.operation}" since ${holder.created}.`,
       );
     }
+    await check?.(holder);
     await unlink(this.path).catch((e: unknown) => {
-      if (!isErrno(e, 'ENOENT')) throw e;
+      if (isErrno(e, 'ENOENT')) return;
+      throw new StateWriteError(this.path, e, 'the lock file');
     });
   }
 
@@ -151,7 +154,7 @@ export class LockFile {
       fh = await open(this.path, 'wx', PRIVATE_FILE);
     } catch (e) {
       if (isErrno(e, 'EEXIST')) return false;
-      throw e;
+      throw new StateWriteError(this.path, e, 'the state lock file');
     }
     try {
       await fh.writeFile(JSON.stringify(info, null, 2) + '\n', 'utf8');
@@ -161,7 +164,7 @@ export class LockFile {
       // A lock we cannot describe would block everyone with an unreadable holder.
       await fh.close().catch(() => undefined);
       await unlink(this.path).catch(() => undefined);
-      throw e;
+      throw new StateWriteError(this.path, e, 'the state lock file');
     }
     return true;
   }
@@ -257,6 +260,9 @@ function sleep(ms: number): Promise<void> {
 }
 
 /** force-unlock named a lock that is not there (or not with that ID). */
-export class LockNotHeldError extends Error {
-  override readonly name = 'LockNotHeldError';
+export class LockNotHeldError extends KollaError {
+  override readonly name: string = 'LockNotHeldError';
+  constructor(message: string, options: KollaErrorOptions = {}) {
+    super('state', message, options);
+  }
 }

@@ -16,8 +16,24 @@
 import { randomUUID } from 'node:crypto';
 import os from 'node:os';
 import type pg from 'pg';
-import type { Backend, LockHandle, LockRequest, WriteOptions } from './backend.js';
-import { LockHeldError, StaleLineageError } from './backend.js';
+import { KollaError } from '../diags/kolla-error.js';
+import type {
+  Backend,
+  ForceUnlockCheck,
+  HistoryOutcome,
+  LockHandle,
+  LockRequest,
+  WriteOptions,
+} from './backend.js';
+import {
+  assertStateProject,
+  FAILED_HISTORY_LIMIT,
+  LockHeldError,
+  outcomeOfMessage,
+  StaleLineageError,
+  StateWriteError,
+  withOutcome,
+} from './backend.js';
 import type { Journal } from './journal.js';
 import { PgJournal } from './pg-journal.js';
 import type { AdvisoryKey } from './pg-schema.js';
@@ -80,6 +96,8 @@ export interface PgBackendOptions extends Partial<PgStoreOptions> {
   workspace?: string;
   /** How many states the history keeps per workspace (at least 1). */
   historyLimit?: number;
+  /** The configuration's project: read() refuses a non-empty state of another project. */
+  project?: string;
   /**
    * A store shared with other backends of the same schema (workspaces); the backend then
    * uses its pool and close() leaves it open. connStr and schema are taken from it; without
@@ -118,6 +136,7 @@ export class PgBackend implements Backend {
   readonly store: PgStore;
   readonly workspace: string;
   readonly historyLimit: number;
+  private readonly project: string | undefined;
   private readonly ownStore: boolean;
   private readonly lockKey: AdvisoryKey;
   private held: Held | undefined;
@@ -131,6 +150,7 @@ export class PgBackend implements Backend {
       throw new RangeError(`historyLimit must be a whole number of at least 1, not ${limit}`);
     }
     this.historyLimit = limit;
+    this.project = opts.project;
     this.ownStore = !opts.store;
     if (opts.store) this.store = opts.store;
     else if (opts.connStr !== undefined) {
@@ -155,7 +175,10 @@ export class PgBackend implements Backend {
         [this.workspace],
       ),
     );
-    return row ? parseState(row.data, this.describe()) : undefined;
+    if (!row) return undefined;
+    const state = parseState(row.data, this.describe());
+    assertStateProject(state, this.project, this.describe());
+    return state;
   }
 
   async write(state: State, message: string, opts: WriteOptions = {}): Promise<void> {
@@ -168,6 +191,7 @@ export class PgBackend implements Backend {
       written_at: new Date().toISOString(),
       message,
       resources: state.resources.length,
+      outcome: opts.outcome ?? outcomeOfMessage(message),
     };
     // One transaction: the history row and the current state are written together or not at all.
     await this.run(async (q) => {
@@ -191,29 +215,44 @@ export class PgBackend implements Backend {
       await this.insertHistory(q, { entry, state }, text);
       await this.upsertState(q, state, text);
       await this.prune(q);
-    }, true);
+    }, true).catch((e: unknown) => {
+      // A user-facing error (stale lineage, lost connection) as it is; anything else the
+      // database refused is a failed state write.
+      if (e instanceof KollaError) throw e;
+      throw new StateWriteError(this.describe(), e);
+    });
   }
 
   async history(): Promise<HistoryEntry[]> {
     // The latest row of each serial: a serial written again (another lineage, -force) shows
     // what readHistory(serial) returns.
     const rs = await this.run((q) =>
-      rows<{ serial: string; lineage: string; written_at: string; message: string; resources: number }>(
+      rows<{
+        serial: string;
+        lineage: string;
+        written_at: string;
+        message: string;
+        resources: number;
+        outcome: string | null;
+      }>(
         q,
-        `SELECT serial, lineage, written_at, message, resources FROM (
-           SELECT DISTINCT ON (serial) id, serial, lineage, written_at, message, resources
+        `SELECT serial, lineage, written_at, message, resources, outcome FROM (
+           SELECT DISTINCT ON (serial) id, serial, lineage, written_at, message, resources, outcome
              FROM ${this.store.tables.history} WHERE workspace = $1 ORDER BY serial, id DESC
          ) h ORDER BY written_at, serial`,
         [this.workspace],
       ),
     );
-    return rs.map((r) => ({
-      serial: Number(r.serial),
-      lineage: r.lineage,
-      written_at: r.written_at,
-      message: r.message,
-      resources: r.resources,
-    }));
+    return rs.map((r) =>
+      withOutcome({
+        serial: Number(r.serial),
+        lineage: r.lineage,
+        written_at: r.written_at,
+        message: r.message,
+        resources: r.resources,
+        ...(r.outcome === null ? {} : { outcome: r.outcome as HistoryOutcome }),
+      }),
+    );
   }
 
   async readHistory(serial: number): Promise<State | undefined> {
@@ -329,7 +368,7 @@ export class PgBackend implements Backend {
    * died), only its row is deleted. Needs the right to signal that session: the same role,
    * or membership of pg_signal_backend.
    */
-  async forceUnlock(id: string): Promise<void> {
+  async forceUnlock(id: string, check?: ForceUnlockCheck): Promise<void> {
     await this.store.ready();
     const t = this.store.tables;
     const [row] = await rows<LockRow>(this.store, `SELECT * FROM ${t.locks} WHERE workspace = $1`, [
@@ -363,6 +402,7 @@ export class PgBackend implements Backend {
           `It is held by ${row.who} for "${row.operation}" since ${row.created}.`,
       );
     }
+    await check?.({ pid: row.pid, hostname: row.hostname, who: row.who, operation: row.operation });
     // Session first, row after: if ending the session is refused, nothing has changed.
     if (lockPid !== undefined && lockPid === row.backend_pid) await this.terminate(lockPid);
     await this.store.query(`DELETE FROM ${t.locks} WHERE workspace = $1 AND id = $2`, [this.workspace, id]);
@@ -548,8 +588,8 @@ export class PgBackend implements Backend {
   private async insertHistory(q: Queryable, r: PgHistoryRecord, text: string): Promise<void> {
     await q.query(
       `INSERT INTO ${this.store.tables.history}
-         (workspace, serial, lineage, written_at, message, resources, data)
-       VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+         (workspace, serial, lineage, written_at, message, resources, data, outcome)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
       [
         this.workspace,
         r.entry.serial,
@@ -558,6 +598,7 @@ export class PgBackend implements Backend {
         r.entry.message,
         r.entry.resources,
         text,
+        withOutcome(r.entry).outcome,
       ],
     );
   }
@@ -572,13 +613,21 @@ export class PgBackend implements Backend {
     );
   }
 
-  /** Keeps the `historyLimit` rows written last (by write order: serials restart with a new lineage). */
+  /**
+   * Keeps the `historyLimit` good rows written last (by write order: serials restart with a
+   * new lineage) and the FAILED_HISTORY_LIMIT failed or recovered ones written last (see
+   * historyToPrune). A row without outcome (before 0.2) is classed by its message.
+   */
   private async prune(q: Queryable): Promise<void> {
     const h = this.store.tables.history;
+    const bad = `(coalesce(outcome, CASE WHEN message LIKE 'apply failed%' THEN 'failed'
+      WHEN message LIKE 'interrupted%' THEN 'recovered' ELSE 'applied' END) IN ('failed', 'recovered'))`;
     await q.query(
       `DELETE FROM ${h} WHERE workspace = $1 AND id NOT IN (
-         SELECT id FROM ${h} WHERE workspace = $1 ORDER BY id DESC LIMIT $2)`,
-      [this.workspace, this.historyLimit],
+         SELECT id FROM ${h} WHERE workspace = $1 AND NOT ${bad} ORDER BY id DESC LIMIT $2)
+         AND id NOT IN (
+         SELECT id FROM ${h} WHERE workspace = $1 AND ${bad} ORDER BY id DESC LIMIT $3)`,
+      [this.workspace, this.historyLimit, FAILED_HISTORY_LIMIT],
     );
   }
 }

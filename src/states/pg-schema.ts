@@ -78,6 +78,8 @@ CREATE TABLE IF NOT EXISTS ${t.history} (
   data       text NOT NULL
 );
 CREATE INDEX IF NOT EXISTS history_workspace_serial ON ${t.history} (workspace, serial);
+-- 0.2: how the run that wrote the state ended (NULL in older rows: derived from message).
+ALTER TABLE ${t.history} ADD COLUMN IF NOT EXISTS outcome text;
 CREATE TABLE IF NOT EXISTS ${t.journal} (
   workspace  text NOT NULL,
   seq        bigserial NOT NULL,

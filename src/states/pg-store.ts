@@ -15,6 +15,7 @@ import {
   tablesOf,
 } from './pg-schema.js';
 import type { Tables } from './pg-schema.js';
+import { KollaError } from '../diags/kolla-error.js';
 
 /**
  * The pg driver, loaded on first use: every command imports this module (through
@@ -48,10 +49,10 @@ export async function rows<R extends QueryResultRow>(
  * A failure of the PostgreSQL backend a user can act on (unreachable database, refused
  * login, lost connection). Named KollaError so that the CLI prints it without a stack trace.
  */
-export class PgBackendError extends Error {
-  override readonly name: string = 'KollaError';
-  constructor(message: string, cause?: unknown) {
-    super(message, cause === undefined ? undefined : { cause });
+export class PgBackendError extends KollaError {
+  override readonly name: string = 'PgBackendError';
+  constructor(message: string, cause?: unknown, hint?: string) {
+    super('state', message, { cause, ...(hint === undefined ? {} : { hint }) });
   }
 }
 
@@ -290,6 +291,17 @@ export class PgStore {
         // CREATE of the same name, so they take turns.
         await q.query('SELECT pg_advisory_xact_lock($1::bigint)', [setupLockKey(this.schema).key]);
         await q.query(schemaDdl(t));
+      });
+    }
+    // Tables made before 0.2 lack history.outcome (nullable, added in place: older kollas still work).
+    const col = await this.query(
+      `SELECT 1 FROM information_schema.columns WHERE table_schema = $1 AND table_name = 'history' AND column_name = 'outcome'`,
+      [this.schema],
+    );
+    if (col.rows.length === 0) {
+      await this.transaction(async (q) => {
+        await q.query('SELECT pg_advisory_xact_lock($1::bigint)', [setupLockKey(this.schema).key]);
+        await q.query(`ALTER TABLE ${t.history} ADD COLUMN IF NOT EXISTS outcome text`);
       });
     }
     const v = await this.query(`SELECT value FROM ${t.meta} WHERE key = 'layout_version'`);

@@ -98,6 +98,13 @@ export interface HistoryEntry {
   /** What produced this state: "apply", "apply failed: ...; rolled back", "state rm", ... */
   message: string;
   resources: number;
+  /**
+   * How the run that wrote it ended: `applied` (apply, destroy, migration), `failed` (an apply
+   * that failed and was rolled back), `recovered` (an interrupted apply rolled back), `edited`
+   * (state rm/push, workspace new). Absent in entries written before 0.2: derived from
+   * `message` when read (outcomeOfMessage).
+   */
+  outcome?: 'applied' | 'failed' | 'recovered' | 'edited';
 }
 
 export interface LockInfo {

@@ -12,6 +12,7 @@ import { StaleLineageError } from './backend.js';
 import type { State } from './state.js';
 import { STATE_VERSION } from './state.js';
 import { migrateState } from './migrate.js';
+import { KollaError } from '../diags/kolla-error.js';
 
 export const STATE_SCHEMA_PATH = path.join(packageRoot, 'schemas', 'state.schema.json');
 
@@ -19,7 +20,7 @@ export const STATE_SCHEMA_PATH = path.join(packageRoot, 'schemas', 'state.schema
 export type StateContent = Pick<State, 'kolla_version' | 'project' | 'resources' | 'outputs'>;
 
 /** A state file (or a state about to be written) that kolla cannot use. */
-export class StateFileError extends Error {
+export class StateFileError extends KollaError {
   override readonly name: string = 'StateFileError';
   constructor(
     message: string,
@@ -28,7 +29,7 @@ export class StateFileError extends Error {
     /** Each violation, "resources[2].kind: must be one of ...". */
     readonly problems: string[] = [],
   ) {
-    super(message);
+    super('state', message);
   }
 }
 

@@ -9,6 +9,7 @@ import path from 'node:path';
 import type { AuthenticationType } from 'ssh2';
 import { expandHome } from './known-hosts.js';
 import { ssh2Lib } from '../lazy/modules.js';
+import { KollaError } from '../diags/kolla-error.js';
 
 export interface AuthPlan {
   /** For ssh2's authHandler. */
@@ -29,7 +30,12 @@ export interface AuthOptions {
 }
 
 /** Thrown when no credential can be offered at all, or a configured key cannot be used. */
-export class NoCredentialsError extends Error {}
+export class NoCredentialsError extends KollaError {
+  override readonly name: string = 'NoCredentialsError';
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super('host', message, options);
+  }
+}
 
 const DEFAULT_KEYS = ['id_ed25519', 'id_ecdsa', 'id_rsa'];
 

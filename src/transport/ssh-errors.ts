@@ -1,3 +1,4 @@
+import { KollaError } from '../diags/kolla-error.js';
 /**
  * Errors of the SSH transport. Each names the host (inventory name and the endpoint
  * dialled) and says which step failed in words a user can act on: unreachable, timed out,
@@ -24,8 +25,8 @@ export type SshFailure =
   | 'protocol';
 
 /** A failure of the SSH transport for one host. */
-export class SshError extends Error {
-  override readonly name = 'SshError';
+export class SshError extends KollaError {
+  override readonly name: string = 'SshError';
 
   constructor(
     /** Inventory name of the host. */
@@ -36,7 +37,38 @@ export class SshError extends Error {
     endpoint: string,
     options?: { cause?: unknown },
   ) {
-    super(`host "${host}" (${endpoint}): ${reason}`, options);
+    super('host', `host "${host}" (${endpoint}): ${reason}`, {
+      cause: options?.cause,
+      hint: sshHint(host, failure),
+    });
+  }
+}
+
+/** What to check for each failure, printed after the message. */
+function sshHint(host: string, failure: SshFailure): string {
+  switch (failure) {
+    case 'unreachable':
+    case 'timeout':
+      return `check that host "${host}" is up, that its address and port in the inventory are right, and that sshd answers there`;
+    case 'no-credentials':
+    case 'auth':
+      return `check the user and the key for host "${host}" (identity_file, or a key loaded in ssh-agent) and that the key is in its authorized_keys`;
+    case 'host-key-unknown':
+    case 'host-key-changed':
+    case 'host-key-revoked':
+      return `check the host key of "${host}" against known_hosts; if the host was reinstalled, update its known_hosts entry`;
+    case 'bastion':
+      return `check the bastion (jump host) settings used for host "${host}" and that the bastion is reachable`;
+    case 'disconnected':
+      return `check that host "${host}" stays reachable (network, sshd restarts) and retry`;
+    case 'docker-socket-missing':
+    case 'docker-socket-denied':
+    case 'docker-socket-refused':
+      return `check that Docker runs on host "${host}" and that the SSH user may use its socket (the docker group)`;
+    case 'file':
+      return `check the permissions and free space of the folders kolla writes on host "${host}"`;
+    default:
+      return `check host "${host}" (sshd, Docker) and retry; KOLLA_DEBUG=1 shows the details`;
   }
 }
 

@@ -3,6 +3,7 @@
  * checks, atomic writes, the journal, in-process locking, force-unlock and a connection
  * dropped under an apply. One schema for this file, dropped at the end.
  */
+import type { KollaError } from '../../src/diags/kolla-error.js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { LockHeldError, StaleLineageError } from '../../src/states/backend.js';
 import { JournalCorruptError } from '../../src/states/journal.js';
@@ -153,7 +154,7 @@ describe('PgBackend state', () => {
       state: sampleState(s),
     }));
     await b.importHistory(records, sampleState(3));
-    expect(await b.history()).toEqual(records.map((r) => r.entry));
+    expect(await b.history()).toEqual(records.map((r) => ({ ...r.entry, outcome: 'edited' })));
     expect(await b.read()).toEqual(sampleState(3));
   });
 });
@@ -316,7 +317,7 @@ describe('a connection dropped during an apply', () => {
       .append({ op: 'restart-container', host: 'h1', name: 'x', address: 'x' })
       .catch((e: unknown) => e)) as Error;
     expect(err).toBeInstanceOf(PgConnectionLostError);
-    expect(err.name).toBe('KollaError');
+    expect((err as KollaError).kind).toBe('state');
     expect(err.message).toMatch(
       /Lost the connection to the PostgreSQL state backend .* that held the state lock/,
     );
@@ -344,7 +345,7 @@ describe('a connection dropped during an apply', () => {
     const b = new PgBackend({ connStr: 'postgres://kolla:s3cret@127.0.0.1:1/kolla', schema });
     open.push(b);
     const err = (await b.read().catch((e: unknown) => e)) as Error;
-    expect(err.name).toBe('KollaError');
+    expect((err as KollaError).kind).toBe('state');
     expect(err.message).toMatch(/PostgreSQL state backend \(postgres:\/\/kolla:\*\*\*@127\.0\.0\.1:1\/kolla/);
     expect(err.message).toMatch(/ECONNREFUSED/);
     expect(err.message).not.toContain('s3cret');
