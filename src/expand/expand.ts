@@ -16,7 +16,7 @@ import { referencesOf } from '../config/hcl/traversal.js';
 import { bootstrapAddr, configAddr, containerAddr, imageAddr, volumeAddr } from '../addrs/address.js';
 import { buildContainerSpec, checkDuration, SpecError } from './container-spec.js';
 import { hostValue } from '../config/load.js';
-import { durationMs } from '../providers/docker/duration.js';
+import { durationMs } from '../config/duration.js';
 import { renderConfigFile, configJson, usedOverrideFiles, type RenderContext } from './config-files.js';
 import type {
   BootstrapInstance,
