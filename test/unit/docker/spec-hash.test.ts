@@ -1,22 +1,22 @@
 // Spec hashing and the string parsers: pure functions, no engine needed.
 import { describe, expect, it } from 'vitest';
-import type { ContainerSpec } from '../../src/expand/instances.js';
+import type { ContainerSpec } from '../../../src/expand/instances.js';
 import {
   checkSpec,
   parsePort,
   parseRestartPolicy,
   parseVolume,
   toHealthConfig,
-} from '../../src/providers/docker/container-options.js';
-import { durationMs, parseDuration } from '../../src/providers/docker/duration.js';
+} from '../../../src/providers/docker/container-options.js';
+import { durationMs, parseDuration } from '../../../src/providers/docker/duration.js';
 import {
   canonicalJson,
   inPlaceBlocker,
   inPlaceChanges,
   inPlaceHash,
   specHash,
-} from '../../src/providers/docker/spec-hash.js';
-import { testSpec } from '../helpers/docker.js';
+} from '../../../src/providers/docker/spec-hash.js';
+import { testSpec } from '../../helpers/docker.js';
 
 describe('specHash', () => {
   const base = testSpec('web', {
