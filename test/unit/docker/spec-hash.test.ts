@@ -1,17 +1,17 @@
 // Spec hashing and the string parsers: pure functions, no engine needed.
 import { describe, expect, it } from 'vitest';
-import type { ContainerSpec } from '../../src/expand/instances.js';
+import type { ContainerSpec } from '../../../src/expand/instances.js';
 import {
   checkSpec,
   parsePort,
   parseRestartPolicy,
   parseVolume,
   toHealthConfig,
-} from '../../src/providers/docker/container-options.js';
-import { durationMs, parseDuration } from '../../src/providers/docker/duration.js';
-import { canonicalJson, specHash } from '../../src/providers/docker/spec-hash.js';
-import { inPlaceBlocker, inPlaceChanges, inPlaceSettings } from '../../src/providers/docker/in-place.js';
-import { testSpec } from '../helpers/docker.js';
+} from '../../../src/providers/docker/container-options.js';
+import { durationMs, parseDuration } from '../../../src/providers/docker/duration.js';
+import { canonicalJson, specHash } from '../../../src/providers/docker/spec-hash.js';
+import { inPlaceBlocker, inPlaceChanges, inPlaceSettings } from '../../../src/providers/docker/in-place.js';
+import { testSpec } from '../../helpers/docker.js';
 
 describe('specHash', () => {
   const base = testSpec('web', {

@@ -4,13 +4,13 @@
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { contextHash } from '../../src/build/build-context.js';
-import { buildHashOf, loadImageGraph } from '../../src/build/ensure-images.js';
-import { imagesDot, matchImages, selectImages } from '../../src/build/index.js';
-import { fromLines } from '../../src/build/render-dockerfile.js';
-import { Diagnostics } from '../../src/diags/diagnostic.js';
-import { configDir, writeFiles } from '../helpers/kolla.js';
-import { loadConfig, writeSecrets } from './helpers.js';
+import { contextHash } from '../../../src/build/build-context.js';
+import { buildHashOf, loadImageGraph } from '../../../src/build/ensure-images.js';
+import { imagesDot, matchImages, selectImages } from '../../../src/build/index.js';
+import { fromLines } from '../../../src/build/render-dockerfile.js';
+import { Diagnostics } from '../../../src/diags/diagnostic.js';
+import { configDir, writeFiles } from '../../helpers/kolla.js';
+import { loadConfig, writeSecrets } from '../../build/helpers.js';
 
 async function graphOf(files: Record<string, string>, overrides?: string[]) {
   const dir = configDir(files);
