@@ -14,7 +14,7 @@
 # 5. openstack token issue, service list and endpoint list in the kolla_toolbox container.
 #
 # The services listen on 127.0.0.1 (kolla-ansible's api_interface_address). When one of their
-# ports is taken there (a registry on 127.0.0.1:5000, say), the demo uses 127.0.0.2 and
+# ports is taken there (another Keystone on 127.0.0.1:5000, say), the demo uses 127.0.0.2 and
 # writes examples/all-in-one/demo.auto.vars.hcl so that later kolla commands agree; set
 # KOLLA_AIO_ADDRESS to choose. Safe to run again: the second apply changes nothing.
 # Measured on 2 cores (Docker and debian:bookworm present, no kolla image, no node_modules):

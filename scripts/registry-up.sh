@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Make sure a local image registry answers on 127.0.0.1:5000, with htpasswd auth, for the
+# Make sure a local image registry answers on 127.0.0.1:4000 (kolla-ansible's registry port; 5000 is Keystone's), with htpasswd auth, for the
 # `kolla build --push` tests.
 #
 # Owns: Debian's docker-registry (the distribution registry) run without systemd, its
@@ -13,7 +13,7 @@
 # script checks that the engine does and fails otherwise.
 set -euo pipefail
 
-ADDR=${KOLLA_REGISTRY_ADDR:-127.0.0.1:5000}
+ADDR=${KOLLA_REGISTRY_ADDR:-127.0.0.1:4000}
 DIR=/var/lib/kolla-test
 PASSWORD_FILE=$DIR/registry.password
 HTPASSWD_FILE=$DIR/registry.htpasswd

@@ -9,7 +9,7 @@ import type Dockerode from 'dockerode';
 import type { Config } from '../../src/config/config.js';
 import { prepare } from '../../src/engine/prepare.js';
 
-export const REGISTRY = '127.0.0.1:5000';
+export const REGISTRY = '127.0.0.1:4000';
 export const REGISTRY_USER = 'kolla';
 export const REGISTRY_PASSWORD_FILE = '/var/lib/kolla-test/registry.password';
 
