@@ -5,7 +5,7 @@
 import type { Value } from './hcl/ast.js';
 import type { DecodedBlock } from './decode.js';
 import type { Scope } from './scope.js';
-import type { HostSpec } from '../expand/instances.js';
+import type { HostSpec } from './host-spec.js';
 import type { VariableDecl } from './variables.js';
 
 export interface BackendSettings {

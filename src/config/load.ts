@@ -17,8 +17,8 @@ import { declareVariables, resolveVariables, type VarArg } from './variables.js'
 import { Scope, DependencyFailed } from './scope.js';
 import { checkValues } from './value-check.js';
 import type { Config, SecretDecl, Settings } from './config.js';
-import type { HostSpec } from '../expand/instances.js';
-import { resolveGroups } from '../expand/placement.js';
+import type { HostSpec } from './host-spec.js';
+import { resolveGroups } from './groups.js';
 
 /** Where apply's per-project host locks live on a host unless `lock_dir` says otherwise. */
 export const DEFAULT_HOST_LOCK_DIR = '/var/lib/kolla/locks';

@@ -4,26 +4,7 @@
  */
 import type { SourceRange } from '../diags/diagnostic.js';
 
-/** How a host is reached. */
-export interface HostSpec {
-  name: string;
-  address: string;
-  connection: 'local' | 'ssh';
-  port: number;
-  user: string;
-  identityFile?: string;
-  dockerSocket: string;
-  dockerHost?: string;
-  /** Another host to reach this one through (SSH jump host). */
-  bastion?: string;
-  dockerTlsCa?: string;
-  dockerTlsCert?: string;
-  dockerTlsKey?: string;
-  /** Directory on the host for kolla's per-project host locks. */
-  lockDir: string;
-  groups: string[];
-  vars: Record<string, unknown>;
-}
+export type { HostSpec } from '../config/host-spec.js';
 
 export interface HealthcheckSpec {
   test: string[];

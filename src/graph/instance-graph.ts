@@ -3,10 +3,19 @@
  * output for `kolla graph`.
  */
 import type { Diagnostics } from '../diags/diagnostic.js';
-import type { Instance } from '../expand/instances.js';
+import type { SourceRange } from '../diags/diagnostic.js';
+
+/** What the graph needs of an instance (expand/instances.ts's Instance has it). */
+export interface GraphNode {
+  address: string;
+  kind: string;
+  dependsOn: string[];
+  range?: SourceRange | undefined;
+  service?: string;
+}
 import { Dag } from './dag.js';
 
-export function instanceGraph(instances: Instance[], diags: Diagnostics): Dag {
+export function instanceGraph(instances: readonly GraphNode[], diags: Diagnostics): Dag {
   const g = new Dag();
   for (const i of instances) g.add(i.address);
   for (const i of instances) for (const d of i.dependsOn) g.connect(i.address, d);
@@ -32,7 +41,11 @@ export function instanceGraph(instances: Instance[], diags: Diagnostics): Dag {
 }
 
 /** The graph in Graphviz DOT; `shapeOf` gives each kind's node shape (the kinds decide it). */
-export function toDot(instances: Instance[], g: Dag, shapeOf: (kind: Instance['kind']) => string): string {
+export function toDot<N extends GraphNode>(
+  instances: readonly N[],
+  g: Dag,
+  shapeOf: (kind: N['kind']) => string,
+): string {
   const lines = ['digraph kolla {', '  rankdir = "RL";', '  node [shape = box, fontname = "sans-serif"];'];
   const kinds = new Map(instances.map((i) => [i.address, i.kind]));
   for (const n of g.nodes().sort()) {

@@ -11,7 +11,23 @@ import { errorAt } from '../../diags/diagnostic.js';
 import type { SourceRange } from '../../diags/diagnostic.js';
 import type { Expr, TemplatePart } from './ast.js';
 import type { Token } from './lexer.js';
-import type { Parser } from './parser.js';
+
+/**
+ * What template parsing needs of the expression parser (parser.ts implements it). Declared
+ * here, not imported, so that parser.ts → template.ts is the only edge between the two.
+ */
+export interface Parser {
+  readonly file: string;
+  next(): Token;
+  peek(): Token;
+  rawPeek(): Token;
+  range(t: Token): SourceRange;
+  checkInvalid(t: Token): void;
+  parseExpression(): Expr;
+  parseForHead(): { keyVar?: string; valueVar: string; collection: Expr };
+  pushNewlines(significant: boolean): void;
+  popNewlines(): void;
+}
 
 type Marks = { stripL: boolean; stripR: boolean; range: SourceRange };
 

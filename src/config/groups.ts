@@ -4,10 +4,10 @@
  * of those (transitively). The implicit group `all` holds every host.
  */
 import type { Diagnostics } from '../diags/diagnostic.js';
-import type { DecodedBlock } from '../config/decode.js';
-import type { HostSpec } from './instances.js';
+import type { DecodedBlock } from './decode.js';
+import type { HostSpec } from './host-spec.js';
 import { didYouMean } from '../diags/suggest.js';
-import { Scope } from '../config/scope.js';
+import { Scope } from './scope.js';
 
 function stringList(b: DecodedBlock, attr: string, scope: Scope, diags: Diagnostics): string[] {
   const a = b.attrs.get(attr);
