@@ -12,6 +12,7 @@ import { DiagnosticError, type Diagnostics } from '../diags/diagnostic.js';
 import { renderTemplateString } from '../render/template.js';
 import { mergeLayers, type ConfigFormat } from '../render/layers.js';
 import { KOLLA_CONFIG_MOUNT } from './instances.js';
+import { insideDir } from './host-paths.js';
 
 export type RenderContext = Record<string, unknown>;
 
@@ -42,7 +43,19 @@ export function renderConfigFile(
       throw e;
     }
   };
+  const outside = (name: string, attr: 'template' | 'overrides'): boolean => {
+    if (insideDir(dir, path.resolve(dir, name)) !== undefined) return false;
+    const msg = `${attr === 'template' ? 'Template' : 'Override'} file ${name} is outside the configuration's directory`;
+    if (!diags.some((d) => d.summary === msg))
+      diags.error(
+        msg,
+        cfg.attrs.get(attr)!.expr.range,
+        `kolla reads templates and overrides only from ${dir} (symlinks are followed): a file elsewhere could hold anything, and it would be shown in the plan.`,
+      );
+    return true;
+  };
   if (typeof cv['template'] === 'string') {
+    if (outside(cv['template'], 'template')) return undefined;
     const file = path.resolve(dir, cv['template']);
     if (!existsSync(file)) {
       const msg = `Template file not found: ${cv['template']}`;
@@ -63,6 +76,7 @@ export function renderConfigFile(
   for (const o of Array.isArray(cv['overrides']) ? cv['overrides'] : []) {
     const file = path.resolve(dir, String(o));
     if (!existsSync(file)) continue; // missing overrides are skipped, as in kolla-ansible
+    if (outside(String(o), 'overrides')) return undefined;
     usedOverrideFiles.add(file);
     const out = render(readFileSync(file, 'utf8'), String(o), 'overrides');
     if (out === undefined) return undefined;

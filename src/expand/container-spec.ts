@@ -60,7 +60,15 @@ export function buildContainerSpec(
   const env: Record<string, string> = {};
   const e = v['environment'];
   if (e && typeof e === 'object' && !Array.isArray(e))
-    for (const [k, x] of Object.entries(e)) env[k] = String(x);
+    for (const [k, x] of Object.entries(e)) {
+      env[k] = String(x);
+      // Docker would cut the value at the NUL (a C string): what runs would not be what was planned.
+      if (env[k].includes('\0') || k.includes('\0'))
+        throw new SpecError(
+          'environment',
+          `the value of ${k.replace(/\0/g, '\\0')} contains a NUL character`,
+        );
+    }
   const labels: Record<string, string> = {};
   const l = v['labels'];
   if (l && typeof l === 'object' && !Array.isArray(l))

@@ -18,6 +18,7 @@ import { buildContainerSpec, checkDuration, SpecError } from './container-spec.j
 import { hostValue } from '../config/load.js';
 import { durationMs } from '../config/duration.js';
 import { renderConfigFile, configJson, usedOverrideFiles, type RenderContext } from './config-files.js';
+import { configNameProblem, containerNameProblem, destProblem } from './host-paths.js';
 import type {
   BootstrapInstance,
   ConfigInstance,
@@ -183,6 +184,15 @@ export function expand(config: Config, diags: Diagnostics): Expansion {
       for (const cb of containerBlocks) {
         const cname = cb.labels[0]!;
         const addr = containerAddr(svc.name, cname, hostName);
+        const badContainer = containerNameProblem(cname);
+        if (badContainer) {
+          report(
+            diags,
+            `Invalid container name "${cname.length > 40 ? cname.slice(0, 40) + '…' : cname}": ${badContainer}`,
+            cb.labelRanges[0],
+          );
+          continue;
+        }
         const values = evalAttrs(cb, config, extra, diags);
         if (!values || !checkValues(cb, values, diags)) continue;
         const hcBlock = cb.blocks.find((x) => x.type === 'healthcheck');
@@ -228,9 +238,23 @@ export function expand(config: Config, diags: Diagnostics): Expansion {
           for (const cfg of myConfigs) {
             const cv = evalAttrs(cfg, config, extra, diags);
             if (!cv || !checkValues(cfg, cv, diags)) continue;
+            const fname = cfg.labels[0]!;
+            const badName = configNameProblem(fname);
+            if (badName) {
+              report(diags, `Invalid config name "${fname}": ${badName}`, cfg.labelRanges[0]);
+              continue;
+            }
+            const badDest = destProblem(String(cv['dest']));
+            if (badDest) {
+              report(
+                diags,
+                `Invalid dest "${String(cv['dest'])}" of config "${fname}": ${badDest}`,
+                cfg.attrs.get('dest')?.expr.range ?? cfg.labelRanges[0],
+              );
+              continue;
+            }
             const rendered = renderConfigFile(cfg, cv, ctx, config.dir, diags);
             if (rendered === undefined) continue;
-            const fname = cfg.labels[0]!;
             const inst: ConfigInstance = {
               address: configAddr(svc.name, fname, hostName),
               kind: 'config',
