@@ -171,7 +171,7 @@ describe('PgBackend journal', () => {
     await j.append({ op: 'restart-container', host: 'h1', name: 'x', address: 'volume.data["h1"]' });
     const other = backend({ workspace: b.workspace });
     const entries = await other.journal().open();
-    expect(entries?.map((e) => e.op)).toEqual(['begin', 'create-volume', 'done']);
+    expect(entries?.map((e) => e.op)).toEqual(['begin', 'create-volume', 'restart-container']);
     expect(entries?.[0]).toMatchObject({ op: 'begin', lineage: 'L1', serial: 3 });
     // Another journal object continues it (a recovery).
     await other.journal().append({ op: 'commit' });
