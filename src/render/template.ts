@@ -27,7 +27,31 @@ export function createTemplateEnvironment(searchPaths: string[] = []): nunjucks.
   const loader = searchPaths.length > 0 ? new (nunjucksLib().FileSystemLoader)(searchPaths) : null;
   const env = new (nunjucksLib().Environment)(loader, OPTIONS);
   addFilters(env);
+  env.addGlobal('range', boundedRange);
   return env;
+}
+
+/**
+ * Loops are bounded: every value `range()` makes counts against one budget per render, so a
+ * template such as `{% for i in range(100000000) %}` (or three nested range(1000)) stops with
+ * an error at its line instead of running `kolla validate` out of memory.
+ */
+export const MAX_TEMPLATE_RANGE_VALUES = 1_000_000;
+let rangeBudget = MAX_TEMPLATE_RANGE_VALUES;
+
+function boundedRange(start: number, stop?: number, step = 1): number[] {
+  if (stop === undefined) {
+    stop = start;
+    start = 0;
+  }
+  if (step === 0) throw new Error('range(): step must not be zero');
+  const count = Math.max(0, Math.ceil((stop - start) / step));
+  rangeBudget -= count;
+  if (rangeBudget < 0)
+    throw new Error(
+      `range(): this template would loop over more than ${MAX_TEMPLATE_RANGE_VALUES.toLocaleString('en')} values; kolla stops templates that large`,
+    );
+  return Array.from({ length: count }, (_, i) => start + i * step);
 }
 
 let sharedEnv: nunjucks.Environment | undefined;
@@ -54,6 +78,7 @@ export function renderTemplateFile(file: string, vars: Record<string, unknown>, 
 }
 
 function render(env: nunjucks.Environment, src: string, vars: Record<string, unknown>, name: string): string {
+  rangeBudget = MAX_TEMPLATE_RANGE_VALUES;
   try {
     return new (nunjucksLib().Template)(src, env, name, true).render(vars);
   } catch (e) {

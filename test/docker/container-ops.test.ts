@@ -136,6 +136,14 @@ describe('updateInPlace', () => {
 });
 
 describe('waitHealthy', () => {
+  // These check the gate's reading of Docker's status; kolla's own probe (health-probe.ts,
+  // tested in test/engine/faults.test.ts) would open it before Docker's first probe.
+  beforeAll(() => {
+    process.env['KOLLA_HEALTH_PROBE'] = '0';
+  });
+  afterAll(() => {
+    delete process.env['KOLLA_HEALTH_PROBE'];
+  });
   it('resolves when the healthcheck passes', async () => {
     const id = await run('healthy', {
       command: ['sh', '-c', 'sleep 1; touch /tmp/ok; exec sleep 3600'],

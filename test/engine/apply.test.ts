@@ -6,7 +6,7 @@ import { existsSync, readFileSync, statSync, writeFileSync, mkdtempSync } from '
 import os from 'node:os';
 import path from 'node:path';
 import type Dockerode from 'dockerode';
-import { cleanupProject, ensureDocker, uniqueProject } from '../helpers/docker.js';
+import { cleanupProject, dockerHealth, ensureDocker, uniqueProject } from '../helpers/docker.js';
 import { ROOT, buildOnce, configDir, kolla, writeFiles } from '../helpers/kolla.js';
 import { scenario, type Knobs } from './scenario.js';
 
@@ -65,7 +65,7 @@ describe('plan and apply on the local engine', () => {
     expect(r.stderr + r.stdout).toContain('Apply complete! Resources: 5 added');
     ok(r);
     const c = await inspect(app);
-    expect(c?.State.Health?.Status).toBe('healthy');
+    expect(await dockerHealth(() => docker.getContainer(app).inspect())).toBe('healthy');
     expect(c?.Config.Labels['kolla.project']).toBe(project);
     expect(c?.Config.Labels['kolla.address']).toBe(`service.app.container.${app}["local"]`);
     expect(readFileSync(path.join(etc, app, 'app.conf'), 'utf8')).toBe('greeting = hello\n');

@@ -90,3 +90,19 @@ export function testSpec(name: string, overrides: Partial<ContainerSpec> = {}): 
 export function testMeta(project: string, spec: ContainerSpec, address?: string): ContainerMeta {
   return { project, address: address ?? `service.test.container.${spec.name}`, specHash: specHash(spec) };
 }
+
+/**
+ * Docker's own health status once it has probed: kolla's gate opens on its own probe, before
+ * Docker's first one, so a test that wants Docker's verdict waits for it (up to `timeoutMs`).
+ */
+export async function dockerHealth(
+  inspect: () => Promise<{ State: { Health?: { Status: string } | undefined } }>,
+  timeoutMs = 60_000,
+): Promise<string | undefined> {
+  const t0 = Date.now();
+  for (;;) {
+    const s = (await inspect()).State.Health?.Status;
+    if (s !== 'starting' || Date.now() - t0 > timeoutMs) return s;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}

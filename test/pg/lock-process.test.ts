@@ -106,7 +106,7 @@ describe('the pg lock between processes', () => {
     const wrong = await kolla(['force-unlock', 'nope'], dir, env);
     expect(wrong.code).toBe(1);
     expect(wrong.stderr).toContain(`locked with ID ${id}, not nope`);
-    const fu = await kolla(['force-unlock', id], dir, env);
+    const fu = await kolla(['force-unlock', '-force', id], dir, env);
     expect(fu.code).toBe(0);
     expect(fu.stdout).toContain('successfully unlocked');
     // The holder lost its connection, and with it the lock: its next use of the state fails.

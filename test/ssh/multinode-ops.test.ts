@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { cleanupProject, ensureDocker } from '../helpers/docker.js';
+import { cleanupProject, dockerHealth, ensureDocker } from '../helpers/docker.js';
 import { buildOnce, kolla, type RunResult } from '../helpers/kolla.js';
 import {
   ensureTestbed,
@@ -122,7 +122,7 @@ describe('three SSH hosts, day 2', () => {
   it('deployed one healthy agent per host and released the host locks', async () => {
     for (const i of HOSTS) {
       const c = await testbedDocker(i).getContainer(NAME).inspect();
-      expect(c.State.Health?.Status).toBe('healthy');
+      expect(await dockerHealth(() => testbedDocker(i).getContainer(NAME).inspect())).toBe('healthy');
       expect(c.Config.Env).toContain(`NODE=node${i}`);
       expect(existsSync(lockFile(i))).toBe(false);
     }
@@ -274,7 +274,7 @@ describe('three SSH hosts, day 2', () => {
     const wrong = await kolla(['force-unlock', '-host', 'node2', 'not-the-id', ...vars()], { cwd: dir, env });
     expect(wrong.code).toBe(1);
     expect(wrong.stderr).toContain(`is locked with ID ${held.id}, not not-the-id`);
-    ok(await kolla(['force-unlock', '-host', 'node2', held.id, ...vars()], { cwd: dir, env }));
+    ok(await kolla(['force-unlock', '-force', '-host', 'node2', held.id, ...vars()], { cwd: dir, env }));
     expect(existsSync(lockFile(2))).toBe(false);
     ok(await kolla(['apply', '-auto-approve', ...vars('gen=7')], { cwd: dir, env }));
     expect((await agents()).map((a) => a.gen)).toEqual(['7', '7', '7']);

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { cleanupProject, ensureDocker } from '../helpers/docker.js';
+import { cleanupProject, dockerHealth, ensureDocker } from '../helpers/docker.js';
 import { buildOnce, kolla, ROOT, type RunResult } from '../helpers/kolla.js';
 import {
   ensureTestbed,
@@ -78,8 +78,7 @@ describe('examples/multinode on three SSH hosts', () => {
     ok(r);
     expect(r.stdout + r.stderr).toMatch(/Apply complete! Resources: \d+ added/);
 
-    const api = await testbedDocker(1).getContainer('api').inspect();
-    expect(api.State.Health?.Status).toBe('healthy');
+    expect(await dockerHealth(() => testbedDocker(1).getContainer('api').inspect())).toBe('healthy');
     for (const i of [1, 2, 3]) {
       const agent = await testbedDocker(i).getContainer('agent').inspect();
       expect(agent.State.Running).toBe(true);

@@ -96,6 +96,9 @@ export function span(a: SourceRange, b: SourceRange): SourceRange {
  * The token cursor and expression grammar. Exported for template.ts, which parses the
  * expressions inside template sequences with it.
  */
+/** Deepest nesting of expressions the parser accepts. */
+export const MAX_NESTING = 200;
+
 export class Parser {
   private p = 0;
   /** Whether newlines are significant at the current nesting level. */
@@ -471,7 +474,28 @@ export class Parser {
     return parseTemplateTokens(this, first, 'eof', false);
   }
 
+  /** How deep expressions nest here; past MAX_NESTING the parser stops with a placed error, not a stack overflow. */
+  private depth = 0;
+
+  private enter(t: Token): void {
+    if (++this.depth > MAX_NESTING)
+      throw errorAt(
+        'Expression nested too deeply',
+        this.range(t),
+        `Expressions may nest at most ${MAX_NESTING} levels (parentheses, brackets, operators).`,
+      );
+  }
+
   parseExpression(): Expr {
+    this.enter(this.peek());
+    try {
+      return this.parseConditional();
+    } finally {
+      this.depth--;
+    }
+  }
+
+  private parseConditional(): Expr {
     const cond = this.parseBinary(0);
     const q = this.peek();
     if (!this.isPunct(q, '?')) return cond;
@@ -508,7 +532,13 @@ export class Parser {
     const t = this.peek();
     if (this.isPunct(t, '!') || this.isPunct(t, '-')) {
       this.next();
-      const operand = this.parseUnary();
+      this.enter(t);
+      let operand: Expr;
+      try {
+        operand = this.parseUnary();
+      } finally {
+        this.depth--;
+      }
       const range = span(this.range(t), operand.range);
       if (t.text === '-' && operand.kind === 'literal' && typeof operand.value === 'number') {
         // Fold negative number literals so `-1` is a plain literal for static analysis.
