@@ -18,11 +18,17 @@ function cruise(cwd: string): { code: number; out: string } {
       cwd,
       encoding: 'utf8',
     });
-    return { code: 0, out };
+    return { code: 0, out: plain(out) };
   } catch (e) {
     const err = e as { status: number; stdout: string; stderr: string };
-    return { code: err.status, out: err.stdout + err.stderr };
+    return { code: err.status, out: plain(err.stdout + err.stderr) };
   }
+}
+
+/** Without colours (CI=true makes depcruise use them). */
+function plain(s: string): string {
+  // eslint-disable-next-line no-control-regex
+  return s.replace(/\u001b\[[0-9;]*m/g, '');
 }
 
 function tree(files: Record<string, string>): string {
