@@ -14,6 +14,7 @@ import { showSpec } from './container.js';
 import { sha256 } from './config-file.js';
 import { ensureImagesOnHosts, imagesNeeded, StepError } from './images-on-hosts.js';
 import type { PlanContext, ResourceKind } from './kind.js';
+import { noopChange } from './kind.js';
 
 /** Config files by service and host, built once per list of instances. */
 const filesIndex = new WeakMap<readonly Instance[], Map<string, ConfigInstance[]>>();
@@ -43,17 +44,7 @@ export function bootstrapInputsHash(b: BootstrapInstance, instances: readonly In
 }
 
 function plan(inst: BootstrapInstance, s: BootstrapResource | undefined, ctx: PlanContext): Change {
-  const c: Change = {
-    address: inst.address,
-    kind: 'bootstrap',
-    host: inst.host,
-    action: 'noop',
-    reasons: [],
-    attrs: [],
-    after: ctx.masker.maskDeep(inst),
-    dependsOn: inst.dependsOn,
-  };
-  if (s) c.before = s;
+  const c = noopChange(inst, s, ctx);
   const h = bootstrapInputsHash(inst, ctx.instances);
   const forced = ctx.forced(inst.address);
   const imageNow = ctx.host(inst.host).images.get(inst.spec.image);

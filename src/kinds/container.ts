@@ -40,6 +40,7 @@ import { diffSpecs, withoutIgnored } from './container-diff.js';
 import { crashPoint } from './crash-point.js';
 import { ensureImagesOnHosts, imagesNeeded, StepError } from './images-on-hosts.js';
 import type { Observed, PlanContext, ResourceKind, StateContext, StepContext, UndoContext } from './kind.js';
+import { noopChange } from './kind.js';
 import type Dockerode from 'dockerode';
 
 export const PREV_SUFFIX = '.kolla-prev';
@@ -83,22 +84,12 @@ interface RestartEntry extends StepEntry {
 type Entry = CreateEntry | CreatedEntry | KeepEntry | UpdateEntry | RestartEntry;
 
 function base(inst: ContainerInstance, s: ContainerResource | undefined, ctx: PlanContext): Change {
-  const c: Change = {
-    address: inst.address,
-    kind: 'container',
-    host: inst.host,
-    action: 'noop',
-    reasons: [],
-    attrs: [],
-    after: ctx.masker.maskDeep(inst),
-    dependsOn: inst.dependsOn,
-    notes: [
-      inst.options.kollaStart
-        ? "command runs through the image's kolla_start (config.json)"
-        : 'command is the Docker command',
-    ],
-  };
-  if (s) c.before = s;
+  const c = noopChange(inst, s, ctx);
+  c.notes = [
+    inst.options.kollaStart
+      ? "command runs through the image's kolla_start (config.json)"
+      : 'command is the Docker command',
+  ];
   return c;
 }
 

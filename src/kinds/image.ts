@@ -7,6 +7,7 @@
 import type { ImageInstance, Instance } from '../expand/instances.js';
 import type { Change } from '../plans/plan.js';
 import type { ResourceKind } from './kind.js';
+import { noopChange } from './kind.js';
 
 export const imageKind: ResourceKind<'image'> = {
   kind: 'image',
@@ -16,17 +17,7 @@ export const imageKind: ResourceKind<'image'> = {
   wants: () => undefined,
   wantsForState: () => undefined,
   plan(inst, s, ctx) {
-    const c: Change = {
-      address: inst.address,
-      kind: 'image',
-      host: inst.host,
-      action: 'noop',
-      reasons: [],
-      attrs: [],
-      after: ctx.masker.maskDeep(inst),
-      dependsOn: inst.dependsOn,
-    };
-    if (s) c.before = s;
+    const c = noopChange(inst, s, ctx);
     const st = ctx.builds.get(inst.name);
     if (st && !st.upToDate && ctx.options.refreshed) {
       c.action = st.reason === 'missing' ? 'create' : 'update';

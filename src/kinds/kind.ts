@@ -162,3 +162,23 @@ export interface PrepareContext {
   /** Builds the named image blocks (kolla build), parents first; throws a StepError-like error on failure. */
   build(names: string[]): Promise<void>;
 }
+
+/** A kind's change before it decides anything: no-op, with the desired instance (secrets masked) and the prior state. */
+export function noopChange(
+  inst: Instance,
+  prior: ResourceOf<InstanceKind> | undefined,
+  ctx: Pick<PlanContext, 'masker'>,
+): Change {
+  const c: Change = {
+    address: inst.address,
+    kind: inst.kind,
+    host: inst.host,
+    action: 'noop',
+    reasons: [],
+    attrs: [],
+    after: ctx.masker.maskDeep(inst),
+    dependsOn: inst.dependsOn,
+  };
+  if (prior) c.before = prior;
+  return c;
+}

@@ -4,9 +4,9 @@
  * only after the new state is committed, and a rollback removes only a volume this apply made.
  */
 import type { StepEntry } from '../states/state.js';
-import type { Change } from '../plans/plan.js';
 import { createVolume, removeVolume } from '../providers/docker/volume-ops.js';
 import type { ResourceKind } from './kind.js';
+import { noopChange } from './kind.js';
 
 interface CreateEntry extends StepEntry {
   op: 'create-volume';
@@ -21,17 +21,7 @@ export const volumeKind: ResourceKind<'volume'> = {
   wants: () => undefined,
   wantsForState: () => undefined,
   plan(inst, s, ctx) {
-    const c: Change = {
-      address: inst.address,
-      kind: 'volume',
-      host: inst.host,
-      action: 'noop',
-      reasons: [],
-      attrs: [],
-      after: ctx.masker.maskDeep(inst),
-      dependsOn: inst.dependsOn,
-    };
-    if (s) c.before = s;
+    const c = noopChange(inst, s, ctx);
     const present = ctx.options.refreshed ? ctx.host(inst.host).volumes.has(inst.spec.name) : !!s;
     if (!present) {
       c.action = 'create';
