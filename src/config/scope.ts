@@ -136,10 +136,15 @@ export class Scope {
     }
   }
 
+  /** The variables of each `extra` object already seen (callers reuse one object per host). */
+  private readonly withExtra = new WeakMap<Record<string, Value>, Record<string, Value>>();
+
   /** Evaluate `expr` with the roots plus `extra` names (e.g. `host` inside a service). */
   eval(expr: Expr, extra?: Record<string, Value>): Value {
     let variables: Record<string, Value> = this.rootValues;
-    if (extra) {
+    const cached = extra && this.withExtra.get(extra);
+    if (cached) variables = cached;
+    else if (extra) {
       variables = Object.create(this.rootValues) as Record<string, Value>;
       for (const [k, v] of Object.entries(extra))
         Object.defineProperty(variables, k, { value: v, enumerable: true });
@@ -148,6 +153,7 @@ export class Scope {
         if (!(k in extra))
           Object.defineProperty(variables, k, { get: () => this.rootValues[k]!, enumerable: true });
       }
+      this.withExtra.set(extra, variables);
     }
     this.exprStack.push(expr.range);
     try {

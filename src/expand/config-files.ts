@@ -16,15 +16,14 @@ import { insideDir } from './host-paths.js';
 
 export type RenderContext = Record<string, unknown>;
 
-/** Override files that exist and were read, so unused ones can be reported. */
-export const usedOverrideFiles = new Set<string>();
-
 export function renderConfigFile(
   cfg: DecodedBlock,
   cv: Record<string, Value>,
   ctx: RenderContext,
   dir: string,
   diags: Diagnostics,
+  /** Override files that exist and were read are added here, so unused ones can be reported. */
+  usedOverrides: Set<string>,
 ): string | undefined {
   const layers: string[] = [];
   const render = (text: string, name: string, attr: 'template' | 'overrides'): string | undefined => {
@@ -77,7 +76,7 @@ export function renderConfigFile(
     const file = path.resolve(dir, String(o));
     if (!existsSync(file)) continue; // missing overrides are skipped, as in kolla-ansible
     if (outside(String(o), 'overrides')) return undefined;
-    usedOverrideFiles.add(file);
+    usedOverrides.add(file);
     const out = render(readFileSync(file, 'utf8'), String(o), 'overrides');
     if (out === undefined) return undefined;
     layers.push(out);

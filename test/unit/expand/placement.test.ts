@@ -176,4 +176,38 @@ service "web" {
     expect(e.messages()).toEqual([]);
     expect(e.addresses()).toEqual([ctr('web', 'web', 'c1')]);
   });
+
+  it('places volumes with the same values as services: host objects, groups, names', async () => {
+    const e = await expandHcl(`${INVENTORY}
+volume "a" { hosts = [host.c1] }
+volume "b" { hosts = group.network }
+volume "c" { hosts = ["s1"] }
+service "web" {
+  hosts = [host.c1]
+  container "web" {
+    image   = "nginx"
+    volumes = ["a:/a"]
+  }
+}`);
+    expect(e.messages()).toEqual([]);
+    expect(e.addresses().filter((a) => a.startsWith('volume.'))).toEqual([
+      'volume.a["c1"]',
+      'volume.b["n1"]',
+      'volume.b["k1"]',
+      'volume.c["s1"]',
+    ]);
+  });
+
+  it('reports an invalid volume once, not again in every container that mounts it', async () => {
+    const e = await expandHcl(`${INVENTORY}
+volume "a" { hosts = [host.nope] }
+service "web" {
+  hosts = [host.c1]
+  container "web" {
+    image   = "nginx"
+    volumes = ["a:/a"]
+  }
+}`);
+    expect(e.messages()).toEqual(['main.hcl:29:27: Reference to undeclared host "nope"']);
+  });
 });

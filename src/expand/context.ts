@@ -1,0 +1,113 @@
+/**
+ * What every block expander shares: the evaluated configuration, the diagnostics, the hosts
+ * by name, the declared names, and the helpers that evaluate a block's arguments and read a
+ * placement. No module-level state: one context per expansion.
+ */
+import type { Value } from '../config/hcl/ast.js';
+import type { Config } from '../config/config.js';
+import type { DecodedBlock } from '../config/decode.js';
+import { hostValue } from '../config/load.js';
+import type { Diagnostics, SourceRange } from '../diags/diagnostic.js';
+import { didYouMean } from '../diags/suggest.js';
+import type { HostSpec } from './instances.js';
+
+export interface ExpandContext {
+  readonly config: Config;
+  readonly diags: Diagnostics;
+  readonly hostsByName: ReadonlyMap<string, HostSpec>;
+  /** Declared names per block type (`service`, `volume`, `image`). */
+  readonly declared: { service: Set<string>; volume: Set<string>; image: Set<string> };
+  /** Override files that exist and were read, so unused ones can be reported. */
+  readonly usedOverrides: Set<string>;
+  /** The names visible inside a service on a host (`host`), one object per host. */
+  hostNames(host: HostSpec): Record<string, Value>;
+  /** Record an error once per summary and position (the same block fails on many hosts). */
+  report(summary: string, range?: SourceRange): void;
+}
+
+export function expandContext(config: Config, diags: Diagnostics): ExpandContext {
+  const namesOf = (type: string): Set<string> =>
+    new Set(config.blocks.filter((b) => b.type === type).map((b) => b.labels[0]!));
+  const perHost = new Map<string, Record<string, Value>>();
+  const reported = new Set<string>();
+  return {
+    config,
+    diags,
+    hostsByName: new Map(config.hosts.map((h) => [h.name, h])),
+    declared: { service: namesOf('service'), volume: namesOf('volume'), image: namesOf('image') },
+    usedOverrides: new Set(),
+    hostNames(host) {
+      let v = perHost.get(host.name);
+      if (!v) perHost.set(host.name, (v = { host: hostValue(host) }));
+      return v;
+    },
+    report(summary, range) {
+      const key = `${summary}@${range?.file}:${range?.start.line}:${range?.start.col}`;
+      if (reported.has(key)) return;
+      reported.add(key);
+      diags.error(summary, range);
+    },
+  };
+}
+
+/**
+ * Every argument of `b` evaluated (with `extra` names such as `host`), except those in `skip`
+ * and those the schema reads statically; undefined when one failed (already reported).
+ */
+export function evalAttrs(
+  ctx: ExpandContext,
+  b: DecodedBlock,
+  extra?: Record<string, Value>,
+  skip: readonly string[] = [],
+): Record<string, Value> | undefined {
+  const out: Record<string, Value> = {};
+  let ok = true;
+  for (const [name, a] of b.attrs) {
+    if (skip.includes(name) || b.def.properties[name]?.['x-static'] === 'references') continue;
+    const r = ctx.config.scope.tryEval(a.expr, extra);
+    if (r.ok) out[name] = r.value;
+    else ok = false;
+  }
+  return ok ? out : undefined;
+}
+
+/**
+ * A block's `hosts` argument — host names or host objects (`host.x`, `group.g`) — as host
+ * names, for every kind that is placed (services, volumes): null when it is not set,
+ * undefined (reported) when it is invalid.
+ */
+export function placement(ctx: ExpandContext, b: DecodedBlock, what: string): string[] | null | undefined {
+  const attr = b.attrs.get('hosts');
+  if (!attr) return null;
+  const r = ctx.config.scope.tryEval(attr.expr);
+  if (!r.ok) return undefined;
+  if (r.value === null) return null;
+  const range = attr.expr.range;
+  const list = Array.isArray(r.value) ? r.value : [r.value];
+  const out = new Set<string>();
+  for (const x of list) {
+    const name =
+      typeof x === 'string'
+        ? x
+        : x && typeof x === 'object' && !Array.isArray(x) && typeof x['name'] === 'string'
+          ? x['name']
+          : undefined;
+    if (name === undefined) {
+      ctx.diags.error(
+        `Invalid value for "hosts" in ${what}`,
+        range,
+        'A list of host names (or host objects) is required, e.g. group.control.',
+      );
+      return undefined;
+    }
+    if (!ctx.hostsByName.has(name)) {
+      ctx.diags.error(
+        `Unknown host "${name}" in hosts of ${what}${didYouMean(name, ctx.hostsByName.keys())}`,
+        range,
+      );
+      return undefined;
+    }
+    out.add(name);
+  }
+  return [...out];
+}

@@ -1,0 +1,59 @@
+/**
+ * Service-level dependencies: every container and bootstrap of a service waits for all
+ * containers of the services it depends on (`depends_on`), for the volumes it lists, and a
+ * container for its own service's bootstraps. Then edges to what does not exist are dropped;
+ * a missing volume is an error unless it was already reported.
+ */
+import { volumeAddr } from '../addrs/address.js';
+import type { ExpandContext } from './context.js';
+import type { BootstrapInstance, ContainerInstance, Instance } from './instances.js';
+import type { PlacedService } from './services.js';
+
+export interface ServiceMembers {
+  containers: ContainerInstance[];
+  bootstraps: BootstrapInstance[];
+}
+
+export function linkServices(
+  services: readonly PlacedService[],
+  members: ReadonlyMap<string, ServiceMembers>,
+): void {
+  for (const svc of services) {
+    const upstream: string[] = [];
+    for (const d of svc.dependsOnServices) {
+      // A disabled dependency is simply absent.
+      for (const c of members.get(d)?.containers ?? []) upstream.push(c.address);
+    }
+    const own = members.get(svc.name);
+    if (!own) continue;
+    const boots = own.bootstraps.map((b) => b.address);
+    // Containers before bootstraps: the order the instances were made in.
+    for (const inst of [...own.containers, ...own.bootstraps]) {
+      const deps = [...inst.dependsOn, ...upstream];
+      for (const v of svc.dependsOnVolumes) deps.push(volumeAddr(v, inst.host));
+      if (inst.kind === 'container') deps.push(...boots);
+      inst.dependsOn = [...new Set(deps)];
+    }
+  }
+}
+
+/** Drop edges to instances that do not exist; an edge to a missing volume is an error. */
+export function pruneDependencies(
+  ctx: ExpandContext,
+  instances: readonly Instance[],
+  reported: ReadonlySet<string>,
+): void {
+  const known = new Set(instances.map((i) => i.address));
+  for (const inst of instances) {
+    for (const d of inst.dependsOn) {
+      if (!known.has(d) && d.startsWith('volume.') && !reported.has(d)) {
+        ctx.diags.error(
+          `${inst.address} depends on ${d}, which does not exist`,
+          inst.range,
+          'Place the volume on that host (its hosts argument).',
+        );
+      }
+    }
+    inst.dependsOn = inst.dependsOn.filter((d) => known.has(d));
+  }
+}

@@ -1,0 +1,54 @@
+/**
+ * Override files nobody reads: kolla-ansible ignores them silently, a known pitfall. The
+ * folders named at the start of any `overrides` path are listed, and each file in them that
+ * no config block read (for any host) is a warning.
+ */
+import path from 'node:path';
+import { readdirSync, type Dirent } from 'node:fs';
+import type { ExpandContext } from './context.js';
+
+export function warnUnusedOverrides(ctx: ExpandContext): void {
+  const { config, diags } = ctx;
+  const roots = new Set<string>();
+  for (const b of config.blocks) {
+    if (b.type !== 'service') continue;
+    for (const c of b.blocks) {
+      const o = c.attrs.get('overrides');
+      if (!o || o.expr.kind !== 'tuple') continue;
+      for (const item of o.expr.items) {
+        const text =
+          item.kind === 'literal'
+            ? item.value
+            : item.kind === 'template' && item.parts[0]?.kind === 'text'
+              ? item.parts[0].value
+              : undefined;
+        const first = typeof text === 'string' ? text.split('/')[0] : undefined;
+        if (first && first !== '..' && first !== '.' && !first.includes('$')) roots.add(first);
+      }
+    }
+  }
+  for (const r of roots) {
+    for (const f of listFiles(path.resolve(config.dir, r))) {
+      if (ctx.usedOverrides.has(f)) continue;
+      diags.warning(
+        `Override file ${path.relative(config.dir, f)} is not read by any config block`,
+        undefined,
+        'No config block lists it in its overrides (for any host), so it changes nothing. Check its name and folder.',
+      );
+    }
+  }
+}
+
+function listFiles(dir: string): string[] {
+  let entries: Dirent[];
+  try {
+    entries = readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return [];
+  }
+  return entries
+    .flatMap((e) =>
+      e.isDirectory() ? listFiles(path.join(dir, e.name)) : e.isFile() ? [path.join(dir, e.name)] : [],
+    )
+    .sort();
+}
