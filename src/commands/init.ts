@@ -1,16 +1,11 @@
 import { Flags } from '@oclif/core';
 import { KollaCommand, commonFlags, UserError } from '../cli/base-command.js';
 import { lockFlags, lockOptions } from '../cli/plan-flags.js';
-import type { WorkspaceStore } from '../engine/backend-for.js';
-import {
-  DEFAULT_WORKSPACE,
-  describeRecord,
-  loadSettings,
-  previousBackend,
-  settingsOfRecord,
-  workspaceStoreOf,
-  writeBackendRecord,
-} from '../engine/backend-for.js';
+import { previousBackend } from '../engine/backend/migration.js';
+import { describeRecord, settingsOfRecord, writeBackendRecord } from '../engine/backend/record.js';
+import { loadSettings } from '../engine/backend/settings.js';
+import { DEFAULT_WORKSPACE } from '../engine/backend/workspace.js';
+import { type WorkspaceStore, workspaceStoreOf } from '../engine/backend/workspace-store.js';
 import { withLock, type LockOptions } from '../engine/with-lock.js';
 import type { Backend } from '../states/backend.js';
 import { PgBackend, PgBackendError } from '../states/pg-backend.js';

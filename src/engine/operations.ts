@@ -7,7 +7,7 @@ import type { Diagnostic } from '../diags/diagnostic.js';
 import { Diagnostics } from '../diags/diagnostic.js';
 import type { VarArg } from '../config/variables.js';
 import { prepare, type Prepared } from './prepare.js';
-import { backendFor } from './backend-for.js';
+import { backendFor } from './backend/backend-for.js';
 import type { Backend, ForceUnlockCheck } from '../states/backend.js';
 import type { JournalEntry, State } from '../states/state.js';
 import { isBeginEntry, isStepEntry } from '../states/state.js';

@@ -1,12 +1,9 @@
 import { Args, Flags } from '@oclif/core';
 import { KollaCommand, commonFlags, UserError } from '../../cli/base-command.js';
 import { lockFlags, lockOptions } from '../../cli/plan-flags.js';
-import {
-  DEFAULT_WORKSPACE,
-  loadSettings,
-  selectedWorkspace,
-  workspaceStore,
-} from '../../engine/backend-for.js';
+import { loadSettings } from '../../engine/backend/settings.js';
+import { DEFAULT_WORKSPACE, selectedWorkspace } from '../../engine/backend/workspace.js';
+import { workspaceStore } from '../../engine/backend/workspace-store.js';
 import { withLock } from '../../engine/with-lock.js';
 
 export default class WorkspaceDelete extends KollaCommand {

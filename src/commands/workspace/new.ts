@@ -2,14 +2,14 @@ import { Args, Flags } from '@oclif/core';
 import { readFile } from 'node:fs/promises';
 import { KollaCommand, commonFlags, UserError } from '../../cli/base-command.js';
 import { lockFlags, lockOptions } from '../../cli/plan-flags.js';
+import { loadSettings } from '../../engine/backend/settings.js';
 import {
-  loadSettings,
   selectedWorkspace,
-  workspaceNameProblem,
-  workspaceStore,
-  writeSelectedWorkspace,
   WORKSPACE_ENV,
-} from '../../engine/backend-for.js';
+  workspaceNameProblem,
+  writeSelectedWorkspace,
+} from '../../engine/backend/workspace.js';
+import { workspaceStore } from '../../engine/backend/workspace-store.js';
 import { withLock } from '../../engine/with-lock.js';
 import { parseState } from '../../states/statefile.js';
 
