@@ -6,6 +6,9 @@ import type { DiffOptions } from '../kinds/kind.js';
 import { UserError } from './base-command.js';
 import { parseAddress } from '../addrs/address.js';
 import { durationMs } from '../providers/docker/duration.js';
+import type { LockOptions } from '../engine/with-lock.js';
+import type { Palette } from './colour.js';
+import { progressPrinter } from './progress.js';
 
 export const lockFlags = {
   lock: Flags.boolean({
@@ -19,6 +22,22 @@ export const lockFlags = {
     helpValue: 'DURATION',
   }),
 };
+
+/**
+ * -lock and -lock-timeout as the engine's lock options, for the commands that only take the
+ * state lock (init, workspace, state): the wait for a held lock and a stale lock taken over
+ * are printed on stderr.
+ */
+export function lockOptions(
+  flags: { lock: boolean; 'lock-timeout': string },
+  errColours: Palette,
+): LockOptions {
+  return {
+    lock: flags.lock,
+    lockTimeoutMs: parseDuration(flags['lock-timeout']),
+    onEvent: progressPrinter(errColours, false, (s) => process.stderr.write(s)),
+  };
+}
 
 export const planFlags = {
   'trust-new-host-keys': Flags.boolean({

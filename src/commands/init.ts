@@ -1,18 +1,13 @@
 import { Flags } from '@oclif/core';
 import { KollaCommand, commonFlags, UserError } from '../cli/base-command.js';
-import { lockFlags, parseDuration } from '../cli/plan-flags.js';
-import type { WorkspaceStore } from '../engine/backend-for.js';
-import {
-  DEFAULT_WORKSPACE,
-  describeRecord,
-  loadSettings,
-  previousBackend,
-  settingsOfRecord,
-  workspaceStoreOf,
-  writeBackendRecord,
-} from '../engine/backend-for.js';
+import { lockFlags, lockOptions } from '../cli/plan-flags.js';
+import { previousBackend } from '../engine/backend/migration.js';
+import { describeRecord, settingsOfRecord, writeBackendRecord } from '../engine/backend/record.js';
+import { loadSettings } from '../engine/backend/settings.js';
+import { DEFAULT_WORKSPACE } from '../engine/backend/workspace.js';
+import { type WorkspaceStore, workspaceStoreOf } from '../engine/backend/workspace-store.js';
+import { withLock, type LockOptions } from '../engine/with-lock.js';
 import type { Backend } from '../states/backend.js';
-import { lockWho } from '../states/lock-file.js';
 import { PgBackend, PgBackendError } from '../states/pg-backend.js';
 import type { PgHistoryRecord } from '../states/pg-backend.js';
 
@@ -62,7 +57,7 @@ export default class Init extends KollaCommand {
         const from = workspaceStoreOf(this.dir, fromSettings, settings.history);
         try {
           this.out(`Copying the state from ${from.describe()} to ${to.describe()}...`);
-          await this.migrate(from, to, flags['force-copy'], parseDuration(flags['lock-timeout']), flags.lock);
+          await this.migrate(from, to, flags['force-copy'], lockOptions(flags, this.errColours));
         } catch (e) {
           if (
             prev.type === 'pg' &&
@@ -105,24 +100,15 @@ export default class Init extends KollaCommand {
     from: WorkspaceStore,
     to: WorkspaceStore,
     forceCopy: boolean,
-    lockTimeoutMs: number,
-    lock: boolean,
+    lock: LockOptions,
   ): Promise<void> {
-    const info = { operation: 'init -migrate-state', who: lockWho() };
+    const op = 'init -migrate-state';
     for (const ws of await from.list()) {
       const src = from.backend(ws);
       const dst = to.backend(ws);
-      const sl = lock ? await src.lock(info, lockTimeoutMs) : undefined;
-      try {
-        const dl = lock ? await dst.lock(info, lockTimeoutMs) : undefined;
-        try {
-          await this.copyWorkspace(ws, src, dst, to, forceCopy);
-        } finally {
-          await dl?.release();
-        }
-      } finally {
-        await sl?.release();
-      }
+      await withLock(src, lock, op, () =>
+        withLock(dst, lock, op, () => this.copyWorkspace(ws, src, dst, to, forceCopy)),
+      );
     }
   }
 

@@ -7,8 +7,8 @@ import type { Diagnostic } from '../diags/diagnostic.js';
 import { Diagnostics } from '../diags/diagnostic.js';
 import type { VarArg } from '../config/variables.js';
 import { prepare, type Prepared } from './prepare.js';
-import { backendFor } from './backend-for.js';
-import type { Backend, ForceUnlockCheck, LockHandle } from '../states/backend.js';
+import { backendFor } from './backend/backend-for.js';
+import type { Backend, ForceUnlockCheck } from '../states/backend.js';
 import type { JournalEntry, State } from '../states/state.js';
 import { isBeginEntry, isStepEntry } from '../states/state.js';
 import { HostConnections } from './hosts.js';
@@ -17,7 +17,6 @@ import { applyPlan, finishCommitted, type ApplyResult } from './apply.js';
 import { rollbackJournal, undoContext } from './rollback.js';
 import { kindOfOp } from '../kinds/registry.js';
 import { durationMs } from '../providers/docker/duration.js';
-import type { EventSink } from './events.js';
 import { hasChanges, type Plan } from '../plans/plan.js';
 import type { DiffOptions } from '../kinds/kind.js';
 import { loadPlan, staleReason } from '../plans/planfile.js';
@@ -25,7 +24,6 @@ import { movedImages } from './saved-plan.js';
 import type { Instance } from '../expand/instances.js';
 import { stateToInstances } from './state-instances.js';
 import { PREV_SUFFIX } from './apply.js';
-import { lockWho } from '../states/lock-file.js';
 import { runPrechecks } from './prechecks.js';
 import type { HostSpec } from '../expand/instances.js';
 import { redactDiagnostics, redactEvents } from './redact.js';
@@ -38,13 +36,11 @@ import { acquireHostLocks, forceUnlockHost, type HostLocks } from './host-locks.
 import { loadConfig } from '../config/load.js';
 import { ConfigError } from './state-access.js';
 import { KollaError } from '../diags/kolla-error.js';
+import { withLock, type LockOptions } from './with-lock.js';
 
-export interface CommonOptions {
+export interface CommonOptions extends LockOptions {
   dir: string;
   vars: VarArg[];
-  lock: boolean;
-  lockTimeoutMs: number;
-  onEvent: EventSink;
   /** Accept and record SSH host keys known_hosts does not have yet. */
   trustNewHostKeys?: boolean;
 }
@@ -70,30 +66,6 @@ export interface PlanOutcome {
   plan?: Plan;
   /** An interrupted apply's journal was found (and not handled: plan only reports it). */
   openJournal?: number;
-}
-
-async function withLock<T>(
-  backend: Backend,
-  o: CommonOptions,
-  operation: string,
-  fn: () => Promise<T>,
-): Promise<T> {
-  if (!o.lock) return fn();
-  const handle: LockHandle = await backend.lock({ operation, who: lockWho() }, o.lockTimeoutMs, (holder) =>
-    o.onEvent({ type: 'lock-wait', holder: `${holder.who} (${holder.operation}, id ${holder.id})` }),
-  );
-  if (handle.staleTakenOver) {
-    o.onEvent({
-      type: 'message',
-      level: 'warning',
-      text: `took over a stale lock ${handle.staleTakenOver.id} left by process ${handle.staleTakenOver.pid} (${handle.staleTakenOver.operation}), which is no longer running`,
-    });
-  }
-  try {
-    return await fn();
-  } finally {
-    await handle.release();
-  }
 }
 
 /** --limit resolved to hosts (undefined: no limit), or the diagnostic for a bad name. */

@@ -3,7 +3,7 @@
  */
 import type { VarArg } from '../config/variables.js';
 import { loadConfig } from '../config/load.js';
-import { backendFor } from './backend-for.js';
+import { backendFor } from './backend/backend-for.js';
 import type { Backend } from '../states/backend.js';
 import type { Diagnostics } from '../diags/diagnostic.js';
 import { KollaError } from '../diags/kolla-error.js';

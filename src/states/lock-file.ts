@@ -8,13 +8,11 @@ import { randomUUID } from 'node:crypto';
 import { link, open, readFile, rename, stat, unlink } from 'node:fs/promises';
 import os from 'node:os';
 import type { ForceUnlockCheck, LockHandle, LockRequest } from './backend.js';
-import { LockHeldError, StateWriteError } from './backend.js';
+import { StateWriteError } from './backend.js';
 import { isErrno, PRIVATE_FILE } from './fs-safe.js';
+import { sleep, waitForLock } from './lock-wait.js';
 import type { LockInfo } from './state.js';
 import { KollaError, type KollaErrorOptions } from '../diags/kolla-error.js';
-
-const FIRST_DELAY_MS = 100;
-const MAX_DELAY_MS = 2000;
 
 /** `user@hostname`, the usual `who` of a lock. */
 export function lockWho(): string {
@@ -71,37 +69,23 @@ export class LockFile {
       pid: process.pid,
       hostname: os.hostname(),
     };
-    const start = Date.now();
-    const deadline = start + Math.max(0, timeoutMs);
-    let delay = FIRST_DELAY_MS;
-    let waiting = false;
     let staleTakenOver: LockInfo | undefined;
-    for (;;) {
-      info.created = new Date().toISOString();
-      if (await this.tryCreate(info)) return this.handle(info, staleTakenOver);
-      const holder = await this.read();
-      // Released between our attempt and the read: try again at once.
-      if (!holder) continue;
-      if (isStaleLock(holder)) {
-        const r = await this.removeStale(holder);
-        if (r === 'removed') staleTakenOver = holder;
-        if (r !== 'changed') continue;
-      }
-      const now = Date.now();
-      if (now >= deadline) {
-        throw new LockHeldError(holder, {
-          where: this.where,
-          timeoutMs: Math.max(0, timeoutMs),
-          waitedMs: now - start,
-        });
-      }
-      if (!waiting) {
-        waiting = true;
-        onWait?.(holder);
-      }
-      await sleep(Math.min(delay, deadline - now));
-      delay = Math.min(delay * 2, MAX_DELAY_MS);
-    }
+    return waitForLock(
+      async () => {
+        info.created = new Date().toISOString();
+        if (await this.tryCreate(info)) return { taken: this.handle(info, staleTakenOver) };
+        const holder = await this.read();
+        // Released between our attempt and the read: try again at once.
+        if (!holder) return 'retry';
+        if (isStaleLock(holder)) {
+          const r = await this.removeStale(holder);
+          if (r === 'removed') staleTakenOver = holder;
+          if (r !== 'changed') return 'retry';
+        }
+        return { holder };
+      },
+      { timeoutMs, where: this.where, onWait },
+    );
   }
 
   /**
@@ -253,10 +237,6 @@ function parseLockInfo(text: string): LockInfo | undefined {
     pid: typeof o['pid'] === 'number' ? o['pid'] : 0,
     hostname: typeof o['hostname'] === 'string' ? o['hostname'] : '',
   };
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, Math.max(0, ms)));
 }
 
 /** force-unlock named a lock that is not there (or not with that ID). */

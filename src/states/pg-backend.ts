@@ -28,13 +28,13 @@ import type {
 import {
   assertStateProject,
   FAILED_HISTORY_LIMIT,
-  LockHeldError,
   outcomeOfMessage,
   StaleLineageError,
   StateWriteError,
   withOutcome,
 } from './backend.js';
 import type { Journal } from './journal.js';
+import { sleep, waitForLock } from './lock-wait.js';
 import { PgJournal } from './pg-journal.js';
 import type { AdvisoryKey } from './pg-schema.js';
 import { stateLockKey } from './pg-schema.js';
@@ -53,8 +53,6 @@ import { parseState, validateState } from './statefile.js';
 export { DEFAULT_PG_SCHEMA, DEFAULT_WORKSPACE, PgBackendError, PgStore } from './pg-store.js';
 
 export const DEFAULT_PG_HISTORY_LIMIT = 20;
-const FIRST_DELAY_MS = 100;
-const MAX_DELAY_MS = 2000;
 
 const WORKSPACE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,89}$/;
 
@@ -322,34 +320,19 @@ export class PgBackend implements Backend {
       hostname: os.hostname(),
     };
     const client = await this.store.connectClient(`kolla state lock (${info.operation})`);
-    const start = Date.now();
-    const deadline = start + Math.max(0, timeoutMs);
-    let delay = FIRST_DELAY_MS;
-    let waiting = false;
     try {
-      for (;;) {
-        const [got] = await rows<{ ok: boolean }>(client, 'SELECT pg_try_advisory_lock($1::bigint) AS ok', [
-          this.lockKey.key,
-        ]);
-        if (got?.ok) return await this.took(client, me);
-        const holder = await this.currentHolder(client);
-        // Released between our attempt and the look: try again at once.
-        if (!holder) continue;
-        const now = Date.now();
-        if (now >= deadline) {
-          throw new LockHeldError(holder, {
-            where: this.describe(),
-            timeoutMs: Math.max(0, timeoutMs),
-            waitedMs: now - start,
-          });
-        }
-        if (!waiting) {
-          waiting = true;
-          onWait?.(holder);
-        }
-        await sleep(Math.min(delay, deadline - now));
-        delay = Math.min(delay * 2, MAX_DELAY_MS);
-      }
+      return await waitForLock<LockHandle>(
+        async () => {
+          const [got] = await rows<{ ok: boolean }>(client, 'SELECT pg_try_advisory_lock($1::bigint) AS ok', [
+            this.lockKey.key,
+          ]);
+          if (got?.ok) return { taken: await this.took(client, me) };
+          const holder = await this.currentHolder(client);
+          // Released between our attempt and the look: try again at once.
+          return holder ? { holder } : 'retry';
+        },
+        { timeoutMs, where: this.describe(), onWait },
+      );
     } catch (e) {
       // Ending the connection also frees the advisory lock if it was taken.
       await client.end().catch(() => undefined);
@@ -641,8 +624,4 @@ function lockInfoOf(r: LockRow): LockInfo {
     pid: r.pid,
     hostname: r.hostname,
   };
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, Math.max(0, ms)));
 }

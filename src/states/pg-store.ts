@@ -19,7 +19,7 @@ import { KollaError } from '../diags/kolla-error.js';
 
 /**
  * The pg driver, loaded on first use: every command imports this module (through
- * backend-for.ts), and loading pg costs start-up time that runs with a local state need not pay.
+ * engine/backend/), and loading pg costs start-up time that runs with a local state need not pay.
  */
 let pgLib: typeof pg | undefined;
 function pgDriver(): typeof pg {

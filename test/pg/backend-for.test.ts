@@ -7,14 +7,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Settings } from '../../src/config/config.js';
+import { backendFor } from '../../src/engine/backend/backend-for.js';
+import { previousBackend } from '../../src/engine/backend/migration.js';
+import { writeBackendRecord } from '../../src/engine/backend/record.js';
 import {
-  backendFor,
   localStatePath,
-  previousBackend,
   selectedWorkspace,
-  writeBackendRecord,
   writeSelectedWorkspace,
-} from '../../src/engine/backend-for.js';
+} from '../../src/engine/backend/workspace.js';
 import { LocalBackend } from '../../src/states/local-backend.js';
 import { PgBackend } from '../../src/states/pg-backend.js';
 

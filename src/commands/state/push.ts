@@ -2,10 +2,10 @@ import { Args, Flags } from '@oclif/core';
 import { readFile } from 'node:fs/promises';
 import { isDeepStrictEqual } from 'node:util';
 import { KollaCommand, commonFlags, UserError } from '../../cli/base-command.js';
-import { lockFlags, parseDuration } from '../../cli/plan-flags.js';
+import { lockFlags, lockOptions } from '../../cli/plan-flags.js';
 import { openBackend } from '../../engine/state-access.js';
+import { withLock } from '../../engine/with-lock.js';
 import { isErrno } from '../../states/fs-safe.js';
-import { lockWho } from '../../states/lock-file.js';
 import { parseState } from '../../states/statefile.js';
 
 export default class StatePush extends KollaCommand {
@@ -41,10 +41,7 @@ export default class StatePush extends KollaCommand {
     }
     let state = parseState(text, source);
     const backend = await openBackend(this.dir, []);
-    const lock = flags.lock
-      ? await backend.lock({ operation: 'state push', who: lockWho() }, parseDuration(flags['lock-timeout']))
-      : undefined;
-    try {
+    await withLock(backend, lockOptions(flags, this.errColours), 'state push', async () => {
       const current = await backend.read();
       let message = `state push ${source}`;
       if (flags.force) {
@@ -66,9 +63,7 @@ export default class StatePush extends KollaCommand {
         await backend.write(state, message);
       }
       this.out(`Pushed state serial ${state.serial} (lineage ${state.lineage}) to ${backend.describe()}.`);
-    } finally {
-      await lock?.release();
-    }
+    });
   }
 }
 

@@ -1,8 +1,8 @@
 import { Args } from '@oclif/core';
-import { lockWho } from '../../states/lock-file.js';
 import { KollaCommand, commonFlags, UserError } from '../../cli/base-command.js';
-import { lockFlags, parseDuration } from '../../cli/plan-flags.js';
+import { lockFlags, lockOptions } from '../../cli/plan-flags.js';
 import { openBackend } from '../../engine/state-access.js';
+import { withLock } from '../../engine/with-lock.js';
 import { addressMatches } from '../../addrs/address.js';
 
 export default class StateRm extends KollaCommand {
@@ -21,10 +21,7 @@ export default class StateRm extends KollaCommand {
     this.setup(flags);
     const addrs = argv as string[];
     const backend = await openBackend(this.dir, []);
-    const lock = flags.lock
-      ? await backend.lock({ operation: 'state rm', who: lockWho() }, parseDuration(flags['lock-timeout']))
-      : undefined;
-    try {
+    await withLock(backend, lockOptions(flags, this.errColours), 'state rm', async () => {
       const state = await backend.read();
       if (!state) throw new UserError('there is no state yet');
       const gone = state.resources.filter((r) => addrs.some((a) => addressMatches(a, r.address)));
@@ -36,8 +33,6 @@ export default class StateRm extends KollaCommand {
       );
       for (const r of gone) this.out(`Removed ${r.address}`);
       this.out(`Successfully removed ${gone.length} resource instance(s).`);
-    } finally {
-      await lock?.release();
-    }
+    });
   }
 }

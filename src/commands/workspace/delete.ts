@@ -1,13 +1,10 @@
 import { Args, Flags } from '@oclif/core';
 import { KollaCommand, commonFlags, UserError } from '../../cli/base-command.js';
-import { lockFlags, parseDuration } from '../../cli/plan-flags.js';
-import {
-  DEFAULT_WORKSPACE,
-  loadSettings,
-  selectedWorkspace,
-  workspaceStore,
-} from '../../engine/backend-for.js';
-import { lockWho } from '../../states/lock-file.js';
+import { lockFlags, lockOptions } from '../../cli/plan-flags.js';
+import { loadSettings } from '../../engine/backend/settings.js';
+import { DEFAULT_WORKSPACE, selectedWorkspace } from '../../engine/backend/workspace.js';
+import { workspaceStore } from '../../engine/backend/workspace-store.js';
+import { withLock } from '../../engine/with-lock.js';
 
 export default class WorkspaceDelete extends KollaCommand {
   static override description =
@@ -41,13 +38,7 @@ export default class WorkspaceDelete extends KollaCommand {
     try {
       if (!(await store.exists(name))) throw new UserError(`Workspace "${name}" doesn't exist.`);
       const backend = store.backend(name);
-      const lock = flags.lock
-        ? await backend.lock(
-            { operation: 'workspace delete', who: lockWho() },
-            parseDuration(flags['lock-timeout']),
-          )
-        : undefined;
-      try {
+      await withLock(backend, lockOptions(flags, this.errColours), 'workspace delete', async () => {
         const state = await backend.read();
         const pending = await backend.journal().open();
         if (!flags.force && state && state.resources.length > 0) {
@@ -63,9 +54,7 @@ export default class WorkspaceDelete extends KollaCommand {
           );
         }
         await store.remove(name, backend);
-      } finally {
-        await lock?.release();
-      }
+      });
     } finally {
       await store.close();
     }

@@ -1,5 +1,7 @@
 import { KollaCommand, commonFlags } from '../../cli/base-command.js';
-import { loadSettings, selectedWorkspace, workspaceStore } from '../../engine/backend-for.js';
+import { loadSettings } from '../../engine/backend/settings.js';
+import { selectedWorkspace } from '../../engine/backend/workspace.js';
+import { workspaceStore } from '../../engine/backend/workspace-store.js';
 
 export default class WorkspaceList extends KollaCommand {
   static override description = 'List the workspaces of the backend; the selected one is marked with *.';

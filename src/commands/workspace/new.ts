@@ -1,16 +1,16 @@
 import { Args, Flags } from '@oclif/core';
 import { readFile } from 'node:fs/promises';
 import { KollaCommand, commonFlags, UserError } from '../../cli/base-command.js';
-import { lockFlags, parseDuration } from '../../cli/plan-flags.js';
+import { lockFlags, lockOptions } from '../../cli/plan-flags.js';
+import { loadSettings } from '../../engine/backend/settings.js';
 import {
-  loadSettings,
   selectedWorkspace,
-  workspaceNameProblem,
-  workspaceStore,
-  writeSelectedWorkspace,
   WORKSPACE_ENV,
-} from '../../engine/backend-for.js';
-import { lockWho } from '../../states/lock-file.js';
+  workspaceNameProblem,
+  writeSelectedWorkspace,
+} from '../../engine/backend/workspace.js';
+import { workspaceStore } from '../../engine/backend/workspace-store.js';
+import { withLock } from '../../engine/with-lock.js';
 import { parseState } from '../../states/statefile.js';
 
 export default class WorkspaceNew extends KollaCommand {
@@ -32,6 +32,7 @@ export default class WorkspaceNew extends KollaCommand {
     this.setup(flags);
     const problem = workspaceNameProblem(args.name);
     if (problem) throw new UserError(problem);
+    const lock = lockOptions(flags, this.errColours);
     const settings = await loadSettings(this.dir);
     const store = workspaceStore(this.dir, settings);
     try {
@@ -40,14 +41,9 @@ export default class WorkspaceNew extends KollaCommand {
       if (!(await store.create(args.name))) throw new UserError(`Workspace "${args.name}" already exists.`);
       if (initial) {
         const b = store.backend(args.name);
-        const lock = flags.lock
-          ? await b.lock({ operation: 'workspace new', who: lockWho() }, parseDuration(flags['lock-timeout']))
-          : undefined;
-        try {
-          await b.write(initial, `workspace new -state=${flags.state}`);
-        } finally {
-          await lock?.release();
-        }
+        await withLock(b, lock, 'workspace new', () =>
+          b.write(initial, `workspace new -state=${flags.state}`),
+        );
       }
     } finally {
       await store.close();

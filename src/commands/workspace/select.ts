@@ -1,13 +1,13 @@
 import { Args, Flags } from '@oclif/core';
 import { KollaCommand, commonFlags, UserError } from '../../cli/base-command.js';
+import { loadSettings } from '../../engine/backend/settings.js';
 import {
-  loadSettings,
   selectedWorkspace,
-  workspaceNameProblem,
-  workspaceStore,
-  writeSelectedWorkspace,
   WORKSPACE_ENV,
-} from '../../engine/backend-for.js';
+  workspaceNameProblem,
+  writeSelectedWorkspace,
+} from '../../engine/backend/workspace.js';
+import { workspaceStore } from '../../engine/backend/workspace-store.js';
 
 export default class WorkspaceSelect extends KollaCommand {
   static override description = 'Select the workspace the next commands use (kept in .kolla/environment).';

@@ -1,5 +1,5 @@
 import { KollaCommand, commonFlags } from '../../cli/base-command.js';
-import { selectedWorkspace } from '../../engine/backend-for.js';
+import { selectedWorkspace } from '../../engine/backend/workspace.js';
 
 export default class WorkspaceShow extends KollaCommand {
   static override description =

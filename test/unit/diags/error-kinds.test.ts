@@ -6,7 +6,7 @@ import { LockHeldError, StaleLineageError, StateWriteError } from '../../../src/
 import { StateFileError, StateVersionError } from '../../../src/states/statefile.js';
 import { LockNotHeldError } from '../../../src/states/lock-file.js';
 import { PgBackendError } from '../../../src/states/pg-store.js';
-import { BackendSetupError } from '../../../src/engine/backend-for.js';
+import { BackendSetupError } from '../../../src/engine/backend/errors.js';
 import { PushError } from '../../../src/build/push.js';
 import { ContextError } from '../../../src/build/build-context.js';
 import { NoCredentialsError } from '../../../src/transport/ssh-auth.js';
