@@ -126,6 +126,12 @@ function renderPlanText(plan: Plan, p: Palette): string {
     );
     out.push('');
   }
+  if (plan.targets.length) {
+    out.push(
+      `${p.yellow(p.bold('Targeted'))} to ${plan.targets.join(', ')} (-target) and what ${plan.targets.length > 1 ? 'they depend' : 'it depends'} on: the plan may not show every change the configuration needs. Use -target for exceptional cases (recovering from a mistake), not routinely.`,
+    );
+    out.push('');
+  }
   if (plan.drift.length) {
     out.push(p.bold('Note: Objects have changed outside of kolla'));
     out.push('');

@@ -75,12 +75,16 @@ export const bootstrapKind: ResourceKind<'bootstrap'> = {
   wants: (i, req) => void req.images.push(i.spec.image),
   wantsForState: () => undefined,
   plan,
-  planDelete: (r) => ({
+  planDelete: (r, ctx) => ({
     address: r.address,
     kind: 'bootstrap',
     host: r.host,
     action: 'delete',
-    reasons: ['no longer in the configuration (forgotten; nothing to remove)'],
+    reasons: [
+      ctx.options.destroy
+        ? 'destroy: kolla forgets it (a one-off task; nothing to remove)'
+        : 'no longer in the configuration (forgotten; nothing to remove)',
+    ],
     attrs: [],
     before: r,
     dependsOn: [],

@@ -82,7 +82,19 @@ function plan(inst: ConfigInstance, s: ConfigResource | undefined, ctx: PlanCont
       });
     c.action = 'update';
     c.reasons.push(edited ? `${inst.path} was edited on the host` : `${inst.name} changed`);
-    if (!inst.sensitive) c.textDiff = patch(inst.path, s?.content ?? '', masked);
+    // The refresh reads a file's hash, not its text: the diff is from the content kolla
+    // last wrote. When that text is what is configured (an edit on the host, or only a
+    // masked secret changed), the hashes say what changes instead of an empty diff.
+    const textChanged = (s?.content ?? '') !== masked;
+    if (!inst.sensitive && textChanged) c.textDiff = patch(inst.path, s?.content ?? '', masked);
+    if (edited || !textChanged || inst.sensitive)
+      c.attrs.push({
+        path: 'sha256',
+        before: onHost.slice(0, 12),
+        after: hash.slice(0, 12),
+        forcesReplacement: false,
+        sensitive: false,
+      });
   }
   return c;
 }

@@ -217,7 +217,7 @@ function plan(inst: ContainerInstance, s: ContainerResource | undefined, ctx: Pl
     const after = inst.spec as unknown as Record<string, unknown>;
     c.attrs = inPlace.map((f) => ({
       path: f,
-      before: before ? before[f] : observed[f],
+      before: observed[f],
       after: after[f],
       forcesReplacement: !!blocker,
       sensitive: false,

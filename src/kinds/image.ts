@@ -31,12 +31,16 @@ export const imageKind: ResourceKind<'image'> = {
     }
     return c;
   },
-  planDelete: (r) => ({
+  planDelete: (r, ctx) => ({
     address: r.address,
     kind: 'image',
     host: r.host,
     action: 'delete',
-    reasons: ['no longer in the configuration (forgotten; nothing to remove)'],
+    reasons: [
+      ctx.options.destroy
+        ? 'destroy: kolla forgets it (the image stays on the host; nothing to remove)'
+        : 'no longer in the configuration (forgotten; nothing to remove)',
+    ],
     attrs: [],
     before: r,
     dependsOn: [],

@@ -313,15 +313,24 @@ describe('bootstrap', () => {
 });
 
 describe('drift: changed outside kolla', () => {
-  it('recreates what was removed, starts what was stopped, removes an orphan', async () => {
+  it('recreates what was removed, starts what was stopped, puts back edits, removes an orphan', async () => {
     const { plan } = await scenarios['drift']!();
     expect(drifts(plan)).toEqual([
+      [CONF2, 'file-edited'],
       [VOL, 'removed'],
       [DB, 'removed'],
       [API1, 'stopped'],
+      [API2, 'edited'],
       [ORPHAN, 'orphan'],
     ]);
-    expect(real(plan)).toEqual({ [VOL]: 'create', [DB]: 'create', [API1]: 'restart', [ORPHAN]: 'delete' });
+    expect(real(plan)).toEqual({
+      [CONF2]: 'update',
+      [VOL]: 'create',
+      [DB]: 'create',
+      [API1]: 'restart',
+      [API2]: 'update',
+      [ORPHAN]: 'delete',
+    });
     expect(change(plan, DB).reasons).toEqual(['the container was removed outside kolla']);
     expect(change(plan, API1).reasons).toEqual(['the container is exited (stopped outside kolla): start it']);
     expect(change(plan, ORPHAN)).toMatchObject({
@@ -330,7 +339,7 @@ describe('drift: changed outside kolla', () => {
       containerName: 'worker',
       currentId: containerId('h1', 'worker'),
     });
-    expect(plan.summary).toEqual({ add: 2, change: 0, destroy: 1, restart: 1, run: 0 });
+    expect(plan.summary).toEqual({ add: 2, change: 2, destroy: 1, restart: 1, run: 0 });
   });
 
   it('replaces a container recreated by hand from another spec', async () => {
@@ -351,10 +360,9 @@ describe('drift: changed outside kolla', () => {
     expect(change(plan, CONF2).reasons).toEqual(['/etc/kolla/api/api.conf was edited on the host']);
   });
 
-  // Known bug: the diff is between the state and the configuration (the same text), so the
-  // plan shows an empty diff: the `---`/`+++` header and no hunk. The host's content is
-  // not read (only its hash). Flip to `it` when fixed, and add the case to the drift golden.
-  it.fails('shows the host edit that the apply undoes (not an empty diff)', async () => {
+  // The diff is from the text kolla last wrote: when that is the configured text, an empty
+  // `---`/`+++` header was all the plan showed. The hashes say what changes instead.
+  it('shows the host edit that the apply undoes (not an empty diff)', async () => {
     const { plan } = await drifted((w) =>
       host(w, 'h2').files.set('/etc/kolla/api/api.conf', sha256('[DEFAULT]\ndebug = true\n')),
     );
@@ -369,9 +377,9 @@ describe('drift: changed outside kolla', () => {
     expect(change(plan, API1).reasons).toEqual(['memory changed outside kolla']);
   });
 
-  // Known bug: `before` is the state's value, not the one found on the host, so the plan
-  // reads `~ memory = 536870912 -> 536870912`. Flip to `it` when fixed.
-  it.fails('shows the value found on the host as the one changed', async () => {
+  // `before` was once the state's value, not the one found on the host, so the plan read
+  // `~ memory = 536870912 -> 536870912`.
+  it('shows the value found on the host as the one changed', async () => {
     const { plan } = await drifted((w) => void (container(w, 'h1', 'api').memory = 256 * 1024 * 1024));
     expect(change(plan, API1).attrs).toEqual([
       { path: 'memory', before: 268435456, after: 536870912, forcesReplacement: false, sensitive: false },
@@ -416,21 +424,17 @@ describe('destroy', () => {
     expect(plan.summary).toEqual({ add: 0, change: 0, destroy: 8, restart: 0, run: 0 });
   });
 
-  it('the golden scenario (no bootstrap) deletes the containers and files', async () => {
+  it('the golden scenario deletes the containers and files, and forgets the bootstrap', async () => {
     const { plan } = await scenarios['destroy']!();
-    expect(Object.keys(real(plan)).sort()).toEqual([CONF1, CONF2, JSON1, JSON2, API1, API2, DB].sort());
+    expect(Object.keys(real(plan)).sort()).toEqual([CONF1, CONF2, JSON1, JSON2, API1, API2, DB, BOOT].sort());
   });
 
-  // Known bug: a bootstrap's (and an image's) delete ignores -destroy and reads "no longer in
-  // the configuration (forgotten; nothing to remove)" while it is still configured. Flip to
-  // `it` when fixed, and put the bootstrap back into the destroy golden scenario.
-  it.fails(
-    'says a bootstrap is forgotten because of the destroy, not that it left the configuration',
-    async () => {
-      const { plan } = await changed({}, { destroy: true });
-      expect(change(plan, BOOT).reasons.join(' ')).not.toContain('no longer in the configuration');
-    },
-  );
+  // A bootstrap's (and an image's) delete under -destroy once read "no longer in the
+  // configuration" while it is still configured.
+  it('says a bootstrap is forgotten because of the destroy, not that it left the configuration', async () => {
+    const { plan } = await changed({}, { destroy: true });
+    expect(change(plan, BOOT).reasons.join(' ')).not.toContain('no longer in the configuration');
+  });
 
   it('deletes the volume too with --include-volumes', async () => {
     const { plan } = await changed({}, { destroy: true, includeVolumes: true });
