@@ -61,24 +61,42 @@ export async function checkSyntax(files: SourceFile[], cacheDir?: string): Promi
   const out: Diagnostic[] = [];
   let added = false;
   for (const f of todo) {
-    const [, err] = parser.parseToObject(f.text);
+    let err: unknown;
+    try {
+      [, err] = parser.parseToObject(f.text);
+    } catch {
+      // Its conversion to JSON panics on some valid files (a block type used both with and
+      // without labels): the syntax was parsed, so our parser's verdict stands.
+      err = undefined;
+    }
     if (err === null || err === undefined) {
       cache.add(contentHash(f.text));
       added = true;
       continue;
     }
-    out.push(await describeError(f));
+    const d = await describeError(f);
+    if (d) out.push(d);
+    else {
+      cache.add(contentHash(f.text));
+      added = true;
+    }
   }
   if (cacheDir && added) saveCache(cacheDir, cache);
   return out;
 }
 
-async function describeError(f: SourceFile): Promise<Diagnostic> {
+/**
+ * The reference parser's error, placed; undefined when the file parsed and only its
+ * conversion to JSON failed (a block type used with different label counts): that is not a
+ * syntax error, and kolla's decoder reports what is wrong with a position.
+ */
+async function describeError(f: SourceFile): Promise<Diagnostic | undefined> {
   const json = require('hcl2-json-parser') as Hcl2JsonParser;
   try {
     await json.parseToObject(f.text);
   } catch (e) {
     const msg = String(e instanceof Error ? e.message : e);
+    if (/Unable to convert/.test(msg)) return undefined;
     // "parse config: [:24,44-25,1: Summary; Detail.]"
     const m = /:(\d+),(\d+)(?:-(\d+),(\d+))?: ([^;\]]*)(?:; ([^\]]*))?/.exec(msg);
     if (m) {
@@ -96,7 +114,18 @@ async function describeError(f: SourceFile): Promise<Diagnostic> {
       if (m[6]) d.detail = m[6].trim();
       return d;
     }
-    return { severity: 'error', summary: `Syntax error in ${f.name}`, detail: msg };
+    return unplaced(f, msg);
   }
-  return { severity: 'error', summary: `Syntax error in ${f.name}` };
+  return unplaced(f);
+}
+
+/** The reference parser refused the file without saying where: point at the file. */
+function unplaced(f: SourceFile, msg?: string): Diagnostic {
+  const start = { line: 1, col: 1, offset: 0 };
+  return {
+    severity: 'error',
+    summary: `Syntax error in ${f.name}`,
+    detail: `HashiCorp's HCL parser refuses this file without giving a position${msg && msg !== 'undefined' ? ` (${msg})` : ''}; kolla's own parser found nothing wrong. Please report it with the file.`,
+    range: { file: f.name, start, end: start },
+  };
 }

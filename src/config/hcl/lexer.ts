@@ -200,7 +200,13 @@ class Lexer {
   private scanNormal(top: Frame): void {
     const src = this.src;
     const c = src[this.i] as string;
-    if (c === ' ' || c === '\t' || (c === '\r' && src[this.i + 1] !== '\n') || c === '\ufeff') {
+    // A byte order mark is whitespace only where it marks the byte order: the file's start.
+    if (
+      c === ' ' ||
+      c === '\t' ||
+      (c === '\r' && src[this.i + 1] !== '\n') ||
+      (c === '\ufeff' && this.i === 0)
+    ) {
       this.skip(1);
       return;
     }

@@ -162,4 +162,10 @@ describe('lexer', () => {
       'Invalid heredoc introduction@2:1',
     ]);
   });
+
+  it('skips a byte order mark at the start only; elsewhere it is an invalid character (as HCL says)', () => {
+    expect(kinds('\ufeffa = 1')).toEqual(['ident:a', 'punct:=', 'number:1']);
+    const bad = lex('a\ufeffb = 1', 'x.hcl').filter((t) => t.type === 'invalid');
+    expect(bad.map((t) => `${t.summary}@${t.start.line}:${t.start.col}`)).toEqual(['Invalid character@1:2']);
+  });
 });
