@@ -9,6 +9,7 @@ import { didYouMean } from '../diags/suggest.js';
 import { referencesOf } from './hcl/traversal.js';
 import { evaluate } from './expr/evaluate.js';
 import { standardFunctions } from './expr/functions.js';
+import { FOR_BUDGET } from './expr/context.js';
 
 /** Root names whose members are declared by blocks: what to call a missing one. */
 const DECLARED: Record<string, { what: string; how: string }> = {
@@ -136,6 +137,9 @@ export class Scope {
     }
   }
 
+  /** What `for` loops may still iterate across every evaluation of this configuration. */
+  private readonly budget = { left: FOR_BUDGET };
+
   /** The variables of each `extra` object already seen (callers reuse one object per host). */
   private readonly withExtra = new WeakMap<Record<string, Value>, Record<string, Value>>();
 
@@ -157,7 +161,12 @@ export class Scope {
     }
     this.exprStack.push(expr.range);
     try {
-      return evaluate(expr, { variables, functions: standardFunctions, baseDir: this.baseDir });
+      return evaluate(expr, {
+        variables,
+        functions: standardFunctions,
+        baseDir: this.baseDir,
+        budget: this.budget,
+      });
     } catch (e) {
       if (e instanceof DiagnosticError) throw undeclaredReference(e, expr, variables, extra) ?? e;
       throw e;

@@ -28,7 +28,34 @@ export function createTemplateEnvironment(searchPaths: string[] = []): nunjucks.
   const env = new (nunjucksLib().Environment)(loader, OPTIONS);
   addFilters(env);
   env.addGlobal('range', boundedRange);
+  countLoopIterations();
   return env;
+}
+
+/**
+ * Every `{% for %}` iteration counts against one budget per render, whatever it loops over
+ * (three nested loops over a 1,000-element list are a billion): nunjucks sets `loop.index`
+ * on its frame once per iteration, and that call is counted. nunjucks has no hook for this,
+ * so its Frame's `set` is wrapped, once per process.
+ */
+export const MAX_TEMPLATE_LOOP_ITERATIONS = 1_000_000;
+let loopBudget = MAX_TEMPLATE_LOOP_ITERATIONS;
+let loopsCounted = false;
+
+function countLoopIterations(): void {
+  if (loopsCounted) return;
+  loopsCounted = true;
+  type Frame = { set(name: string, ...rest: unknown[]): unknown };
+  const runtime = nunjucksLib().runtime as unknown as { Frame: { prototype: Frame } };
+  const frame = runtime.Frame.prototype;
+  const set = frame.set;
+  frame.set = function (this: unknown, name: string, ...rest: unknown[]): unknown {
+    if (name === 'loop.index' && --loopBudget < 0)
+      throw new Error(
+        `this template loops more than ${MAX_TEMPLATE_LOOP_ITERATIONS.toLocaleString('en')} times in all (nested loops multiply); kolla stops templates that large`,
+      );
+    return set.call(this, name, ...rest);
+  };
 }
 
 /**
@@ -79,6 +106,7 @@ export function renderTemplateFile(file: string, vars: Record<string, unknown>, 
 
 function render(env: nunjucks.Environment, src: string, vars: Record<string, unknown>, name: string): string {
   rangeBudget = MAX_TEMPLATE_RANGE_VALUES;
+  loopBudget = MAX_TEMPLATE_LOOP_ITERATIONS;
   try {
     return new (nunjucksLib().Template)(src, env, name, true).render(vars);
   } catch (e) {

@@ -13,7 +13,15 @@ export interface EvalContext {
   functions?: Record<string, FunctionImpl>;
   /** Directory that relative paths in `file()` and friends are relative to. */
   baseDir: string;
+  /**
+   * Elements `for` expressions and template `for` directives may still iterate, shared by
+   * every evaluation of one configuration (default: a fresh FOR_BUDGET per evaluation).
+   */
+  budget?: { left: number };
 }
+
+/** How many elements `for` loops may iterate while one configuration is evaluated. */
+export const FOR_BUDGET = 10_000_000;
 
 export type FunctionImpl = (args: Value[], ctx: EvalContext, callRange: SourceRange) => Value;
 

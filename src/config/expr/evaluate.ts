@@ -10,7 +10,7 @@
 import { DiagnosticError, errorAt, formatPlace } from '../../diags/diagnostic.js';
 import type { SourceRange } from '../../diags/diagnostic.js';
 import type { BinaryOp, Expr, TemplatePart, Value } from '../hcl/ast.js';
-import { FunctionArgError, FunctionCallError } from './context.js';
+import { FOR_BUDGET, FunctionArgError, FunctionCallError } from './context.js';
 import type { EvalContext, FunctionImpl } from './context.js';
 import { standardFunctions } from './functions.js';
 import { didYouMean } from './suggest.js';
@@ -49,8 +49,11 @@ const SPLAT = '__splat__';
 class Evaluator {
   private readonly functions: Record<string, FunctionImpl>;
 
+  private readonly budget: { left: number };
+
   constructor(private readonly ctx: EvalContext) {
     this.functions = ctx.functions ?? standardFunctions;
+    this.budget = ctx.budget ?? { left: FOR_BUDGET };
   }
 
   eval(e: Expr, locals: Locals | undefined): Value {
@@ -324,6 +327,16 @@ class Evaluator {
         range,
         `A null value cannot be used as the collection in a ${what}.`,
       );
+    }
+    if (Array.isArray(coll) || isObject(coll)) {
+      const n = Array.isArray(coll) ? coll.length : Object.keys(coll).length;
+      this.budget.left -= n;
+      if (this.budget.left < 0)
+        throw errorAt(
+          'Too many iterations',
+          range,
+          `The 'for' loops of this configuration iterate over more than ${FOR_BUDGET.toLocaleString('en')} elements in all (nested loops multiply); kolla stops rather than run for hours or exhaust memory.`,
+        );
     }
     if (Array.isArray(coll)) return coll.map((v, i) => [i, v]);
     if (isObject(coll)) return sortedKeys(coll).map((k) => [k, coll[k] as Value]);
