@@ -24,6 +24,7 @@ const order = [
   'bootstrap',
   'image',
   'output',
+  'module',
 ];
 const lines = [];
 for (const name of order) {

@@ -184,6 +184,11 @@ export function formatAddress(a: Address): string {
   return out;
 }
 
+/** `module.a["k"].module.b` for a module path (empty for the root). */
+export function formatModulePath(path: ModuleStep[]): string {
+  return formatAddress({ module: path, steps: [] });
+}
+
 /** Is this a well-formed address (or address prefix usable as a target)? */
 export function isValidAddress(s: string): boolean {
   return typeof parseAddress(s) !== 'string';

@@ -111,7 +111,7 @@ export function summaryLine(plan: Plan): string {
 
 /** Secrets are kept in the plan as `((secret.NAME))` markers; people see `(sensitive)`. */
 function hideMarkers(s: string): string {
-  return s.replace(/\(\(secret\.[A-Za-z0-9_-]+\)\)/g, '(sensitive)');
+  return s.replace(/\(\(secret\.[^()\s]+\)\)/g, '(sensitive)');
 }
 
 export function renderPlan(plan: Plan, p: Palette): string {

@@ -7,6 +7,7 @@ import type { DecodedBlock } from './decode.js';
 import type { Scope } from './scope.js';
 import type { HostSpec } from './host-spec.js';
 import type { VariableDecl } from './variables.js';
+import type { ModuleInstance } from './modules.js';
 
 export interface BackendSettings {
   type: 'local' | 'pg';
@@ -26,11 +27,8 @@ export interface Settings {
   backend: BackendSettings;
 }
 
-export interface SecretDecl {
-  name: string;
-  length: number;
-  kind: 'password' | 'fernet_key' | 'hex' | 'uuid' | 'ssh_key';
-}
+export type { SecretDecl } from './secret-decl.js';
+import type { SecretDecl } from './secret-decl.js';
 
 export interface Config {
   dir: string;
@@ -47,4 +45,6 @@ export interface Config {
   /** Secrets that expressions or templates used but that have no value yet. */
   missingSecrets(): string[];
   scope: Scope;
+  /** The root module (first, prefix "") and every module instance it calls, depth first. */
+  modules: ModuleInstance[];
 }

@@ -20,10 +20,17 @@ export interface DecodedBlock {
   typeRange: SourceRange;
 }
 
-/** Decode the top level of every file into one list of blocks. */
-export function decodeFiles(files: File[], diags: Diagnostics): DecodedBlock[] {
+/**
+ * Decode the top level of every file into one list of blocks: the root module's (`root`) or
+ * a called module's (`module_root`: no hosts, groups, images or kolla block).
+ */
+export function decodeFiles(
+  files: File[],
+  diags: Diagnostics,
+  level: 'root' | 'module_root' = 'root',
+): DecodedBlock[] {
   const defs = blockDefs();
-  const root = defs.get('root')!;
+  const root = defs.get(level)!;
   const out: DecodedBlock[] = [];
   const seen = new Map<string, DecodedBlock>();
   for (const f of files) {
@@ -31,11 +38,19 @@ export function decodeFiles(files: File[], diags: Diagnostics): DecodedBlock[] {
       diags.error(
         `Unsupported argument "${a.name}" at the top level; arguments belong inside a block`,
         a.nameRange,
-        'Only blocks (kolla, variable, locals, secret, host, group, registry, volume, service, image, output) may appear at the top level.',
+        `Only blocks (${Object.keys(root.blocks).join(', ')}) may appear at the top level.`,
       );
     }
     for (const b of f.body.blocks) {
-      const d = decodeChild(b, root, 'the top level', diags);
+      if (level === 'module_root' && !root.blocks[b.type] && defs.get('root')!.blocks[b.type]) {
+        diags.error(
+          `A ${b.type} block belongs in the root module`,
+          b.typeRange,
+          `Modules see the root module's hosts, groups, registries and images; declare them there. Blocks a module may declare: ${Object.keys(root.blocks).join(', ')}.`,
+        );
+        continue;
+      }
+      const d = decodeChild(b, root, level === 'root' ? 'the top level' : 'a module', diags);
       if (!d) continue;
       if (d.def.name === 'kolla' || d.def.name === 'locals') {
         if (d.def.name === 'kolla') {

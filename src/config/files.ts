@@ -60,8 +60,8 @@ function lineOfInvalidUtf8(buf: Buffer): number {
   return 1;
 }
 
-/** The configuration files of `dir`, sorted by name. */
-export function findConfigFiles(dir: string, diags: Diagnostics): SourceFile[] {
+/** The configuration files of `dir`, sorted by name; shown as `shownPrefix` + name. */
+export function findConfigFiles(dir: string, diags: Diagnostics, shownPrefix = ''): SourceFile[] {
   let entries: string[];
   try {
     if (!statSync(dir).isDirectory()) {
@@ -88,7 +88,7 @@ export function findConfigFiles(dir: string, diags: Diagnostics): SourceFile[] {
   }
   const out: SourceFile[] = [];
   for (const n of names) {
-    const f = readSource(path.join(dir, n), n, diags);
+    const f = readSource(path.join(dir, n), shownPrefix + n, diags);
     if (f) out.push(f);
   }
   return out;

@@ -8,7 +8,8 @@ import path from 'node:path';
 import type { File, Value } from './hcl/ast.js';
 import { DiagnosticError, Diagnostics, type SourceRange } from '../diags/diagnostic.js';
 import { didYouMean } from '../diags/suggest.js';
-import { findConfigFiles } from './files.js';
+import { findConfigFiles, type SourceFile } from './files.js';
+import { defineModuleCalls, loadModuleSources, type ModuleInstance } from './modules.js';
 import { checkSyntax } from './syntax-check.js';
 import { parseFile } from './hcl/parser.js';
 import { ParseCache } from './parse-cache.js';
@@ -44,37 +45,27 @@ export async function loadConfig(opts: LoadOptions): Promise<LoadResult> {
   const sources = findConfigFiles(dir, diags);
   if (diags.hasErrors()) return { diagnostics: diags };
 
-  // Our parser gives positions for everything; the reference parser has the last word on
-  // what is valid HCL.
-  const files: File[] = [];
-  const failed = new Set<string>();
   const cacheDir = opts.syntaxCache === false ? undefined : dir;
   const cache = new ParseCache(cacheDir);
-  for (const s of sources) {
-    const hit = cache.get(s.name, s.text);
-    if (hit) {
-      files.push(hit);
-      continue;
-    }
-    const r = parseFile(s.name, s.text);
-    if (r.diagnostics.length) {
-      diags.push(...r.diagnostics);
-      failed.add(s.name);
-    }
-    if (r.file) {
-      files.push(r.file);
-      if (!r.diagnostics.length) cache.put(s.name, s.text, r.file);
-    }
-  }
-  const syntax = await checkSyntax(
-    sources.filter((s) => !failed.has(s.name)),
-    cacheDir,
-  );
-  diags.push(...syntax);
-  if (diags.hasErrors()) return { diagnostics: diags };
+  const files = await parseSources(sources, cache, cacheDir, diags);
+  if (!files) return { diagnostics: diags };
   cache.save();
 
   const blocks = decodeFiles(files, diags);
+  // Every module's files, read now: evaluation below is synchronous.
+  const moduleSources = await loadModuleSources(
+    blocks,
+    dir,
+    async (mdir, shownAs) => {
+      const msources = findConfigFiles(mdir, diags, `${shownAs}/`);
+      if (!msources.length) return undefined;
+      const mfiles = await parseSources(msources, cache, cacheDir, diags);
+      if (!mfiles) return undefined;
+      cache.save();
+      return decodeFiles(mfiles, diags, 'module_root');
+    },
+    diags,
+  );
   const settings = readSettings(blocks, dir, diags);
   const decls = declareVariables(blocks, diags, dir);
   const variables = resolveVariables(decls, opts.vars ?? [], opts.env ?? process.env, dir, diags);
@@ -99,31 +90,11 @@ export async function loadConfig(opts: LoadOptions): Promise<LoadResult> {
   }
 
   scope.setRoot('secret', secretValues);
-  scope.setRoot('path', { root: dir, cwd: process.cwd() });
+  scope.setRoot('path', { root: dir, module: dir, cwd: process.cwd() });
   scope.setRoot('kolla', { project: settings.project, config_dir: settings.configDir });
 
-  const localAttrs = blocks.filter((b) => b.type === 'locals').flatMap((b) => [...b.attrs.values()]);
-  const seenLocals = new Map<string, SourceRange>();
-  const members: { key: string; label: string; range: SourceRange; compute: () => Value }[] = [];
-  for (const a of localAttrs) {
-    const prev = seenLocals.get(a.name);
-    if (prev) {
-      diags.error(
-        `Duplicate local value "${a.name}"`,
-        a.nameRange,
-        `local.${a.name} was already defined at ${prev.file}:${prev.start.line}:${prev.start.col}.`,
-      );
-      continue;
-    }
-    seenLocals.set(a.name, a.nameRange);
-    members.push({
-      key: a.name,
-      label: `local.${a.name}`,
-      range: a.nameRange,
-      compute: () => scope.eval(a.expr),
-    });
-  }
-  scope.defineLazyObject('local', members);
+  const root: ModuleInstance = { path: [], prefix: '', dir, blocks, scope, dependsOn: [] };
+  defineCommon(scope, blocks, root, dir, diags);
 
   let hosts: HostSpec[] = [];
   let groups: Record<string, string[]> = { all: [] };
@@ -138,23 +109,26 @@ export async function loadConfig(opts: LoadOptions): Promise<LoadResult> {
   });
   scope.defineRoot('groups', () => scope.root('group'));
   scope.defineRoot('host', () => scope.root('hosts'));
-  scope.setRoot(
-    'service',
-    Object.fromEntries(
-      blocks.filter((b) => b.type === 'service').map((b) => [b.labels[0]!, { name: b.labels[0]! }]),
-    ),
-  );
-  scope.setRoot(
-    'volume',
-    Object.fromEntries(
-      blocks.filter((b) => b.type === 'volume').map((b) => [b.labels[0]!, { name: b.labels[0]! }]),
-    ),
-  );
   scope.defineRoot('image', () => imageRefs(blocks, scope));
   scope.defineRoot('registry', () => registryValues(blocks, scope));
 
-  // Evaluate every local, host and group once so that their errors show even when unused.
-  scope.forceAll();
+  const moduleSecrets: SecretDecl[] = [];
+  const walk = defineModuleCalls(root, {
+    diags,
+    rootDir: dir,
+    sources: moduleSources,
+    defineCommon: (s, b, m) => defineCommon(s, b, m, dir, diags),
+    root: scope,
+    secretValue: (key) => opts.secretValues?.[key],
+    secrets: moduleSecrets,
+    usedMissing,
+    declareSecrets: (b, s) => declareSecrets(b, s, diags),
+  });
+  const modules = [root, ...walk()];
+
+  // Evaluate every local, host, group, input and output once so that their errors show even
+  // when unused.
+  for (const m of modules) m.scope.forceAll();
   // hosts/groups are recomputed above only through the scope; read them back.
   try {
     scope.root('group');
@@ -170,8 +144,9 @@ export async function loadConfig(opts: LoadOptions): Promise<LoadResult> {
     variableDecls: decls,
     hosts,
     groups,
-    secrets,
+    secrets: [...secrets, ...moduleSecrets],
     secretValues: Object.fromEntries(Object.entries(opts.secretValues ?? {})),
+    modules,
     missingSecrets: () => [...usedMissing].sort(),
     scope,
   };
@@ -373,4 +348,79 @@ function registryValues(blocks: DecodedBlock[], scope: Scope): Value {
     };
   }
   return out;
+}
+
+/**
+ * Our parser gives positions for everything; the reference parser has the last word on what
+ * is valid HCL. Undefined when a file has errors (reported).
+ */
+async function parseSources(
+  sources: SourceFile[],
+  cache: ParseCache,
+  cacheDir: string | undefined,
+  diags: Diagnostics,
+): Promise<File[] | undefined> {
+  const files: File[] = [];
+  const failed = new Set<string>();
+  for (const s of sources) {
+    const hit = cache.get(s.name, s.text);
+    if (hit) {
+      files.push(hit);
+      continue;
+    }
+    const r = parseFile(s.name, s.text);
+    if (r.diagnostics.length) {
+      diags.push(...r.diagnostics);
+      failed.add(s.name);
+    }
+    if (r.file) {
+      files.push(r.file);
+      if (!r.diagnostics.length) cache.put(s.name, s.text, r.file);
+    }
+  }
+  const syntax = await checkSyntax(
+    sources.filter((s) => !failed.has(s.name)),
+    cacheDir,
+  );
+  diags.push(...syntax);
+  return failed.size || syntax.length ? undefined : files;
+}
+
+/** What every module's scope has, the root's included: locals, services, volumes, path. */
+function defineCommon(
+  scope: Scope,
+  blocks: DecodedBlock[],
+  module: ModuleInstance,
+  rootDir: string,
+  diags: Diagnostics,
+): void {
+  const localAttrs = blocks.filter((b) => b.type === 'locals').flatMap((b) => [...b.attrs.values()]);
+  const seenLocals = new Map<string, SourceRange>();
+  const members: { key: string; label: string; range: SourceRange; compute: () => Value }[] = [];
+  for (const a of localAttrs) {
+    const prev = seenLocals.get(a.name);
+    if (prev) {
+      diags.error(
+        `Duplicate local value "${a.name}"`,
+        a.nameRange,
+        `local.${a.name} was already defined at ${prev.file}:${prev.start.line}:${prev.start.col}.`,
+      );
+      continue;
+    }
+    seenLocals.set(a.name, a.nameRange);
+    members.push({
+      key: a.name,
+      label: `${module.prefix}local.${a.name}`,
+      range: a.nameRange,
+      compute: () => scope.eval(a.expr),
+    });
+  }
+  scope.defineLazyObject('local', members);
+  const named = (type: string): Value =>
+    Object.fromEntries(
+      blocks.filter((b) => b.type === type).map((b) => [b.labels[0]!, { name: b.labels[0]! }]),
+    );
+  scope.setRoot('service', named('service'));
+  scope.setRoot('volume', named('volume'));
+  if (module.path.length) scope.setRoot('path', { module: module.dir, root: rootDir, cwd: process.cwd() });
 }

@@ -43,15 +43,23 @@ interface Lazy {
 
 export class Scope {
   private readonly lazies = new Map<string, Lazy>();
-  private readonly stack: Lazy[] = [];
+  /** Values being computed, shared by a module's scope and its callers': cycles cross modules. */
+  private readonly stack: Lazy[];
   private readonly rootValues: Record<string, Value> = {};
   /** Ranges of the expressions being evaluated, innermost last: where a cycle closes. */
-  private readonly exprStack: SourceRange[] = [];
+  private readonly exprStack: SourceRange[];
 
+  /** `parent`: the scope of the module that calls this one (they share one evaluation). */
   constructor(
     readonly baseDir: string,
     private readonly diags: Diagnostics,
-  ) {}
+    parent?: Scope,
+  ) {
+    this.stack = parent?.stack ?? [];
+    this.exprStack = parent?.exprStack ?? [];
+    this.budget = parent?.budget ?? { left: FOR_BUDGET };
+    this.reported = parent?.reported ?? new Set<string>();
+  }
 
   /** Add a root name whose whole value is computed lazily. */
   defineRoot(name: string, compute: () => Value, label = name): void {
@@ -68,12 +76,21 @@ export class Scope {
     name: string,
     members: { key: string; label: string; range?: SourceRange; compute: () => Value }[],
   ): void {
+    const obj = this.lazyObject(name, members);
+    Object.defineProperty(this.rootValues, name, { value: obj, enumerable: true, configurable: true });
+  }
+
+  /** An object whose members are computed lazily, once, in this scope's evaluation (cycles found). */
+  lazyObject(
+    name: string,
+    members: { key: string; label: string; range?: SourceRange; compute: () => Value }[],
+  ): Record<string, Value> {
     const obj: Record<string, Value> = {};
     for (const m of members) {
       const lazy = this.lazy(`${name}:${m.key}`, m.label, m.compute, m.range);
       Object.defineProperty(obj, m.key, { get: () => this.force(lazy), enumerable: true });
     }
-    Object.defineProperty(this.rootValues, name, { value: obj, enumerable: true, configurable: true });
+    return obj;
   }
 
   setRoot(name: string, value: Value): void {
@@ -138,7 +155,7 @@ export class Scope {
   }
 
   /** What `for` loops may still iterate across every evaluation of this configuration. */
-  private readonly budget = { left: FOR_BUDGET };
+  private readonly budget: { left: number };
 
   /** The variables of each `extra` object already seen (callers reuse one object per host). */
   private readonly withExtra = new WeakMap<Record<string, Value>, Record<string, Value>>();
@@ -196,7 +213,7 @@ export class Scope {
     }
   }
 
-  private readonly reported = new Set<string>();
+  private readonly reported: Set<string>;
 
   /** Record a diagnostic once, even when the same expression fails for several hosts. */
   report(e: DiagnosticError): void {

@@ -231,28 +231,31 @@ export function resolveVariables(
     }
     values[d.name] = v;
   }
-  // validation rules see only their own variable
   for (const d of decls.values()) {
-    if (!(d.name in values)) continue;
-    for (const rule of d.validations) {
-      const ctx = {
-        variables: { var: { [d.name]: values[d.name]! } },
-        functions: standardFunctions,
-        baseDir: dir,
-      };
-      try {
-        const ok = evaluate(rule.condition, ctx);
-        if (typeof ok !== 'boolean')
-          throw errorAt('Invalid validation condition', rule.range, 'The condition must be a bool.');
-        if (!ok) {
-          const msg = evaluate(rule.errorMessage, ctx);
-          diags.error(`Invalid value for variable "${d.name}"`, rule.range, String(msg));
-        }
-      } catch (e) {
-        if (e instanceof DiagnosticError) diags.push(e.diagnostic);
-        else throw e;
-      }
-    }
+    if (d.name in values) checkValidations(d, values[d.name]!, dir, diags);
   }
   return values;
+}
+
+/** A variable's validation rules, which see only their own variable; failures are reported. */
+export function checkValidations(d: VariableDecl, value: Value, dir: string, diags: Diagnostics): boolean {
+  let ok = true;
+  for (const rule of d.validations) {
+    const ctx = { variables: { var: { [d.name]: value } }, functions: standardFunctions, baseDir: dir };
+    try {
+      const pass = evaluate(rule.condition, ctx);
+      if (typeof pass !== 'boolean')
+        throw errorAt('Invalid validation condition', rule.range, 'The condition must be a bool.');
+      if (!pass) {
+        const msg = evaluate(rule.errorMessage, ctx);
+        diags.error(`Invalid value for variable "${d.name}"`, rule.range, String(msg));
+        ok = false;
+      }
+    } catch (e) {
+      if (e instanceof DiagnosticError) diags.push(e.diagnostic);
+      else throw e;
+      ok = false;
+    }
+  }
+  return ok;
 }

@@ -33,7 +33,7 @@ export function expandBootstraps(
   for (const bb of svc.block.blocks) {
     if (bb.type !== 'bootstrap') continue;
     const each = bb.attrs.get('on_each_host');
-    const eachR = each ? ctx.config.scope.tryEval(each.expr) : { ok: true as const, value: false };
+    const eachR = each ? ctx.scope.tryEval(each.expr) : { ok: true as const, value: false };
     const onEach = eachR.ok && eachR.value === true;
     // Bootstraps of one service run in the order they are written (db_sync before the
     // step that needs its tables), as kolla-ansible's tasks do.
@@ -45,8 +45,8 @@ export function expandBootstraps(
       delete values['on_each_host'];
       const bname = bb.labels[0]!;
       const address = onEach
-        ? `${bootstrapAddr(svc.name, bname)}[${JSON.stringify(hostName)}]`
-        : bootstrapAddr(svc.name, bname);
+        ? ctx.addr(`${bootstrapAddr(svc.name, bname)}[${JSON.stringify(hostName)}]`)
+        : ctx.addr(bootstrapAddr(svc.name, bname));
       const firstContainer = containers.find((c) => c.host === hostName);
       let spec: ContainerSpec;
       let timeoutMs: number;
@@ -68,7 +68,7 @@ export function expandBootstraps(
       for (const v of spec.volumes) {
         const src = v.split(':')[0]!;
         if (ctx.declared.volume.has(src)) {
-          deps.push(volumeAddr(src, hostName));
+          deps.push(ctx.addr(volumeAddr(src, hostName)));
           volumeUse.push({ volume: src, host: hostName, user: address });
         }
       }

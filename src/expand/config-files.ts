@@ -24,6 +24,8 @@ export function renderConfigFile(
   diags: Diagnostics,
   /** Override files that exist and were read are added here, so unused ones can be reported. */
   usedOverrides: Set<string>,
+  /** Folders templates and overrides may come from (a module's and the root's); default `dir`. */
+  allowed: readonly string[] = [dir],
 ): string | undefined {
   const layers: string[] = [];
   const render = (text: string, name: string, attr: 'template' | 'overrides'): string | undefined => {
@@ -43,13 +45,13 @@ export function renderConfigFile(
     }
   };
   const outside = (name: string, attr: 'template' | 'overrides'): boolean => {
-    if (insideDir(dir, path.resolve(dir, name)) !== undefined) return false;
+    if (allowed.some((d) => insideDir(d, path.resolve(dir, name)) !== undefined)) return false;
     const msg = `${attr === 'template' ? 'Template' : 'Override'} file ${name} is outside the configuration's directory`;
     if (!diags.some((d) => d.summary === msg))
       diags.error(
         msg,
         cfg.attrs.get(attr)!.expr.range,
-        `kolla reads templates and overrides only from ${dir} (symlinks are followed): a file elsewhere could hold anything, and it would be shown in the plan.`,
+        `kolla reads templates and overrides only from ${allowed.join(' and ')} (symlinks are followed): a file elsewhere could hold anything, and it would be shown in the plan.`,
       );
     return true;
   };

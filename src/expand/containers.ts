@@ -36,8 +36,14 @@ export interface ContainerSink {
   namesOnHost: Map<string, Map<string, string>>;
 }
 
-export function containerSink(): ContainerSink {
-  return { instances: [], volumeUse: [], imageUse: new Map(), namesOnHost: new Map() };
+/** A sink for one module; what must be unique across modules (names on a host) is shared. */
+export function containerSink(shared?: ContainerSink): ContainerSink {
+  return {
+    instances: [],
+    volumeUse: [],
+    imageUse: shared?.imageUse ?? new Map(),
+    namesOnHost: shared?.namesOnHost ?? new Map(),
+  };
 }
 
 interface ConfigFileEntry {
@@ -95,7 +101,7 @@ function configTargets(
     const t = cb.attrs.get('container');
     let target = containerNames[0];
     if (t) {
-      const r = ctx.config.scope.tryEval(t.expr);
+      const r = ctx.scope.tryEval(t.expr);
       if (!r.ok) continue;
       if (typeof r.value !== 'string' || !containerNames.includes(r.value)) {
         ctx.diags.error(
@@ -132,18 +138,21 @@ function expandContainer(
   const { diags } = ctx;
   const hostName = host.name;
   const extra = ctx.hostNames(host);
-  const cname = cb.labels[0]!;
-  const addr = containerAddr(svc.name, cname, hostName);
+  const label = cb.labels[0]!;
+  const addr = ctx.addr(containerAddr(svc.name, label, hostName));
+  const values = evalAttrs(ctx, cb, extra);
+  if (!values || !checkValues(cb, values, diags)) return undefined;
+  // The Docker name: the label, or `name` (a module called more than once needs it).
+  const cname = typeof values['name'] === 'string' ? values['name'] : label;
+  delete values['name'];
   const badContainer = containerNameProblem(cname);
   if (badContainer) {
     ctx.report(
       `Invalid container name "${cname.length > 40 ? cname.slice(0, 40) + '…' : cname}": ${badContainer}`,
-      cb.labelRanges[0],
+      cb.attrs.get('name')?.expr.range ?? cb.labelRanges[0],
     );
     return undefined;
   }
-  const values = evalAttrs(ctx, cb, extra);
-  if (!values || !checkValues(cb, values, diags)) return undefined;
   const hcBlock = cb.blocks.find((x) => x.type === 'healthcheck');
   let hc: Record<string, Value> | undefined;
   if (hcBlock) {
@@ -214,7 +223,7 @@ function expandContainer(
   for (const v of spec.volumes) {
     const src = v.split(':')[0]!;
     if (ctx.declared.volume.has(src)) {
-      deps.push(volumeAddr(src, hostName));
+      deps.push(ctx.addr(volumeAddr(src, hostName)));
       sink.volumeUse.push({ volume: src, host: hostName, user: addr });
     }
   }
@@ -280,11 +289,13 @@ function expandConfigFile(
     );
     return undefined;
   }
-  const rendered = renderConfigFile(cfg, cv, rctx, ctx.config.dir, ctx.diags, ctx.usedOverrides);
+  const rendered = renderConfigFile(cfg, cv, rctx, ctx.module.dir, ctx.diags, ctx.usedOverrides, [
+    ...new Set([ctx.module.dir, ctx.config.dir]),
+  ]);
   if (rendered === undefined) return undefined;
   return {
     instance: {
-      address: configAddr(svc.name, fname, host.name),
+      address: ctx.addr(configAddr(svc.name, fname, host.name)),
       kind: 'config',
       host: host.name,
       dependsOn: [],
@@ -311,7 +322,7 @@ function expandConfigFile(
 /** What a config template sees (kolla-ansible's inventory and group variables). */
 function renderContext(ctx: ExpandContext, svc: PlacedService, host: HostSpec): RenderContext {
   const get = (name: string): unknown => {
-    const r = ctx.config.scope.tryEval({ kind: 'variable', name, range: svc.block.range });
+    const r = ctx.scope.tryEval({ kind: 'variable', name, range: svc.block.range });
     return r.ok ? r.value : undefined;
   };
   return {

@@ -10,9 +10,15 @@ import { hostValue } from '../config/load.js';
 import type { Diagnostics, SourceRange } from '../diags/diagnostic.js';
 import { didYouMean } from '../diags/suggest.js';
 import type { HostSpec } from './instances.js';
+import type { ModuleInstance } from '../config/modules.js';
+import type { Scope } from '../config/scope.js';
 
 export interface ExpandContext {
   readonly config: Config;
+  /** The module instance being expanded (the root's prefix is ""). */
+  readonly module: ModuleInstance;
+  /** Its scope: where its blocks' expressions are evaluated. */
+  readonly scope: Scope;
   readonly diags: Diagnostics;
   readonly hostsByName: ReadonlyMap<string, HostSpec>;
   /** Declared names per block type (`service`, `volume`, `image`). */
@@ -23,31 +29,48 @@ export interface ExpandContext {
   hostNames(host: HostSpec): Record<string, Value>;
   /** Record an error once per summary and position (the same block fails on many hosts). */
   report(summary: string, range?: SourceRange): void;
+  /** The address `a` (of this module's own form, `service.x...`) with the module's prefix. */
+  addr(a: string): string;
+  /** The same context for another module instance (sharing everything else). */
+  forModule(m: ModuleInstance): ExpandContext;
 }
 
 export function expandContext(config: Config, diags: Diagnostics): ExpandContext {
-  const namesOf = (type: string): Set<string> =>
-    new Set(config.blocks.filter((b) => b.type === type).map((b) => b.labels[0]!));
   const perHost = new Map<string, Record<string, Value>>();
   const reported = new Set<string>();
-  return {
-    config,
-    diags,
-    hostsByName: new Map(config.hosts.map((h) => [h.name, h])),
-    declared: { service: namesOf('service'), volume: namesOf('volume'), image: namesOf('image') },
-    usedOverrides: new Set(),
-    hostNames(host) {
-      let v = perHost.get(host.name);
-      if (!v) perHost.set(host.name, (v = { host: hostValue(host) }));
-      return v;
-    },
-    report(summary, range) {
-      const key = `${summary}@${range?.file}:${range?.start.line}:${range?.start.col}`;
-      if (reported.has(key)) return;
-      reported.add(key);
-      diags.error(summary, range);
-    },
+  const hostsByName = new Map(config.hosts.map((h) => [h.name, h]));
+  const usedOverrides = new Set<string>();
+  const images = new Set(config.blocks.filter((b) => b.type === 'image').map((b) => b.labels[0]!));
+  const make = (module: ModuleInstance): ExpandContext => {
+    const namesOf = (type: string): Set<string> =>
+      new Set(module.blocks.filter((b) => b.type === type).map((b) => b.labels[0]!));
+    return {
+      config,
+      module,
+      scope: module.scope,
+      diags,
+      hostsByName,
+      // Images are the root's: modules share them by name.
+      declared: { service: namesOf('service'), volume: namesOf('volume'), image: images },
+      usedOverrides,
+      hostNames,
+      report,
+      addr: (a) => module.prefix + a,
+      forModule: make,
+    };
   };
+  const hostNames = (host: HostSpec): Record<string, Value> => {
+    let v = perHost.get(host.name);
+    if (!v) perHost.set(host.name, (v = { host: hostValue(host) }));
+    return v;
+  };
+  const report = (summary: string, range?: SourceRange): void => {
+    const key = `${summary}@${range?.file}:${range?.start.line}:${range?.start.col}`;
+    if (reported.has(key)) return;
+    reported.add(key);
+    diags.error(summary, range);
+  };
+  return make(config.modules[0]!);
 }
 
 /**
@@ -64,7 +87,7 @@ export function evalAttrs(
   let ok = true;
   for (const [name, a] of b.attrs) {
     if (skip.includes(name) || b.def.properties[name]?.['x-static'] === 'references') continue;
-    const r = ctx.config.scope.tryEval(a.expr, extra);
+    const r = ctx.scope.tryEval(a.expr, extra);
     if (r.ok) out[name] = r.value;
     else ok = false;
   }
@@ -79,7 +102,7 @@ export function evalAttrs(
 export function placement(ctx: ExpandContext, b: DecodedBlock, what: string): string[] | null | undefined {
   const attr = b.attrs.get('hosts');
   if (!attr) return null;
-  const r = ctx.config.scope.tryEval(attr.expr);
+  const r = ctx.scope.tryEval(attr.expr);
   if (!r.ok) return undefined;
   if (r.value === null) return null;
   const range = attr.expr.range;

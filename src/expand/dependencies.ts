@@ -4,7 +4,8 @@
  * container for its own service's bootstraps. Then edges to what does not exist are dropped;
  * a missing volume is an error unless it was already reported.
  */
-import { volumeAddr } from '../addrs/address.js';
+import { addressMatches, parseAddress, volumeAddr } from '../addrs/address.js';
+import type { ModuleInstance } from '../config/modules.js';
 import type { ExpandContext } from './context.js';
 import type { BootstrapInstance, ContainerInstance, Instance } from './instances.js';
 import type { PlacedService } from './services.js';
@@ -15,6 +16,7 @@ export interface ServiceMembers {
 }
 
 export function linkServices(
+  ctx: ExpandContext,
   services: readonly PlacedService[],
   members: ReadonlyMap<string, ServiceMembers>,
 ): void {
@@ -30,7 +32,7 @@ export function linkServices(
     // Containers before bootstraps: the order the instances were made in.
     for (const inst of [...own.containers, ...own.bootstraps]) {
       const deps = [...inst.dependsOn, ...upstream];
-      for (const v of svc.dependsOnVolumes) deps.push(volumeAddr(v, inst.host));
+      for (const v of svc.dependsOnVolumes) deps.push(ctx.addr(volumeAddr(v, inst.host)));
       if (inst.kind === 'container') deps.push(...boots);
       inst.dependsOn = [...new Set(deps)];
     }
@@ -46,7 +48,7 @@ export function pruneDependencies(
   const known = new Set(instances.map((i) => i.address));
   for (const inst of instances) {
     for (const d of inst.dependsOn) {
-      if (!known.has(d) && d.startsWith('volume.') && !reported.has(d)) {
+      if (!known.has(d) && isVolume(d) && !reported.has(d)) {
         ctx.diags.error(
           `${inst.address} depends on ${d}, which does not exist`,
           inst.range,
@@ -55,5 +57,30 @@ export function pruneDependencies(
       }
     }
     inst.dependsOn = inst.dependsOn.filter((d) => known.has(d));
+  }
+}
+
+function isVolume(address: string): boolean {
+  const a = parseAddress(address);
+  const first = typeof a === 'string' ? undefined : a.steps[0];
+  return !!first && 'name' in first && first.name === 'volume';
+}
+
+/**
+ * A module's `depends_on = [module.x]`: everything the module instance runs (containers and
+ * bootstraps) waits for every container of module x's instances.
+ */
+export function linkModules(instances: readonly Instance[], modules: readonly ModuleInstance[]): void {
+  const containers = instances.filter((i): i is ContainerInstance => i.kind === 'container');
+  for (const m of modules) {
+    if (!m.dependsOn.length) continue;
+    const upstream = containers
+      .filter((c) => m.dependsOn.some((p) => addressMatches(p, c.address)))
+      .map((c) => c.address);
+    for (const inst of instances) {
+      if ((inst.kind !== 'container' && inst.kind !== 'bootstrap') || !inst.address.startsWith(m.prefix))
+        continue;
+      inst.dependsOn = [...new Set([...inst.dependsOn, ...upstream])];
+    }
   }
 }

@@ -3,8 +3,9 @@
  * volumes, rendered config files with their config.json, bootstrap tasks and images —
  * each with its address and its dependencies (explicit `depends_on` and implicit edges).
  *
- * One expander per block type, sharing one context (context.ts); nothing here keeps state
- * between expansions or changes the decoded blocks.
+ * One expander per block type, sharing one context (context.ts), run for the root module and
+ * for every module instance it calls (addresses prefixed `module.NAME[KEY].`); nothing here
+ * keeps state between expansions or changes the decoded blocks.
  */
 import type { Config } from '../config/config.js';
 import type { Diagnostics } from '../diags/diagnostic.js';
@@ -14,10 +15,10 @@ import { placeVolumes, volumeInstances } from './volumes.js';
 import { containerSink, expandContainers } from './containers.js';
 import { expandBootstraps } from './bootstraps.js';
 import { imageInstances } from './images.js';
-import { linkServices, pruneDependencies, type ServiceMembers } from './dependencies.js';
+import { linkModules, linkServices, pruneDependencies, type ServiceMembers } from './dependencies.js';
 import { warnUnusedOverrides } from './overrides.js';
 import { evalOutputs, type Outputs } from './outputs.js';
-import type { Instance } from './instances.js';
+import type { Instance, VolumeInstance } from './instances.js';
 
 export { KOLLA_CONFIG_MOUNT } from './instances.js';
 
@@ -28,29 +29,58 @@ export interface Expansion {
 }
 
 export function expand(config: Config, diags: Diagnostics): Expansion {
-  const ctx = expandContext(config, diags);
-  // 1. Where each enabled service and each volume is placed.
-  const services = placeServices(ctx);
-  const volumes = placeVolumes(ctx);
+  const root = expandContext(config, diags);
+  const shared = containerSink();
+  const instances: Instance[] = [];
+  const reported = new Set<string>();
+  for (const module of config.modules) {
+    const ctx = root.forModule(module);
+    // 1. Where each enabled service and each volume is placed.
+    const services = placeServices(ctx);
+    const volumes = placeVolumes(ctx);
 
-  // 2. Per service: its containers and config files on each host, then its bootstraps.
-  const sink = containerSink();
-  const members = new Map<string, ServiceMembers>();
-  for (const svc of services) {
-    const containers = expandContainers(ctx, svc, sink);
-    const bootstraps = expandBootstraps(ctx, svc, containers, sink.volumeUse);
-    sink.instances.push(...bootstraps);
-    members.set(svc.name, { containers, bootstraps });
+    // 2. Per service: its containers and config files on each host, then its bootstraps.
+    const sink = containerSink(shared);
+    const members = new Map<string, ServiceMembers>();
+    for (const svc of services) {
+      const containers = expandContainers(ctx, svc, sink);
+      const bootstraps = expandBootstraps(ctx, svc, containers, sink.volumeUse);
+      sink.instances.push(...bootstraps);
+      members.set(svc.name, { containers, bootstraps });
+    }
+    linkServices(ctx, services, members);
+
+    // 3. Volumes where declared or mounted.
+    const vols = volumeInstances(ctx, volumes, sink.volumeUse);
+    for (const a of vols.reported) reported.add(a);
+    instances.push(...sink.instances, ...vols.instances);
   }
+  // 4. Images where run; modules' dependencies; edges to what does not exist.
+  instances.push(...imageInstances(root, shared.imageUse));
+  linkModules(instances, config.modules);
+  uniqueVolumeNames(instances, diags);
+  pruneDependencies(root, instances, reported);
 
-  // 3. Volumes where declared or mounted, images where run.
-  const vols = volumeInstances(ctx, volumes, sink.volumeUse);
-  const instances = [...sink.instances, ...vols.instances, ...imageInstances(ctx, sink.imageUse)];
+  for (const dir of new Set(config.modules.map((m) => m.dir)))
+    warnUnusedOverrides(root.forModule(config.modules.find((m) => m.dir === dir)!));
+  return { instances, outputs: evalOutputs(root) };
+}
 
-  // 4. Dependencies between services, then edges to what does not exist.
-  linkServices(services, members);
-  pruneDependencies(ctx, instances, vols.reported);
-
-  warnUnusedOverrides(ctx);
-  return { instances, outputs: evalOutputs(ctx) };
+/** Two modules (or two instances of one) must not declare one Docker volume on one host. */
+function uniqueVolumeNames(instances: readonly Instance[], diags: Diagnostics): void {
+  const seen = new Map<string, VolumeInstance>();
+  for (const i of instances) {
+    if (i.kind !== 'volume') continue;
+    const key = `${i.host}\0${i.spec.name}`;
+    const prev = seen.get(key);
+    if (prev) {
+      diags.error(
+        `Two volumes named "${i.spec.name}" on host "${i.host}"`,
+        i.range,
+        `${prev.address} and ${i.address} would both be the Docker volume "${i.spec.name}". Volume names must be unique per host (a module called more than once needs its volume names to differ, e.g. "\${var.name}_data").`,
+      );
+      continue;
+    }
+    seen.set(key, i);
+  }
 }

@@ -20,9 +20,9 @@ export interface PlacedService {
 
 /** Every enabled service with its placement and explicit dependencies, in file order. */
 export function placeServices(ctx: ExpandContext): PlacedService[] {
-  const { scope } = ctx.config;
+  const { scope } = ctx;
   const out: PlacedService[] = [];
-  for (const b of ctx.config.blocks) {
+  for (const b of ctx.module.blocks) {
     if (b.type !== 'service') continue;
     const name = b.labels[0]!;
     if (!isEnabled(ctx, b, name)) continue;
@@ -71,7 +71,7 @@ export function placeServices(ctx: ExpandContext): PlacedService[] {
 function isEnabled(ctx: ExpandContext, b: DecodedBlock, name: string): boolean {
   const en = b.attrs.get('enabled');
   if (!en) return true;
-  const r = ctx.config.scope.tryEval(en.expr);
+  const r = ctx.scope.tryEval(en.expr);
   if (!r.ok) return false;
   if (typeof r.value !== 'boolean') {
     ctx.diags.error(`Invalid value for "enabled" in service "${name}"`, en.expr.range, 'bool required.');

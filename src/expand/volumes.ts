@@ -32,7 +32,7 @@ export interface VolumePlacements {
 export function placeVolumes(ctx: ExpandContext): VolumePlacements {
   const placed = new Map<string, VolumePlacement>();
   const failed = new Set<string>();
-  for (const b of ctx.config.blocks) {
+  for (const b of ctx.module.blocks) {
     if (b.type !== 'volume') continue;
     const name = b.labels[0]!;
     const values = evalAttrs(ctx, b, undefined, ['hosts']);
@@ -63,7 +63,7 @@ export function volumeInstances(
   const reported = new Set<string>();
   const usesOf = new Map<string, VolumeUse[]>();
   for (const u of uses) {
-    if (volumes.failed.has(u.volume)) reported.add(volumeAddr(u.volume, u.host));
+    if (volumes.failed.has(u.volume)) reported.add(ctx.addr(volumeAddr(u.volume, u.host)));
     const list = usesOf.get(u.volume) ?? [];
     list.push(u);
     usesOf.set(u.volume, list);
@@ -73,7 +73,7 @@ export function volumeInstances(
     const mine = usesOf.get(name) ?? [];
     const hosts = v.hosts ?? new Set(mine.map((u) => u.host));
     for (const u of mine) {
-      const addr = volumeAddr(name, u.host);
+      const addr = ctx.addr(volumeAddr(name, u.host));
       if (hosts.has(u.host) || reported.has(addr)) continue;
       reported.add(addr);
       ctx.diags.error(
@@ -85,7 +85,7 @@ export function volumeInstances(
     for (const h of ctx.config.hosts) {
       if (!hosts.has(h.name)) continue;
       instances.push({
-        address: volumeAddr(name, h.name),
+        address: ctx.addr(volumeAddr(name, h.name)),
         kind: 'volume',
         host: h.name,
         dependsOn: [],

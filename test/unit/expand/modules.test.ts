@@ -1,0 +1,185 @@
+/**
+ * Module calls: instances (count, for_each, enabled), addresses with the module path,
+ * inputs and outputs, and the diagnostics a user meets first — a misspelt or missing input,
+ * a source that does not exist, a block that belongs in the root, a module calling itself,
+ * and a cycle between modules.
+ */
+import { afterAll, describe, expect, it } from 'vitest';
+import { expandHcl, removeConfigs } from './helpers.js';
+
+afterAll(removeConfigs);
+
+const HOST = `host "h" { address = "10.0.0.1" }\n`;
+const WEB = `
+variable "name" { type = string }
+variable "port" {
+  type    = number
+  default = 80
+}
+service "web" {
+  hosts = group.all
+  container "web" {
+    name  = var.name
+    image = "nginx"
+  }
+}
+output "url" { value = "http://\${var.name}:\${var.port}" }
+`;
+
+describe('module instances', () => {
+  it('count: one instance per index, count.index in the arguments', async () => {
+    const e = await expandHcl(
+      `${HOST}
+module "web" {
+  source = "./web"
+  count  = 2
+  name   = "web\${count.index}"
+}
+output "urls" { value = module.web[*].url }`,
+      { 'web/main.hcl': WEB },
+    );
+    expect(e.messages()).toEqual([]);
+    expect(e.addresses()).toEqual([
+      'module.web[0].service.web.container.web["h"]',
+      'module.web[1].service.web.container.web["h"]',
+    ]);
+    expect(e.container('module.web[1].service.web.container.web["h"]').spec.name).toBe('web1');
+  });
+
+  it('enabled = false: no instance; true: an address without [0]', async () => {
+    const e = await expandHcl(
+      `${HOST}
+module "on" {
+  source  = "./web"
+  enabled = true
+  name    = "on"
+}
+module "off" {
+  source  = "./web"
+  enabled = false
+  name    = "off"
+}`,
+      { 'web/main.hcl': WEB },
+    );
+    expect(e.messages()).toEqual([]);
+    expect(e.addresses()).toEqual(['module.on.service.web.container.web["h"]']);
+  });
+
+  it('nests: module paths chain, outputs pass up', async () => {
+    const e = await expandHcl(
+      `${HOST}
+module "outer" {
+  source = "./outer"
+}`,
+      {
+        'outer/main.hcl': `
+module "inner" {
+  source   = "../web"
+  for_each = toset(["x"])
+  name     = "inner_\${each.key}"
+}
+output "u" { value = module.inner["x"].url }`,
+        'web/main.hcl': WEB,
+      },
+    );
+    expect(e.messages()).toEqual([]);
+    expect(e.addresses()).toEqual(['module.outer.module.inner["x"].service.web.container.web["h"]']);
+  });
+});
+
+describe('module diagnostics', () => {
+  it('a misspelt input (did you mean) and a missing required one', async () => {
+    const e = await expandHcl(
+      `${HOST}
+module "web" {
+  source = "./web"
+  nmae   = "x"
+}`,
+      { 'web/main.hcl': WEB },
+    );
+    expect(e.messages()).toEqual([
+      'main.hcl:5:3: Unsupported argument "nmae" in module "web"; did you mean "name"?',
+      'main.hcl:3:8: Missing required input "name" for module "web"',
+    ]);
+  });
+
+  it('a source that does not exist, and a catalogue module that does not', async () => {
+    const e = await expandHcl(`${HOST}
+module "a" {
+  source = "./nope"
+}
+module "b" {
+  source = "kolla/no-such-module"
+}`);
+    expect(e.messages()).toEqual([
+      'main.hcl:4:12: Module source "./nope" of module "a" is not a folder',
+      'main.hcl:7:12: No module "kolla/no-such-module" in kolla\'s catalogue',
+    ]);
+  });
+
+  it('an input of the wrong type, placed at the argument', async () => {
+    const e = await expandHcl(
+      `${HOST}
+module "web" {
+  source = "./web"
+  name   = "x"
+  port   = "eighty"
+}`,
+      { 'web/main.hcl': WEB },
+    );
+    expect(e.messages()).toEqual(['main.hcl:6:12: Invalid value for input "port" of module "web"']);
+  });
+
+  it('a host block inside a module belongs in the root', async () => {
+    const e = await expandHcl(
+      `${HOST}
+module "m" {
+  source = "./m"
+}`,
+      { 'm/main.hcl': 'host "x" { address = "10.0.0.9" }\n' },
+    );
+    expect(e.messages()).toEqual(['m/main.hcl:1:1: A host block belongs in the root module']);
+  });
+
+  it('a module that calls itself', async () => {
+    const e = await expandHcl(
+      `${HOST}
+module "m" {
+  source = "./m"
+}`,
+      { 'm/main.hcl': 'module "again" {\n  source = "./"\n}\n' },
+    );
+    expect(e.messages()).toEqual(['m/main.hcl:2:12: Module "again" calls a module it is part of']);
+  });
+
+  it('a cycle between modules, with its path', async () => {
+    const e = await expandHcl(
+      `${HOST}
+module "a" {
+  source = "./m"
+  peer   = module.b.o
+}
+module "b" {
+  source = "./m"
+  peer   = module.a.o
+}`,
+      { 'm/main.hcl': 'variable "peer" { type = any }\noutput "o" { value = var.peer }\n' },
+    );
+    expect(e.messages()).toEqual([
+      'm/main.hcl:1:10: Cycle in references: module.a.var.peer → module.b.output.o → module.b.var.peer → module.a.output.o → module.a.var.peer',
+    ]);
+  });
+
+  it('two instances of a module must not create one container name on a host', async () => {
+    const e = await expandHcl(
+      `${HOST}
+module "web" {
+  source   = "./web"
+  for_each = toset(["a", "b"])
+  name     = "same"
+}`,
+      { 'web/main.hcl': WEB },
+    );
+    expect(e.messages()).toEqual(['web/main.hcl:9:13: Two containers named "same" on host "h"']);
+  });
+});
