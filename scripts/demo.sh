@@ -83,6 +83,20 @@ if [ "$address" != 127.0.0.1 ]; then
   echo "api_interface_address = $address (in $VARS)"
 fi
 
+# An all-in-one deployed from another copy of kolla (or whose state was deleted) holds the
+# container names and the data volumes, with passwords this copy does not have: MariaDB's
+# data would refuse the new ones. Its containers and volumes are removed, and it says so.
+if [ ! -f "$EX/kolla.state.json" ]; then
+  others=$(docker ps -aq --filter label=kolla.project=openstack)
+  volumes=$(docker volume ls -q --filter label=kolla.project=openstack)
+  if [ -n "$others$volumes" ]; then
+    echo "demo: an all-in-one deployed from another copy of kolla (no state in $EX) is on this Docker engine;"
+    echo "demo: its containers and volumes (project openstack) are removed so that this one starts clean."
+    [ -z "$others" ] || docker rm -f $others >/dev/null
+    [ -z "$volumes" ] || docker volume rm $volumes >/dev/null
+  fi
+fi
+
 step "kolla secrets generate (kept when they exist)"
 kolla secrets generate --chdir "$EX"
 
