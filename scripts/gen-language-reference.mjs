@@ -25,6 +25,8 @@ const order = [
   'image',
   'output',
   'module',
+  'moved',
+  'removed',
 ];
 const lines = [];
 for (const name of order) {

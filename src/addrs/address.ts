@@ -235,6 +235,25 @@ export function addressMatches(target: string, address: string): boolean {
   return true;
 }
 
+/**
+ * `address` with its prefix `from` replaced by `to` (`service.a.container.x["h"]` with
+ * `service.a` → `module.m.service.a` is `module.m.service.a.container.x["h"]`); undefined
+ * when `from` does not select it.
+ */
+export function replacePrefix(address: string, from: string, to: string): string | undefined {
+  if (!addressMatches(from, address)) return undefined;
+  const a = cachedSteps(address)!;
+  const f = cachedSteps(from)!;
+  const t = cachedSteps(to);
+  if (!t) return undefined;
+  let out = '';
+  for (const s of [...t, ...a.slice(f.length)]) {
+    if ('name' in s) out += (out ? '.' : '') + s.name;
+    else out += `[${JSON.stringify(s.key)}]`;
+  }
+  return out;
+}
+
 /** The host key at the end of an address (`...["control01"]` → control01), if any. */
 export function hostOf(address: string): string | undefined {
   const s = cachedSteps(address);

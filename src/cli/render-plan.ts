@@ -106,7 +106,9 @@ function isEmpty(v: unknown): boolean {
 export function summaryLine(plan: Plan): string {
   const s = plan.summary;
   const run = s.run ? `, ${s.run} to run` : '';
-  return `Plan: ${s.add} to add, ${s.change} to change, ${s.destroy} to destroy, ${s.restart} to restart${run}.`;
+  const move = plan.moved?.length ? `, ${plan.moved.length} to move` : '';
+  const forget = plan.forgotten?.length ? `, ${plan.forgotten.length} to forget` : '';
+  return `Plan: ${s.add} to add, ${s.change} to change, ${s.destroy} to destroy, ${s.restart} to restart${run}${move}${forget}.`;
 }
 
 /** Secrets are kept in the plan as `((secret.NAME))` markers; people see `(sensitive)`. */
@@ -141,6 +143,20 @@ function renderPlanText(plan: Plan, p: Palette): string {
   const real = plan.changes
     .filter((c) => c.action !== 'noop')
     .sort((a, b) => a.address.localeCompare(b.address));
+  const moved = plan.moved ?? [];
+  const forgotten = plan.forgotten ?? [];
+  if (moved.length || forgotten.length) {
+    for (const m of moved) out.push(`  ${p.bold('#')} ${m.from} has moved to ${m.to}`);
+    for (const f of forgotten)
+      out.push(`  ${p.bold('#')} ${f} will be removed from the state, not destroyed (removed block)`);
+    out.push('');
+  }
+  if (real.length === 0 && (moved.length || forgotten.length) && !plan.interrupted) {
+    out.push(
+      p.bold(`Plan: ${moved.length} to move, ${forgotten.length} to forget; nothing changes on the hosts.`),
+    );
+    return out.join('\n') + '\n';
+  }
   if (real.length === 0 && plan.interrupted) {
     out.push(
       p.yellow(p.bold('No changes to the configuration,')) +

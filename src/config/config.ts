@@ -8,6 +8,7 @@ import type { Scope } from './scope.js';
 import type { HostSpec } from './host-spec.js';
 import type { VariableDecl } from './variables.js';
 import type { ModuleInstance } from './modules.js';
+import type { StateEdits } from './moves.js';
 
 export interface BackendSettings {
   type: 'local' | 'pg';
@@ -47,4 +48,6 @@ export interface Config {
   scope: Scope;
   /** The root module (first, prefix "") and every module instance it calls, depth first. */
   modules: ModuleInstance[];
+  /** `moved` and `removed` blocks, with full addresses, in the order written. */
+  stateEdits: StateEdits;
 }

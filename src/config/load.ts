@@ -10,6 +10,7 @@ import { DiagnosticError, Diagnostics, type SourceRange } from '../diags/diagnos
 import { didYouMean } from '../diags/suggest.js';
 import { findConfigFiles, type SourceFile } from './files.js';
 import { defineModuleCalls, loadModuleSources, type ModuleInstance } from './modules.js';
+import { readStateEdits } from './moves.js';
 import { checkSyntax } from './syntax-check.js';
 import { parseFile } from './hcl/parser.js';
 import { ParseCache } from './parse-cache.js';
@@ -147,6 +148,7 @@ export async function loadConfig(opts: LoadOptions): Promise<LoadResult> {
     secrets: [...secrets, ...moduleSecrets],
     secretValues: Object.fromEntries(Object.entries(opts.secretValues ?? {})),
     modules,
+    stateEdits: readStateEdits(modules, diags),
     missingSecrets: () => [...usedMissing].sort(),
     scope,
   };

@@ -20,6 +20,7 @@ import { durationMs } from '../providers/docker/duration.js';
 import { hasChanges, type Plan } from '../plans/plan.js';
 import type { DiffOptions } from '../kinds/kind.js';
 import { loadPlan, staleReason } from '../plans/planfile.js';
+import { forgetResources, renameResources } from '../states/moves.js';
 import { movedImages } from './saved-plan.js';
 import type { Instance } from '../expand/instances.js';
 import { stateToInstances } from './state-instances.js';
@@ -316,6 +317,10 @@ async function applyOperationInner(o: ApplyOptions, masker: SecretMasker): Promi
       // After --continue the state must learn what the interrupted apply left running.
       if (!hasChanges(plan) && prior && recovered !== 'continued') return base;
       if (hasChanges(plan) && !(await o.approve(plan))) return { ...base, cancelled: true };
+      // moved and removed blocks: the state follows the moves and forgets what was removed
+      // (a destroy keeps the addresses the state has: it removes everything it names).
+      if (prior && (plan.moved?.length || plan.forgotten?.length))
+        prior = forgetResources(renameResources(prior, plan.moved ?? []), plan.forgotten ?? []);
       // The hosts this apply changes are locked too: another state file may deploy there.
       const hostLocks = await lockHosts(changedHosts(plan), o.diff.destroy ? 'destroy' : 'apply');
       let result: ApplyResult;

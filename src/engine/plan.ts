@@ -12,6 +12,8 @@ import type { Plan } from '../plans/plan.js';
 import type { RefreshRequest, World } from '../providers/world.js';
 import { imageBuildStates, type ImageBuildState } from '../build/index.js';
 import { kindOf } from '../kinds/registry.js';
+import { applyMoves } from '../states/moves.js';
+import { addressMatches } from '../addrs/address.js';
 import { imageNamesOf } from '../kinds/image.js';
 import { makePlan, type DiffOptions } from './planner.js';
 import { refreshWorld } from './refresh.js';
@@ -56,6 +58,20 @@ export async function computePlan(ctx: PlanContext): Promise<PlanResult> {
   let prior = ctx.prior ?? emptyState('', config.settings.project, kollaVersion());
   // Other hosts' resources are neither planned nor deleted: apply carries them over.
   if (limit) prior = { ...prior, resources: prior.resources.filter((r) => limit.has(r.host)) };
+  // moved blocks: the state follows the new addresses before anything is compared.
+  const diagnostics: Diagnostic[] = [];
+  const moves = applyMoves(prior, config.stateEdits.moves);
+  prior = moves.state;
+  for (const p of moves.problems) diagnostics.push({ severity: 'error', summary: p });
+  // removed blocks: what they name and the configuration no longer does is forgotten.
+  const desired = new Set(instances.map((i) => i.address));
+  const forget = new Set(
+    prior.resources
+      .filter(
+        (r) => !desired.has(r.address) && config.stateEdits.removed.some((f) => addressMatches(f, r.address)),
+      )
+      .map((r) => r.address),
+  );
   const requests = new Map<string, RefreshRequest>();
   const req = (h: string): RefreshRequest => {
     let r = requests.get(h);
@@ -82,7 +98,6 @@ export async function computePlan(ctx: PlanContext): Promise<PlanResult> {
   let builds: ImageBuildState[] = [];
   const names = imageNamesOf(instances);
   if (names.length && ctx.options.refreshed) builds = await imageBuildStates(config, names);
-  const diagnostics: Diagnostic[] = [];
   const plan = makePlan({
     project: config.settings.project,
     kollaVersion: kollaVersion(),
@@ -95,8 +110,12 @@ export async function computePlan(ctx: PlanContext): Promise<PlanResult> {
     variables: ctx.variables,
     builds,
     diagnostics,
+    forget,
+    removed: config.stateEdits.removed,
     ...(ctx.interruptedSteps !== undefined ? { interruptedSteps: ctx.interruptedSteps } : {}),
   });
+  if (moves.moved.length) plan.moved = moves.moved;
+  if (forget.size) plan.forgotten = [...forget].sort();
   phase('plan computed');
   if (limit) plan.limit = config.hosts.map((h) => h.name).filter((h) => limit.has(h));
   return { plan, world, hostErrors, diagnostics };

@@ -34,6 +34,10 @@ export interface DiffInput {
   interruptedSteps?: number;
   /** Problems that stop the plan (a container name held by another project) go here. */
   diagnostics?: Diagnostic[];
+  /** Addresses of the prior state that `removed` blocks forget instead of destroying. */
+  forget?: ReadonlySet<string>;
+  /** The `removed` blocks' addresses: what they name is not an orphan either. */
+  removed?: readonly string[];
 }
 
 export function makePlan(input: DiffInput): Plan {
@@ -52,6 +56,7 @@ export function makePlan(input: DiffInput): Plan {
     upstream: (a) => planned.get(a),
     builds: new Map((input.builds ?? []).map((b) => [b.name, b])),
     forced: (a) => options.replace.some((r) => addressMatches(r, a)),
+    forgotten: (a) => (input.removed ?? []).some((r) => addressMatches(r, a)),
     isSensitive: (v) => typeof v === 'string' && masker.containsSecret(v),
     drift: (d) => void drift.push(d),
     error: (d) => void input.diagnostics?.push(d),
@@ -69,7 +74,7 @@ export function makePlan(input: DiffInput): Plan {
   }
   // Deletions: what the state holds that the configuration no longer names.
   for (const r of prior.resources) {
-    if (desiredAddrs.has(r.address)) continue;
+    if (desiredAddrs.has(r.address) || input.forget?.has(r.address)) continue;
     const c = kindOf(r.kind).planDelete(r, ctx);
     if (c) changes.push(c);
   }

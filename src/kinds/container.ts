@@ -292,6 +292,7 @@ function planUnmanaged(
   for (const host of hosts) {
     for (const o of ctx.host(host).containers.values()) {
       if (names.has(`${host}/${o.name}`)) continue;
+      if (o.address !== undefined && ctx.forgotten(o.address)) continue;
       const leftover = o.name.endsWith(PREV_SUFFIX) || o.name.endsWith(NEW_SUFFIX);
       const address = leftover ? `container ${o.name}` : (o.address ?? `container ${o.name}`);
       ctx.drift({

@@ -55,6 +55,8 @@ export interface PlanContext {
   builds: ReadonlyMap<string, ImageBuildState>;
   /** Is -replace asking for this address? */
   forced(address: string): boolean;
+  /** Named by a `removed` block: kolla no longer manages it, even where its label says so. */
+  forgotten(address: string): boolean;
   isSensitive(v: unknown): boolean;
   drift(d: Drift): void;
   /** A problem that stops the plan (exit 1), e.g. a container name held by another project. */

@@ -108,6 +108,10 @@ export interface Plan {
   variables: { kind: 'var' | 'file'; text: string }[];
   /** An interrupted apply's journal is open: apply rolls it back (or keeps it with --continue) first. */
   interrupted?: { steps: number };
+  /** Resources whose address changed (moved blocks): the state follows them. */
+  moved?: { from: string; to: string }[];
+  /** Resources the state forgets without destroying them (removed blocks). */
+  forgotten?: string[];
 }
 
 export function summarise(changes: Change[]): PlanSummary {
@@ -127,5 +131,10 @@ export function summarise(changes: Change[]): PlanSummary {
 
 /** Anything to do: a change, or an interrupted apply that apply must deal with first. */
 export function hasChanges(p: Plan): boolean {
-  return p.interrupted !== undefined || p.changes.some((c) => c.action !== 'noop');
+  return (
+    p.interrupted !== undefined ||
+    !!p.moved?.length ||
+    !!p.forgotten?.length ||
+    p.changes.some((c) => c.action !== 'noop')
+  );
 }

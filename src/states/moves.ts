@@ -1,0 +1,84 @@
+/**
+ * Moving and forgetting resources in a state: what `moved` and `removed` blocks and
+ * `kolla state mv` do. Pure: a state in, a state out. A move renames every resource under the
+ * `from` address (an address prefix: `service.x` moves the whole service) to the same place
+ * under `to`, and the dependencies that named them; nothing on a host changes (a container is
+ * found by its name on its host, so it is the same container under its new address).
+ */
+import { replacePrefix } from '../addrs/address.js';
+import type { State } from './state.js';
+
+export interface Move {
+  from: string;
+  to: string;
+}
+
+/** One resource's rename, as the plan shows it ("has moved to"). */
+export interface Moved {
+  from: string;
+  to: string;
+}
+
+/**
+ * Apply `moves` in order. A move whose target already exists in the state, or that matches
+ * nothing, is reported in `problems` (the first is an error for the plan; the second is
+ * normal once a move has been applied, and is skipped silently).
+ */
+export function applyMoves(
+  state: State,
+  moves: readonly Move[],
+): { state: State; moved: Moved[]; problems: string[] } {
+  let resources = state.resources;
+  const moved: Moved[] = [];
+  const problems: string[] = [];
+  for (const m of moves) {
+    const renames = new Map<string, string>();
+    for (const r of resources) {
+      const to = replacePrefix(r.address, m.from, m.to);
+      if (to !== undefined && to !== r.address) renames.set(r.address, to);
+    }
+    if (!renames.size) continue;
+    const taken = new Set(resources.map((r) => r.address).filter((a) => !renames.has(a)));
+    const clash = [...renames.values()].find((a) => taken.has(a));
+    if (clash) {
+      problems.push(`cannot move ${m.from} to ${m.to}: ${clash} is already in the state`);
+      continue;
+    }
+    resources = resources.map((r) => ({
+      ...r,
+      address: renames.get(r.address) ?? r.address,
+      dependencies: r.dependencies.map((d) => renames.get(d) ?? d),
+    }));
+    for (const [from, to] of renames) {
+      // A chain (a → b, then b → c) shows once, from the first to the last.
+      const earlier = moved.find((x) => x.to === from);
+      if (earlier) earlier.to = to;
+      else moved.push({ from, to });
+    }
+  }
+  resources = [...resources].sort((a, b) => a.address.localeCompare(b.address));
+  return { state: { ...state, resources }, moved, problems };
+}
+
+/** The state with the resources at `moved[].from` renamed (a saved plan's moves, exactly). */
+export function renameResources(state: State, moved: readonly Moved[]): State {
+  if (!moved.length) return state;
+  const to = new Map(moved.map((m) => [m.from, m.to]));
+  return {
+    ...state,
+    resources: state.resources
+      .map((r) => ({
+        ...r,
+        address: to.get(r.address) ?? r.address,
+        dependencies: r.dependencies.map((d) => to.get(d) ?? d),
+      }))
+      .sort((a, b) => a.address.localeCompare(b.address)),
+  };
+}
+
+/** The state without the resources at `addresses` (forgotten: `removed` blocks). */
+export function forgetResources(state: State, addresses: readonly string[]): State {
+  if (!addresses.length) return state;
+  const gone = new Set(addresses);
+  return { ...state, resources: state.resources.filter((r) => !gone.has(r.address)) };
+}
