@@ -8,6 +8,8 @@ import { statSync } from 'node:fs';
 import path from 'node:path';
 import type { Expr, Value } from '../config/hcl/ast.js';
 import type { Config } from '../config/config.js';
+import type { ModuleInstance } from '../config/modules.js';
+import type { Scope } from '../config/scope.js';
 import type { DecodedBlock } from '../config/decode.js';
 import { referencesOf } from '../config/hcl/traversal.js';
 import { checkValues } from '../config/value-check.js';
@@ -52,13 +54,30 @@ const BARE_TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
 
 /** Every image block, evaluated; problems go to `diags` and leave the image out. */
 export function imageSpecs(config: Config, diags: Diagnostics): ImageSpec[] {
-  const blocks = config.blocks.filter((b) => b.type === 'image');
-  const names = new Set(blocks.map((b) => b.labels[0]!));
+  const blocks = imageBlocks(config);
+  const names = new Set(blocks.map((x) => x.block.labels[0]!));
   const refs = imageRefMap(config);
   const out: ImageSpec[] = [];
-  for (const b of blocks) {
-    const s = imageSpec(config, b, names, refs, diags);
+  for (const { block, module } of blocks) {
+    const s = imageSpec(config, block, module, names, refs, diags);
     if (s) out.push(s);
+  }
+  return out;
+}
+
+/**
+ * Every image block, the root's and each module's (images are shared by name: a module
+ * called twice declares its images once), with the module that declares it.
+ */
+export function imageBlocks(config: Config): { block: DecodedBlock; module: ModuleInstance }[] {
+  const seen = new Set<string>();
+  const out: { block: DecodedBlock; module: ModuleInstance }[] = [];
+  for (const module of config.modules) {
+    for (const block of module.blocks) {
+      if (block.type !== 'image' || seen.has(block.labels[0]!)) continue;
+      seen.add(block.labels[0]!);
+      out.push({ block, module });
+    }
   }
   return out;
 }
@@ -82,6 +101,7 @@ export function imageRefMap(config: Config): Record<string, string> {
 function imageSpec(
   config: Config,
   b: DecodedBlock,
+  module: ModuleInstance,
   names: Set<string>,
   refs: Record<string, string>,
   diags: Diagnostics,
@@ -90,7 +110,7 @@ function imageSpec(
   const values: Record<string, Value> = {};
   let ok = true;
   for (const [k, a] of b.attrs) {
-    const r = evalAttr(config, a.expr, `argument "${k}" of image "${name}"`, diags);
+    const r = evalAttr(module.scope, a.expr, `argument "${k}" of image "${name}"`, diags);
     if (r.ok) values[k] = r.value;
     else ok = false;
   }
@@ -104,10 +124,10 @@ function imageSpec(
 
   const ref = refs[name] ?? `kolla/${name}:latest`;
   const { repository, tag } = splitRef(ref);
-  const template = path.resolve(config.dir, String(values['template']));
+  const template = path.resolve(module.dir, String(values['template']));
   const context =
     typeof values['context'] === 'string'
-      ? path.resolve(config.dir, values['context'])
+      ? path.resolve(module.dir, values['context'])
       : path.dirname(template);
 
   if (!isFile(template)) {
@@ -239,7 +259,7 @@ function registrySpec(
   }
   const rv: Record<string, Value> = {};
   for (const [k, a] of block.attrs) {
-    const r = evalAttr(config, a.expr, `argument "${k}" of registry "${block.labels[0]}"`, diags);
+    const r = evalAttr(config.scope, a.expr, `argument "${k}" of registry "${block.labels[0]}"`, diags);
     if (!r.ok) return null;
     rv[k] = r.value;
   }
@@ -276,13 +296,13 @@ function registrySpec(
  * not be the one the configuration was loaded with).
  */
 function evalAttr(
-  config: Config,
+  scope: Scope,
   expr: Expr,
   what: string,
   diags: Diagnostics,
 ): { ok: true; value: Value } | { ok: false } {
   try {
-    return { ok: true, value: config.scope.eval(expr) };
+    return { ok: true, value: scope.eval(expr) };
   } catch (e) {
     if (e instanceof DiagnosticError) diags.push(e.diagnostic);
     else if (e instanceof DependencyFailed)

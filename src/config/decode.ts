@@ -46,7 +46,7 @@ export function decodeFiles(
         diags.error(
           `A ${b.type} block belongs in the root module`,
           b.typeRange,
-          `Modules see the root module's hosts, groups, registries and images; declare them there. Blocks a module may declare: ${Object.keys(root.blocks).join(', ')}.`,
+          `Modules see the root module's hosts, groups and registries; declare them there. Blocks a module may declare: ${Object.keys(root.blocks).join(', ')}.`,
         );
         continue;
       }
@@ -66,6 +66,10 @@ export function decodeFiles(
           seen.set('kolla', d);
         }
         out.push(d);
+        continue;
+      }
+      if (d.labels.length === 0) {
+        out.push(d); // moved, removed: as many as needed
         continue;
       }
       const key = `${d.type}.${d.labels.join('.')}`;

@@ -110,7 +110,10 @@ export async function loadConfig(opts: LoadOptions): Promise<LoadResult> {
   });
   scope.defineRoot('groups', () => scope.root('group'));
   scope.defineRoot('host', () => scope.root('hosts'));
-  scope.defineRoot('image', () => imageRefs(blocks, scope));
+  // Images are shared by name across modules: every module's image blocks, once all
+  // module instances are made (below; nothing reads image.NAME while they are made).
+  const allModules: ModuleInstance[] = [];
+  scope.defineRoot('image', () => imageRefs(allModules, blocks, scope));
   scope.defineRoot('registry', () => registryValues(blocks, scope));
 
   const moduleSecrets: SecretDecl[] = [];
@@ -126,6 +129,7 @@ export async function loadConfig(opts: LoadOptions): Promise<LoadResult> {
     declareSecrets: (b, s) => declareSecrets(b, s, diags),
   });
   const modules = [root, ...walk()];
+  allModules.push(...modules);
 
   // Evaluate every local, host, group, input and output once so that their errors show even
   // when unused.
@@ -306,11 +310,24 @@ function evaluateHosts(blocks: DecodedBlock[], scope: Scope, diags: Diagnostics)
   return out;
 }
 
-function imageRefs(blocks: DecodedBlock[], scope: Scope): Value {
+/**
+ * `image.NAME` → its full reference, for the image blocks of the root and of every module
+ * (shared by name; each evaluated in the scope of the module that declares it).
+ */
+function imageRefs(modules: readonly ModuleInstance[], rootBlocks: DecodedBlock[], rootScope: Scope): Value {
   const out: Record<string, Value> = {};
-  const regs = registryValues(blocks, scope) as Record<string, { address: string }>;
-  for (const b of blocks) {
-    if (b.type !== 'image') continue;
+  const regs = registryValues(rootBlocks, rootScope) as Record<string, { address: string }>;
+  for (const m of modules) {
+    for (const b of m.blocks) {
+      if (b.type !== 'image' || b.labels[0]! in out) continue;
+      out[b.labels[0]!] = imageRef(b, m.scope, regs);
+    }
+  }
+  return out;
+}
+
+function imageRef(b: DecodedBlock, scope: Scope, regs: Record<string, { address: string }>): Value {
+  {
     const name = b.labels[0]!;
     const repo = literal(b, 'repository', scope);
     const tag = literal(b, 'tag', scope);
@@ -331,10 +348,8 @@ function imageRefs(blocks: DecodedBlock[], scope: Scope): Value {
         prefix = `${regs[name]?.address ?? r.value}/`;
       }
     }
-    out[name] =
-      `${prefix}${typeof repo === 'string' ? repo : `kolla/${name}`}:${typeof tag === 'string' ? tag : 'latest'}`;
+    return `${prefix}${typeof repo === 'string' ? repo : `kolla/${name}`}:${typeof tag === 'string' ? tag : 'latest'}`;
   }
-  return out;
 }
 
 function registryValues(blocks: DecodedBlock[], scope: Scope): Value {

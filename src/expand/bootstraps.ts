@@ -67,9 +67,10 @@ export function expandBootstraps(
       if (firstContainer) deps.push(...firstContainer.dependsOn.filter((d) => !d.startsWith('image.')));
       for (const v of spec.volumes) {
         const src = v.split(':')[0]!;
-        if (ctx.declared.volume.has(src)) {
-          deps.push(ctx.addr(volumeAddr(src, hostName)));
-          volumeUse.push({ volume: src, host: hostName, user: address });
+        const owner = ctx.volumeOwner(src);
+        if (owner) {
+          deps.push(owner.prefix + volumeAddr(src, hostName));
+          volumeUse.push({ volume: src, host: hostName, user: address, owner: owner.prefix });
         }
       }
       deps.push(...earlier);

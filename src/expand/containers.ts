@@ -222,19 +222,27 @@ function expandContainer(
   }
   for (const v of spec.volumes) {
     const src = v.split(':')[0]!;
-    if (ctx.declared.volume.has(src)) {
-      deps.push(ctx.addr(volumeAddr(src, hostName)));
-      sink.volumeUse.push({ volume: src, host: hostName, user: addr });
+    const owner = ctx.volumeOwner(src);
+    if (owner) {
+      deps.push(owner.prefix + volumeAddr(src, hostName));
+      sink.volumeUse.push({ volume: src, host: hostName, user: addr, owner: owner.prefix });
     }
   }
+  // The image blocks it runs: named in its image argument (`image.keystone`), or, through a
+  // module input, by the reference it evaluates to.
   const imageExpr = cb.attrs.get('image')?.expr;
+  const used = new Set<string>();
   for (const ref of imageExpr ? referencesOf(imageExpr) : []) {
-    if (ref.parts[0] === 'image' && ref.parts[1] && ctx.declared.image.has(ref.parts[1])) {
-      deps.push(imageAddr(ref.parts[1], hostName));
-      const set = sink.imageUse.get(ref.parts[1]) ?? new Set();
-      set.add(hostName);
-      sink.imageUse.set(ref.parts[1], set);
-    }
+    if (ref.parts[0] === 'image' && ref.parts[1] && ctx.declared.image.has(ref.parts[1]))
+      used.add(ref.parts[1]);
+  }
+  const byRef = ctx.imageNameOf(spec.image);
+  if (byRef) used.add(byRef);
+  for (const name of used) {
+    deps.push(imageAddr(name, hostName));
+    const set = sink.imageUse.get(name) ?? new Set();
+    set.add(hostName);
+    sink.imageUse.set(name, set);
   }
   const inst: ContainerInstance = {
     address: addr,

@@ -11,6 +11,7 @@ import type { Diagnostics, SourceRange } from '../diags/diagnostic.js';
 import { didYouMean } from '../diags/suggest.js';
 import type { HostSpec } from './instances.js';
 import type { ModuleInstance } from '../config/modules.js';
+import { formatModulePath } from '../addrs/address.js';
 import type { Scope } from '../config/scope.js';
 
 export interface ExpandContext {
@@ -33,6 +34,13 @@ export interface ExpandContext {
   addr(a: string): string;
   /** The same context for another module instance (sharing everything else). */
   forModule(m: ModuleInstance): ExpandContext;
+  /**
+   * The module whose volume block a mount of `name` means: this module's, else the nearest
+   * enclosing module's (a profile declares kolla_logs once for the services it calls).
+   */
+  volumeOwner(name: string): ModuleInstance | undefined;
+  /** The image block whose reference is `ref`, if one is. */
+  imageNameOf(ref: string): string | undefined;
 }
 
 export function expandContext(config: Config, diags: Diagnostics): ExpandContext {
@@ -40,7 +48,23 @@ export function expandContext(config: Config, diags: Diagnostics): ExpandContext
   const reported = new Set<string>();
   const hostsByName = new Map(config.hosts.map((h) => [h.name, h]));
   const usedOverrides = new Set<string>();
-  const images = new Set(config.blocks.filter((b) => b.type === 'image').map((b) => b.labels[0]!));
+  const images = new Set(
+    config.modules.flatMap((m) => m.blocks.filter((b) => b.type === 'image').map((b) => b.labels[0]!)),
+  );
+  const byPath = new Map(config.modules.map((m) => [formatModulePath(m.path), m]));
+  const parentOf = (m: ModuleInstance): ModuleInstance | undefined =>
+    m.path.length ? byPath.get(formatModulePath(m.path.slice(0, -1))) : undefined;
+  let refs: Map<string, string> | undefined;
+  const imageNameOf = (ref: string): string | undefined => {
+    if (!refs) {
+      refs = new Map();
+      const r = config.scope.tryEval({ kind: 'variable', name: 'image', range: config.blocks[0]!.range });
+      if (r.ok && r.value && typeof r.value === 'object' && !Array.isArray(r.value))
+        for (const [name, v] of Object.entries(r.value))
+          if (typeof v === 'string' && !refs.has(v)) refs.set(v, name);
+    }
+    return refs.get(ref);
+  };
   const make = (module: ModuleInstance): ExpandContext => {
     const namesOf = (type: string): Set<string> =>
       new Set(module.blocks.filter((b) => b.type === type).map((b) => b.labels[0]!));
@@ -50,13 +74,20 @@ export function expandContext(config: Config, diags: Diagnostics): ExpandContext
       scope: module.scope,
       diags,
       hostsByName,
-      // Images are the root's: modules share them by name.
+      // Images are shared by name across modules.
       declared: { service: namesOf('service'), volume: namesOf('volume'), image: images },
       usedOverrides,
       hostNames,
       report,
       addr: (a) => module.prefix + a,
       forModule: make,
+      imageNameOf,
+      volumeOwner: (name) => {
+        for (let m: ModuleInstance | undefined = module; m; m = parentOf(m)) {
+          if (m.blocks.some((b) => b.type === 'volume' && b.labels[0] === name)) return m;
+        }
+        return undefined;
+      },
     };
   };
   const hostNames = (host: HostSpec): Record<string, Value> => {

@@ -11,7 +11,7 @@ import type { Config } from '../config/config.js';
 import type { Diagnostics } from '../diags/diagnostic.js';
 import { expandContext } from './context.js';
 import { placeServices } from './services.js';
-import { placeVolumes, volumeInstances } from './volumes.js';
+import { placeVolumes, volumeInstances, type VolumeUse } from './volumes.js';
 import { containerSink, expandContainers } from './containers.js';
 import { expandBootstraps } from './bootstraps.js';
 import { imageInstances } from './images.js';
@@ -33,11 +33,13 @@ export function expand(config: Config, diags: Diagnostics): Expansion {
   const shared = containerSink();
   const instances: Instance[] = [];
   const reported = new Set<string>();
+  const placedVolumes = new Map<string, ReturnType<typeof placeVolumes>>();
+  const volumeUse: VolumeUse[] = [];
   for (const module of config.modules) {
     const ctx = root.forModule(module);
     // 1. Where each enabled service and each volume is placed.
     const services = placeServices(ctx);
-    const volumes = placeVolumes(ctx);
+    placedVolumes.set(module.prefix, placeVolumes(ctx));
 
     // 2. Per service: its containers and config files on each host, then its bootstraps.
     const sink = containerSink(shared);
@@ -49,11 +51,19 @@ export function expand(config: Config, diags: Diagnostics): Expansion {
       members.set(svc.name, { containers, bootstraps });
     }
     linkServices(ctx, services, members);
-
-    // 3. Volumes where declared or mounted.
-    const vols = volumeInstances(ctx, volumes, sink.volumeUse);
+    instances.push(...sink.instances);
+    volumeUse.push(...sink.volumeUse);
+  }
+  // 3. Volumes where declared or mounted (a module's volume may be mounted in the modules it
+  //    calls: every mount is known only now).
+  for (const module of config.modules) {
+    const vols = volumeInstances(
+      root.forModule(module),
+      placedVolumes.get(module.prefix)!,
+      volumeUse.filter((u) => u.owner === module.prefix),
+    );
     for (const a of vols.reported) reported.add(a);
-    instances.push(...sink.instances, ...vols.instances);
+    instances.push(...vols.instances);
   }
   // 4. Images where run; modules' dependencies; edges to what does not exist.
   instances.push(...imageInstances(root, shared.imageUse));

@@ -21,6 +21,8 @@ export interface VolumeUse {
   volume: string;
   host: string;
   user: string;
+  /** The prefix of the module that declares the volume (the user's, or an enclosing one). */
+  owner: string;
 }
 
 export interface VolumePlacements {

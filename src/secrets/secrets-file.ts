@@ -57,19 +57,88 @@ export function generateSecret(d: SecretDecl): string {
 }
 
 /** Generate values for secrets that have none; existing values are never changed. */
-export function generateMissing(dir: string, decls: SecretDecl[]): { generated: string[]; kept: string[] } {
+/**
+ * A value for every declared secret that has none. A secret declared in a module whose name
+ * (after the module path) is an entry of the file that no secret declares any more takes
+ * that entry's value: the configuration moved the secret into a module (the state's moved
+ * blocks), and its value moves with it — MariaDB's data still has that password.
+ */
+export function generateMissing(
+  dir: string,
+  decls: SecretDecl[],
+): { generated: string[]; kept: string[]; moved: { from: string; to: string }[] } {
   const current = readSecrets(dir);
+  const declared = new Set(decls.map((d) => d.name));
   const generated: string[] = [];
   const kept: string[] = [];
+  const moved: { from: string; to: string }[] = [];
   for (const d of decls) {
-    if (current[d.name] !== undefined) kept.push(d.name);
-    else {
-      current[d.name] = generateSecret(d);
-      generated.push(d.name);
+    if (current[d.name] !== undefined) {
+      kept.push(d.name);
+      continue;
     }
+    const short = d.name.slice(d.name.lastIndexOf('.') + 1);
+    if (short !== d.name && current[short] !== undefined && !declared.has(short)) {
+      current[d.name] = current[short]!;
+      moved.push({ from: short, to: d.name });
+      continue;
+    }
+    current[d.name] = generateSecret(d);
+    generated.push(d.name);
   }
-  if (generated.length) writeSecrets(dir, current);
-  return { generated, kept };
+  if (generated.length || moved.length) writeSecrets(dir, current);
+  return { generated, kept, moved };
+}
+
+export interface ImportResult {
+  /** Declared secrets given a value from the file (key in kolla.secrets.json ← name in the file). */
+  imported: { key: string; from: string; changed: boolean }[];
+  /** Declared secrets the file has no value for (kolla secrets generate fills them). */
+  missing: string[];
+  /** Names in the file no declared secret takes (other services, nested keys). */
+  unused: string[];
+}
+
+/**
+ * kolla-ansible's passwords.yml into kolla.secrets.json: each declared secret takes the value
+ * of the file's entry of the same name — the name after its module path, so
+ * `module.openstack.database_password` takes `database_password`. Values in the file win;
+ * secrets it does not name keep theirs. Written atomically, mode 0600.
+ */
+export function importPasswords(
+  dir: string,
+  decls: SecretDecl[],
+  passwords: Record<string, unknown>,
+): ImportResult {
+  const current = readSecrets(dir);
+  const out: ImportResult = { imported: [], missing: [], unused: [] };
+  const taken = new Set<string>();
+  for (const d of decls) {
+    const short = d.name.slice(d.name.lastIndexOf('.') + 1);
+    const v = passwords[short];
+    if (typeof v === 'string' && v !== '') {
+      out.imported.push({
+        key: d.name,
+        from: short,
+        changed: current[d.name] !== undefined && current[d.name] !== v,
+      });
+      current[d.name] = v;
+      taken.add(short);
+    } else if (typeof v === 'number') {
+      out.imported.push({
+        key: d.name,
+        from: short,
+        changed: current[d.name] !== String(v) && current[d.name] !== undefined,
+      });
+      current[d.name] = String(v);
+      taken.add(short);
+    } else out.missing.push(d.name);
+  }
+  out.unused = Object.keys(passwords)
+    .filter((k) => !taken.has(k))
+    .sort();
+  if (out.imported.length) writeSecrets(dir, current);
+  return out;
 }
 
 /** Give `name` a new value (`kolla secrets rotate`); returns false when it is not declared. */

@@ -8,16 +8,18 @@ export default class SecretsGenerate extends KollaCommand {
   static override enableJsonFlag = true;
   static override flags = { ...commonFlags, ...varFlags };
 
-  async run(): Promise<{ generated: string[]; kept: string[] }> {
+  async run(): Promise<{ generated: string[]; kept: string[]; moved: { from: string; to: string }[] }> {
     const { flags } = await this.parse(SecretsGenerate);
     this.setup(flags);
     const r = await loadConfig({ dir: this.dir, vars: this.varArgs() });
     this.failOnErrors([...r.diagnostics]);
     const out = generateMissing(this.dir, r.config!.secrets);
-    if (!this.jsonEnabled())
+    if (!this.jsonEnabled()) {
+      for (const m of out.moved) this.out(`${m.to} takes the value of ${m.from} (moved into a module)`);
       this.out(
-        `Generated ${out.generated.length} secret(s), kept ${out.kept.length} existing, in ${SECRETS_FILE}.`,
+        `Generated ${out.generated.length} secret(s), kept ${out.kept.length} existing${out.moved.length ? `, moved ${out.moved.length}` : ''}, in ${SECRETS_FILE}.`,
       );
+    }
     return out;
   }
 }

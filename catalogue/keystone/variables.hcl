@@ -1,0 +1,82 @@
+variable "image" {
+  type        = string
+  description = "The image reference the service runs (kolla-ansible's <service>_image_full)."
+}
+
+variable "hosts" {
+  type        = list(string)
+  description = "Where it runs: host names (kolla-ansible's inventory group of the service)."
+}
+
+variable "common_env" {
+  type        = map(string)
+  default     = { KOLLA_CONFIG_STRATEGY = "COPY_ALWAYS" }
+  description = "Environment of every container (kolla-ansible's KOLLA_CONFIG_STRATEGY)."
+}
+
+variable "healthcheck" {
+  type = object({ interval = string, retries = number, start_period = string, timeout = string })
+  default = {
+    interval     = "5s"
+    retries      = 3
+    start_period = "30s"
+    timeout      = "30s"
+  }
+  description = "Healthcheck timings (kolla-ansible's default_container_healthcheck_*)."
+}
+
+variable "overrides_dir" {
+  type        = string
+  description = "The operator's override files, in kolla-ansible's layout (global.conf, <service>.conf, <service>/<file>, <service>/<host>/<file>): kolla-ansible's node_custom_config."
+}
+
+variable "public_url" {
+  type        = string
+  description = "Keystone's public endpoint, e.g. http://10.0.0.10:5000 (kolla-ansible's keystone_public_url)."
+}
+
+variable "keystone_internal_url" {
+  type        = string
+  description = "Keystone's internal (and admin) endpoint."
+}
+
+variable "database_address" {
+  type        = string
+  description = "Where MariaDB listens."
+}
+
+variable "openstack_region_name" {
+  type    = string
+  default = "RegionOne"
+}
+
+variable "openstack_service_workers" {
+  type    = number
+  default = 2
+}
+
+variable "fernet_token_expiry" {
+  type        = number
+  default     = 86400
+  description = "Token lifetime in seconds ([token] expiration)."
+}
+
+variable "keystone_admin_password" {
+  type      = string
+  sensitive = true
+}
+
+variable "keystone_database_password" {
+  type      = string
+  sensitive = true
+}
+
+variable "rabbitmq_password" {
+  type      = string
+  sensitive = true
+}
+
+variable "memcached_hosts" {
+  type        = list(string)
+  description = "The hosts memcached runs on (each host's vars.api_interface_address is used)."
+}

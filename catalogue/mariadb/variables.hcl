@@ -1,0 +1,44 @@
+variable "image" {
+  type        = string
+  description = "The image reference the service runs (kolla-ansible's <service>_image_full)."
+}
+
+variable "hosts" {
+  type        = list(string)
+  description = "Where it runs: host names (kolla-ansible's inventory group of the service)."
+}
+
+variable "common_env" {
+  type        = map(string)
+  default     = { KOLLA_CONFIG_STRATEGY = "COPY_ALWAYS" }
+  description = "Environment of every container (kolla-ansible's KOLLA_CONFIG_STRATEGY)."
+}
+
+variable "healthcheck" {
+  type = object({ interval = string, retries = number, start_period = string, timeout = string })
+  default = {
+    interval     = "5s"
+    retries      = 3
+    start_period = "30s"
+    timeout      = "30s"
+  }
+  description = "Healthcheck timings (kolla-ansible's default_container_healthcheck_*)."
+}
+
+variable "overrides_dir" {
+  type        = string
+  description = "The operator's override files, in kolla-ansible's layout (global.conf, <service>.conf, <service>/<file>, <service>/<host>/<file>): kolla-ansible's node_custom_config."
+}
+
+variable "root_password" {
+  type        = string
+  sensitive   = true
+  description = "MariaDB's root password (kolla-ansible's database_password)."
+}
+
+variable "databases" {
+  type        = list(string)
+  default     = []
+  sensitive   = true
+  description = "The services' databases the bootstrap creates, as \"database:user:password\"."
+}

@@ -1,0 +1,153 @@
+# kolla/openstack: an OpenStack control plane — MariaDB, memcached, RabbitMQ, Keystone and
+# Glance (OpenStack Zed from Debian bookworm's packages), plus the kolla_toolbox with the
+# openstack client — wired as kolla-ansible's site.yml wires its roles. Services go to the
+# root's groups when it declares them (kolla-ansible's service groups: mariadb, keystone,
+# glance-api...), else to group.control; the toolbox goes everywhere.
+
+locals {
+  api_address           = var.api_interface_address
+  keystone_public_url   = "http://${local.api_address}:5000"
+  keystone_internal_url = local.keystone_public_url
+  glance_url            = "http://${local.api_address}:9292"
+  overrides             = "${path.root}/${var.node_custom_config}"
+  common_env            = { KOLLA_CONFIG_STRATEGY = "COPY_ALWAYS" }
+  healthcheck = {
+    interval     = var.healthcheck_interval
+    retries      = 3
+    start_period = var.healthcheck_start_period
+    timeout      = "30s"
+  }
+  # The service databases the mariadb bootstrap creates: "database:user:password".
+  databases = concat(
+    ["keystone:keystone:${secret.keystone_database_password}"],
+    var.enable_glance ? ["glance:glance:${secret.glance_database_password}"] : [],
+  )
+  # Admin credentials of the openstack client (the OS_* of admin-openrc.sh).
+  admin_env = {
+    OS_AUTH_URL             = local.keystone_internal_url
+    OS_USERNAME             = "admin"
+    OS_PASSWORD             = secret.keystone_admin_password
+    OS_PROJECT_NAME         = "admin"
+    OS_USER_DOMAIN_NAME     = "Default"
+    OS_PROJECT_DOMAIN_NAME  = "Default"
+    OS_REGION_NAME          = var.openstack_region_name
+    OS_IDENTITY_API_VERSION = "3"
+    OS_INTERFACE            = "internal"
+  }
+  hosts = {
+    toolbox   = try(group["kolla-toolbox"], group.all)
+    mariadb   = try(group.mariadb, group.control)
+    memcached = try(group.memcached, group.control)
+    rabbitmq  = try(group.rabbitmq, group.control)
+    keystone  = try(group.keystone, group.control)
+    glance    = try(group["glance-api"], group.control)
+  }
+}
+
+# kolla-ansible's passwords.yml, by the same names (kolla secrets import takes that file).
+secret "database_password" {}
+secret "keystone_admin_password" {}
+secret "keystone_database_password" {}
+secret "glance_database_password" {}
+secret "glance_keystone_password" {}
+secret "rabbitmq_password" {}
+secret "rabbitmq_cluster_cookie" {}
+secret "memcache_secret_key" {}
+
+volume "kolla_logs" { hosts = group.all }
+
+module "kolla_toolbox" {
+  source                  = "kolla/kolla_toolbox"
+  image                   = image.kolla_toolbox
+  hosts                   = local.hosts.toolbox
+  common_env              = local.common_env
+  healthcheck             = local.healthcheck
+  keystone_internal_url   = local.keystone_internal_url
+  openstack_region_name   = var.openstack_region_name
+  keystone_admin_password = secret.keystone_admin_password
+}
+
+module "mariadb" {
+  source        = "kolla/mariadb"
+  image         = image.mariadb
+  hosts         = local.hosts.mariadb
+  common_env    = local.common_env
+  healthcheck   = local.healthcheck
+  overrides_dir = local.overrides
+  root_password = secret.database_password
+  databases     = local.databases
+}
+
+module "memcached" {
+  source         = "kolla/memcached"
+  image          = image.memcached
+  hosts          = local.hosts.memcached
+  common_env     = local.common_env
+  healthcheck    = local.healthcheck
+  listen_address = local.api_address
+}
+
+module "rabbitmq" {
+  source            = "kolla/rabbitmq"
+  image             = image.rabbitmq
+  hosts             = local.hosts.rabbitmq
+  common_env        = local.common_env
+  healthcheck       = local.healthcheck
+  rabbitmq_password = secret.rabbitmq_password
+  cluster_cookie    = secret.rabbitmq_cluster_cookie
+}
+
+module "keystone" {
+  source                     = "kolla/keystone"
+  depends_on                 = [module.mariadb, module.memcached]
+  image                      = coalesce(var.keystone_image_full, image.keystone)
+  hosts                      = local.hosts.keystone
+  common_env                 = local.common_env
+  healthcheck                = local.healthcheck
+  overrides_dir              = local.overrides
+  public_url                 = local.keystone_public_url
+  keystone_internal_url      = local.keystone_internal_url
+  database_address           = local.api_address
+  memcached_hosts            = local.hosts.memcached
+  openstack_region_name      = var.openstack_region_name
+  openstack_service_workers  = var.openstack_service_workers
+  fernet_token_expiry        = var.fernet_token_expiry
+  keystone_admin_password    = secret.keystone_admin_password
+  keystone_database_password = secret.keystone_database_password
+  rabbitmq_password          = secret.rabbitmq_password
+}
+
+module "glance" {
+  source                    = "kolla/glance"
+  enabled                   = var.enable_glance
+  depends_on                = [module.keystone, module.rabbitmq]
+  image                     = image.glance_api
+  toolbox_image             = image.kolla_toolbox
+  hosts                     = local.hosts.glance
+  common_env                = local.common_env
+  healthcheck               = local.healthcheck
+  overrides_dir             = local.overrides
+  url                       = local.glance_url
+  keystone_internal_url     = local.keystone_internal_url
+  database_address          = local.api_address
+  memcached_hosts           = local.hosts.memcached
+  openstack_region_name     = var.openstack_region_name
+  openstack_service_workers = var.openstack_service_workers
+  admin_env                 = local.admin_env
+  glance_database_password  = secret.glance_database_password
+  glance_keystone_password  = secret.glance_keystone_password
+  rabbitmq_password         = secret.rabbitmq_password
+  memcache_secret_key       = secret.memcache_secret_key
+}
+
+output "keystone_url" { value = module.keystone.url }
+output "glance_url" { value = var.enable_glance ? local.glance_url : null }
+output "admin_openrc" { value = module.kolla_toolbox.admin_openrc }
+output "clouds_yaml" { value = module.kolla_toolbox.clouds_yaml }
+output "admin_password" {
+  value     = secret.keystone_admin_password
+  sensitive = true
+}
+output "services" {
+  value = [for s in ["mariadb", "memcached", "rabbitmq", "keystone", "glance"] : s if s != "glance" || var.enable_glance]
+}

@@ -1,0 +1,65 @@
+# kolla/openstack: globals-style inputs, as in kolla-ansible's globals.yml.
+
+variable "api_interface_address" {
+  type        = string
+  default     = "127.0.0.1"
+  description = "Address the APIs, MariaDB, RabbitMQ and memcached listen on (kolla-ansible's api_interface_address). Each host also carries it as vars.api_interface_address."
+}
+
+variable "openstack_release" {
+  type        = string
+  default     = "zed"
+  description = "The tag of the images kolla builds (kolla-ansible's openstack_release)."
+}
+
+variable "openstack_region_name" {
+  type    = string
+  default = "RegionOne"
+}
+
+variable "openstack_service_workers" {
+  type        = number
+  default     = 2
+  description = "API worker processes per service (kolla-ansible: the number of CPUs, at most 5)."
+}
+
+variable "enable_glance" {
+  type    = bool
+  default = true
+}
+
+variable "fernet_token_expiry" {
+  type        = number
+  default     = 86400
+  description = "Keystone token lifetime in seconds ([token] expiration; an override file wins)."
+}
+
+variable "keystone_image_full" {
+  type        = string
+  default     = null
+  description = "Run keystone from this image instead of the one kolla builds (kolla-ansible's keystone_image_full)."
+}
+
+variable "healthcheck_interval" {
+  type        = string
+  default     = "5s"
+  description = "Healthcheck interval of every service (kolla-ansible's default_container_healthcheck_interval)."
+}
+
+variable "healthcheck_start_period" {
+  type        = string
+  default     = "30s"
+  description = "Grace period after a start before failed healthchecks count."
+}
+
+variable "node_custom_config" {
+  type        = string
+  default     = "config"
+  description = "The operator's override files, relative to the root module's folder, in kolla-ansible's layout (global.conf, <service>.conf, <service>/<file>, <service>/<host>/<file>)."
+}
+
+variable "base_image_template" {
+  type        = string
+  default     = "docker/base/Dockerfile.j2"
+  description = "The Dockerfile template of the base image (relative to this module, or absolute)."
+}

@@ -1,0 +1,150 @@
+/**
+ * `kolla secrets import passwords.yml`: a passwords.yml in kolla-ansible's format (comments,
+ * empty entries, nested ssh key pairs, the names of services kolla does not deploy yet),
+ * filled by a generator as kolla-genpwd fills it, becomes kolla.secrets.json for the catalogue
+ * all-in-one (examples/openstack): every catalogue secret under its module path, mode 0600,
+ * no value printed.
+ */
+import { cpSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runKolla, ROOT } from '../helpers/cli.js';
+import { buildOnce } from '../helpers/kolla.js';
+
+/** Names as kolla-ansible's etc/kolla/passwords.yml lists them (a sample of each kind). */
+const PASSWORD_NAMES = [
+  'ceph_cluster_fsid',
+  'database_password',
+  'mariadb_backup_database_password',
+  'docker_registry_password',
+  'keystone_admin_password',
+  'keystone_database_password',
+  'glance_database_password',
+  'glance_keystone_password',
+  'nova_database_password',
+  'nova_api_database_password',
+  'nova_keystone_password',
+  'placement_keystone_password',
+  'placement_database_password',
+  'neutron_database_password',
+  'neutron_keystone_password',
+  'metadata_secret',
+  'heat_database_password',
+  'horizon_secret_key',
+  'memcache_secret_key',
+  'osprofiler_secret',
+  'rabbitmq_password',
+  'rabbitmq_monitoring_password',
+  'rabbitmq_cluster_cookie',
+  'haproxy_password',
+  'keepalived_password',
+];
+const SSH_KEYS = ['nova_ssh_key', 'kolla_ssh_key', 'keystone_ssh_key'];
+
+/** The template, then every entry filled (docker_registry_password stays empty, as it does). */
+function generatedPasswordsYml(): { text: string; values: Record<string, string> } {
+  const values: Record<string, string> = {};
+  const lines = ['---', '###################', '# Database options', '####################'];
+  for (const n of PASSWORD_NAMES) {
+    if (n === 'docker_registry_password') {
+      lines.push(`${n}:`);
+      continue;
+    }
+    values[n] = randomBytes(24).toString('base64url');
+    lines.push(`${n}: ${values[n]}`);
+  }
+  for (const k of SSH_KEYS)
+    lines.push(`${k}:`, `  private_key: "-----BEGIN KEY-----"`, `  public_key: ssh-rsa AAAA`);
+  return { text: lines.join('\n') + '\n', values };
+}
+
+let dir: string;
+beforeAll(() => {
+  buildOnce();
+  dir = mkdtempSync(path.join(os.tmpdir(), 'kolla-import-'));
+  cpSync(path.join(ROOT, 'examples/openstack'), dir, { recursive: true });
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('kolla secrets import', () => {
+  it("maps kolla-ansible's names onto the catalogue's secrets, 0600, values never printed", async () => {
+    const { text, values } = generatedPasswordsYml();
+    writeFileSync(path.join(dir, 'passwords.yml'), text, { mode: 0o600 });
+    const r = await runKolla(['secrets', 'import', 'passwords.yml', '--chdir', dir], {
+      cwd: dir,
+      timeoutMs: 60_000,
+    });
+    expect(r.code, r.stderr).toBe(0);
+    const file = path.join(dir, 'kolla.secrets.json');
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    const secrets = JSON.parse(readFileSync(file, 'utf8')) as Record<string, string>;
+    const names = [
+      'database_password',
+      'glance_database_password',
+      'glance_keystone_password',
+      'keystone_admin_password',
+      'keystone_database_password',
+      'memcache_secret_key',
+      'rabbitmq_cluster_cookie',
+      'rabbitmq_password',
+    ];
+    expect(secrets).toEqual(Object.fromEntries(names.map((n) => [`module.openstack.${n}`, values[n]])));
+    for (const v of Object.values(values)) expect(r.stdout + r.stderr).not.toContain(v);
+    expect(r.stdout).toContain('module.openstack.database_password ← database_password');
+    expect(r.stdout).toContain('Imported 8 secret(s)');
+    // Everything is there: the plan needs no generate.
+    const v = await runKolla(['validate', '--chdir', dir], { cwd: dir, timeoutMs: 60_000 });
+    expect(v.code, v.stderr).toBe(0);
+    expect(v.stderr).not.toContain('No value for secret');
+  });
+
+  it('--json lists what was imported, missing and unused', async () => {
+    const r = await runKolla(['secrets', 'import', 'passwords.yml', '--chdir', dir, '--json'], {
+      cwd: dir,
+      timeoutMs: 60_000,
+    });
+    expect(r.code, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout) as { imported: unknown[]; missing: string[]; unused: string[] };
+    expect(out.imported).toHaveLength(8);
+    expect(out.missing).toEqual([]);
+    expect(out.unused).toContain('nova_database_password');
+    expect(out.unused).toContain('nova_ssh_key');
+  });
+
+  it('refuses a file that is not a passwords.yml, with a clear message', async () => {
+    writeFileSync(path.join(dir, 'bad.yml'), '- a\n- b\n');
+    const r = await runKolla(['secrets', 'import', 'bad.yml', '--chdir', dir], { cwd: dir });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('is not a passwords.yml');
+    expect(r.stderr).not.toContain('    at ');
+  });
+});
+
+describe('kolla secrets generate, after secrets moved into a module', () => {
+  it('gives a module secret the value of the root entry of its name that nothing declares any more', async () => {
+    const d = mkdtempSync(path.join(os.tmpdir(), 'kolla-secret-move-'));
+    try {
+      cpSync(path.join(ROOT, 'examples/openstack'), d, { recursive: true });
+      writeFileSync(
+        path.join(d, 'kolla.secrets.json'),
+        JSON.stringify({ database_password: 'old-root-value', unrelated: 'x' }),
+        { mode: 0o600 },
+      );
+      const r = await runKolla(['secrets', 'generate', '--chdir', d], { cwd: d, timeoutMs: 60_000 });
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout).toContain('module.openstack.database_password takes the value of database_password');
+      expect(r.stdout).not.toContain('old-root-value');
+      const s = JSON.parse(readFileSync(path.join(d, 'kolla.secrets.json'), 'utf8')) as Record<
+        string,
+        string
+      >;
+      expect(s['module.openstack.database_password']).toBe('old-root-value');
+      expect(s['module.openstack.rabbitmq_password']).toMatch(/^.{16,}$/);
+      expect(s['module.openstack.rabbitmq_password']).not.toBe('old-root-value');
+    } finally {
+      rmSync(d, { recursive: true, force: true });
+    }
+  });
+});
