@@ -84,7 +84,9 @@ export function makePlan(input: DiffInput): Plan {
     changes.push(...kind.planUnmanaged(ctx, { desired, prior: priorByKind.get(kind.kind) ?? [] }));
   }
 
-  const selected = options.targets.length ? selectTargets(changes, options.targets) : changes;
+  const selected = options.targets.length
+    ? selectTargets(changes, options.targets, options.destroy)
+    : changes;
   const plan: Plan = {
     format_version: 1,
     kolla_version: input.kollaVersion,
@@ -122,14 +124,21 @@ function maskOutputs(outputs: DiffInput['outputs'], masker: SecretMasker): Plan[
   return out;
 }
 
-/** Targets and, as Terraform does, everything they depend on. */
-function selectTargets(changes: Change[], targets: string[]): Change[] {
+/**
+ * Targets and, as Terraform does, everything they depend on — or, when destroying, everything
+ * that depends on them (a container is not left running against a database that goes).
+ */
+function selectTargets(changes: Change[], targets: string[], destroy: boolean): Change[] {
   const byAddr = new Map(changes.map((c) => [c.address, c]));
+  const dependants = new Map<string, string[]>();
+  for (const c of changes)
+    for (const d of c.dependsOn) dependants.set(d, [...(dependants.get(d) ?? []), c.address]);
   const keep = new Set<string>();
   const add = (a: string): void => {
     if (keep.has(a)) return;
     keep.add(a);
-    for (const d of byAddr.get(a)?.dependsOn ?? []) add(d);
+    const next = destroy ? (dependants.get(a) ?? []) : (byAddr.get(a)?.dependsOn ?? []);
+    for (const d of next) add(d);
   };
   for (const c of changes) if (targets.some((t) => addressMatches(t, c.address))) add(c.address);
   return changes.filter((c) => keep.has(c.address));

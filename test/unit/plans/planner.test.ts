@@ -463,6 +463,14 @@ describe('-target', () => {
     expect(actions(plan)).toEqual({ [VOL]: 'create', [DB]: 'create' });
   });
 
+  it('-destroy -target takes what depends on the target with it (api goes with db)', async () => {
+    const { plan } = await changed({}, { destroy: true, targets: ['service.db'] });
+    const deleted = plan.changes.filter((c) => c.action === 'delete').map((c) => c.address);
+    expect(deleted).toContain(DB);
+    expect(deleted).toContain(API1);
+    expect(deleted).toContain(API2);
+  });
+
   it('reports only the drift of what it selected', async () => {
     const { plan } = await drifted(
       (w) => {
