@@ -197,11 +197,15 @@ async function checkPorts(
   const running = await docker.listContainers({
     filters: { label: [projectFilter(project)], status: ['running'] },
   });
+  // A container is the project's by its address label or by its name: after a moved block
+  // the label still carries the old address, and the container is the same one.
   const ours = new Set(running.map((c) => c.Labels[ADDRESS_LABEL]).filter((a) => a !== undefined));
+  const ourNames = new Set(running.flatMap((c) => c.Names.map((n) => n.replace(/^\//, ''))));
   const out: CheckResult[] = [];
   for (const w of wanted) {
     const holders = listening.get(`${w.proto}/${w.port}`);
-    if (!holders || !inTheWay(w.address, holders) || ours.has(w.c.address)) continue;
+    if (!holders || !inTheWay(w.address, holders) || ours.has(w.c.address) || ourNames.has(w.c.spec.name))
+      continue;
     out.push({
       check: 'ports',
       ok: false,

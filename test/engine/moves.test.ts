@@ -18,6 +18,7 @@ const etc = mkdtempSync(path.join(os.tmpdir(), 'kolla-etc-'));
 let dir: string;
 const WEB = `${project}_web`;
 const OLD = `${project}_old`;
+const PORT = 20000 + Math.floor(Math.random() * 20000);
 
 const head = `
 kolla {
@@ -37,7 +38,11 @@ service "web" {
     name         = "${name}"
     image        = "${IMAGE_1}"
     kolla_start  = false
-    command      = "/bin/sleep 2147483647"
+    # It listens on a port of the host: the ports precheck must know it is this project's
+    # even while its label still names the address it had before the move.
+    network_mode = "host"
+    command      = ["/bin/sh", "-c", "while true; do nc -l -p ${PORT} -e /bin/true; done"]
+    listen_ports = [${PORT}]
     stop_timeout = "1s"
   }
   config "web.conf" {
