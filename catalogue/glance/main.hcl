@@ -48,4 +48,7 @@ service "glance" {
   }
 }
 
-volume "glance" { hosts = var.hosts }
+volume "glance" {
+  name  = "${var.volume_prefix}glance"
+  hosts = var.hosts
+}

@@ -69,8 +69,14 @@ service "keystone" {
   }
 }
 
-volume "keystone_fernet_tokens" { hosts = var.hosts }
-volume "keystone_credential_keys" { hosts = var.hosts }
+volume "keystone_fernet_tokens" {
+  name  = "${var.volume_prefix}keystone_fernet_tokens"
+  hosts = var.hosts
+}
+volume "keystone_credential_keys" {
+  name  = "${var.volume_prefix}keystone_credential_keys"
+  hosts = var.hosts
+}
 
 output "url" {
   value       = "${var.public_url}/v3"

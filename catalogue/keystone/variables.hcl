@@ -80,3 +80,9 @@ variable "memcached_hosts" {
   type        = list(string)
   description = "The hosts memcached runs on (each host's vars.api_interface_address is used)."
 }
+
+variable "volume_prefix" {
+  type        = string
+  default     = ""
+  description = "Put before every Docker volume name of the module: a second deployment on the same engine (a test beside the real one) keeps its data apart."
+}

@@ -43,4 +43,7 @@ service "mariadb" {
   }
 }
 
-volume "mariadb" { hosts = var.hosts }
+volume "mariadb" {
+  name  = "${var.volume_prefix}mariadb"
+  hosts = var.hosts
+}

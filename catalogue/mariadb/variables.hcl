@@ -42,3 +42,9 @@ variable "databases" {
   sensitive   = true
   description = "The services' databases the bootstrap creates, as \"database:user:password\"."
 }
+
+variable "volume_prefix" {
+  type        = string
+  default     = ""
+  description = "Put before every Docker volume name of the module: a second deployment on the same engine (a test beside the real one) keeps its data apart."
+}

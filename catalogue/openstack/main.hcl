@@ -54,7 +54,10 @@ secret "rabbitmq_password" {}
 secret "rabbitmq_cluster_cookie" {}
 secret "memcache_secret_key" {}
 
-volume "kolla_logs" { hosts = group.all }
+volume "kolla_logs" {
+  name  = "${var.volume_prefix}kolla_logs"
+  hosts = group.all
+}
 
 module "kolla_toolbox" {
   source                  = "kolla/kolla_toolbox"
@@ -68,6 +71,7 @@ module "kolla_toolbox" {
 }
 
 module "mariadb" {
+  volume_prefix = var.volume_prefix
   source        = "kolla/mariadb"
   image         = image.mariadb
   hosts         = local.hosts.mariadb
@@ -88,6 +92,7 @@ module "memcached" {
 }
 
 module "rabbitmq" {
+  volume_prefix = var.volume_prefix
   source            = "kolla/rabbitmq"
   image             = image.rabbitmq
   hosts             = local.hosts.rabbitmq
@@ -98,6 +103,7 @@ module "rabbitmq" {
 }
 
 module "keystone" {
+  volume_prefix = var.volume_prefix
   source                     = "kolla/keystone"
   depends_on                 = [module.mariadb, module.memcached]
   image                      = coalesce(var.keystone_image_full, image.keystone)
@@ -118,6 +124,7 @@ module "keystone" {
 }
 
 module "glance" {
+  volume_prefix = var.volume_prefix
   source                    = "kolla/glance"
   enabled                   = var.enable_glance
   depends_on                = [module.keystone, module.rabbitmq]

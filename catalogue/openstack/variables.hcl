@@ -63,3 +63,9 @@ variable "base_image_template" {
   default     = "docker/base/Dockerfile.j2"
   description = "The Dockerfile template of the base image (relative to this module, or absolute)."
 }
+
+variable "volume_prefix" {
+  type        = string
+  default     = ""
+  description = "Put before every Docker volume name of the module: a second deployment on the same engine (a test beside the real one) keeps its data apart."
+}

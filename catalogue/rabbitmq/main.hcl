@@ -50,4 +50,7 @@ service "rabbitmq" {
   }
 }
 
-volume "rabbitmq" { hosts = var.hosts }
+volume "rabbitmq" {
+  name  = "${var.volume_prefix}rabbitmq"
+  hosts = var.hosts
+}

@@ -36,3 +36,9 @@ variable "cluster_cookie" {
   sensitive   = true
   description = "The Erlang cookie (kolla-ansible's rabbitmq_cluster_cookie)."
 }
+
+variable "volume_prefix" {
+  type        = string
+  default     = ""
+  description = "Put before every Docker volume name of the module: a second deployment on the same engine (a test beside the real one) keeps its data apart."
+}

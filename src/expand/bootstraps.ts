@@ -65,14 +65,14 @@ export function expandBootstraps(
       }
       const deps: string[] = [];
       if (firstContainer) deps.push(...firstContainer.dependsOn.filter((d) => !d.startsWith('image.')));
-      for (const v of spec.volumes) {
+      spec.volumes = spec.volumes.map((v) => {
         const src = v.split(':')[0]!;
         const owner = ctx.volumeOwner(src);
-        if (owner) {
-          deps.push(owner.prefix + volumeAddr(src, hostName));
-          volumeUse.push({ volume: src, host: hostName, user: address, owner: owner.prefix });
-        }
-      }
+        if (!owner) return v;
+        deps.push(owner.prefix + volumeAddr(src, hostName));
+        volumeUse.push({ volume: src, host: hostName, user: address, owner: owner.prefix });
+        return ctx.volumeDockerName(owner, src) + v.slice(src.length);
+      });
       deps.push(...earlier);
       out.push({
         address,

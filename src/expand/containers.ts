@@ -220,14 +220,15 @@ function expandContainer(
       if (!('KOLLA_SERVICE_NAME' in spec.environment)) spec.environment['KOLLA_SERVICE_NAME'] = cname;
     }
   }
-  for (const v of spec.volumes) {
+  spec.volumes = spec.volumes.map((v) => {
     const src = v.split(':')[0]!;
     const owner = ctx.volumeOwner(src);
-    if (owner) {
-      deps.push(owner.prefix + volumeAddr(src, hostName));
-      sink.volumeUse.push({ volume: src, host: hostName, user: addr, owner: owner.prefix });
-    }
-  }
+    if (!owner) return v;
+    deps.push(owner.prefix + volumeAddr(src, hostName));
+    sink.volumeUse.push({ volume: src, host: hostName, user: addr, owner: owner.prefix });
+    // The mount names the block; Docker mounts the volume by its name.
+    return ctx.volumeDockerName(owner, src) + v.slice(src.length);
+  });
   // The image blocks it runs: named in its image argument (`image.keystone`), or, through a
   // module input, by the reference it evaluates to.
   const imageExpr = cb.attrs.get('image')?.expr;

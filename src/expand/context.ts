@@ -39,6 +39,8 @@ export interface ExpandContext {
    * enclosing module's (a profile declares kolla_logs once for the services it calls).
    */
   volumeOwner(name: string): ModuleInstance | undefined;
+  /** The Docker name of the volume block `name` declared by `owner` (its `name`, or the label). */
+  volumeDockerName(owner: ModuleInstance, name: string): string;
   /** The image block whose reference is `ref`, if one is. */
   imageNameOf(ref: string): string | undefined;
 }
@@ -65,6 +67,19 @@ export function expandContext(config: Config, diags: Diagnostics): ExpandContext
     }
     return refs.get(ref);
   };
+  const dockerNames = new Map<string, string>();
+  const volumeDockerName = (owner: ModuleInstance, name: string): string => {
+    const key = `${owner.prefix}\0${name}`;
+    let v = dockerNames.get(key);
+    if (v === undefined) {
+      const b = owner.blocks.find((x) => x.type === 'volume' && x.labels[0] === name);
+      const a = b?.attrs.get('name');
+      const r = a ? owner.scope.tryEval(a.expr) : undefined;
+      v = r?.ok && typeof r.value === 'string' ? r.value : name;
+      dockerNames.set(key, v);
+    }
+    return v;
+  };
   const make = (module: ModuleInstance): ExpandContext => {
     const namesOf = (type: string): Set<string> =>
       new Set(module.blocks.filter((b) => b.type === type).map((b) => b.labels[0]!));
@@ -82,6 +97,7 @@ export function expandContext(config: Config, diags: Diagnostics): ExpandContext
       addr: (a) => module.prefix + a,
       forModule: make,
       imageNameOf,
+      volumeDockerName,
       volumeOwner: (name) => {
         for (let m: ModuleInstance | undefined = module; m; m = parentOf(m)) {
           if (m.blocks.some((b) => b.type === 'volume' && b.labels[0] === name)) return m;

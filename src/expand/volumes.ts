@@ -11,6 +11,8 @@ import type { VolumeInstance } from './instances.js';
 
 export interface VolumePlacement {
   block: DecodedBlock;
+  /** The Docker volume name (`name`, default the label). */
+  dockerName: string;
   /** Declared hosts, or undefined: wherever it is mounted. */
   hosts?: Set<string>;
   driver: string;
@@ -45,6 +47,7 @@ export function placeVolumes(ctx: ExpandContext): VolumePlacements {
     }
     placed.set(name, {
       block: b,
+      dockerName: typeof values['name'] === 'string' ? values['name'] : name,
       ...(hosts ? { hosts: new Set(hosts) } : {}),
       driver: typeof values['driver'] === 'string' ? values['driver'] : 'local',
     });
@@ -92,7 +95,7 @@ export function volumeInstances(
         host: h.name,
         dependsOn: [],
         range: v.block.labelRanges[0]!,
-        spec: { name, driver: v.driver, labels: {} },
+        spec: { name: v.dockerName, driver: v.driver, labels: {} },
       });
     }
   }
