@@ -2,7 +2,7 @@
  * `kolla secrets import passwords.yml`: a passwords.yml in kolla-ansible's format (comments,
  * empty entries, nested ssh key pairs, the names of services kolla does not deploy yet),
  * filled by a generator as kolla-genpwd fills it, becomes kolla.secrets.json for the catalogue
- * all-in-one (examples/openstack): every catalogue secret under its module path, mode 0600,
+ * all-in-one (examples/all-in-one): every catalogue secret under its module path, mode 0600,
  * no value printed.
  */
 import { cpSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -64,7 +64,7 @@ let dir: string;
 beforeAll(() => {
   buildOnce();
   dir = mkdtempSync(path.join(os.tmpdir(), 'kolla-import-'));
-  cpSync(path.join(ROOT, 'examples/openstack'), dir, { recursive: true });
+  cpSync(path.join(ROOT, 'examples/all-in-one'), dir, { recursive: true });
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -126,7 +126,7 @@ describe('kolla secrets generate, after secrets moved into a module', () => {
   it('gives a module secret the value of the root entry of its name that nothing declares any more', async () => {
     const d = mkdtempSync(path.join(os.tmpdir(), 'kolla-secret-move-'));
     try {
-      cpSync(path.join(ROOT, 'examples/openstack'), d, { recursive: true });
+      cpSync(path.join(ROOT, 'examples/all-in-one'), d, { recursive: true });
       writeFileSync(
         path.join(d, 'kolla.secrets.json'),
         JSON.stringify({ database_password: 'old-root-value', unrelated: 'x' }),

@@ -9,7 +9,7 @@ import { importPasswords, SECRETS_FILE, type ImportResult } from '../../secrets/
 export default class SecretsImport extends KollaCommand {
   static override description = `Take the values of an existing kolla-ansible passwords.yml into ${SECRETS_FILE} (mode 0600): every declared secret takes the entry of its name (the name after its module path: module.openstack.database_password takes database_password). Values from the file win; secrets it does not name keep theirs (kolla secrets generate fills the rest). Values are never printed.`;
   static override examples = [
-    '<%= config.bin %> secrets import /etc/kolla/passwords.yml --chdir examples/openstack',
+    '<%= config.bin %> secrets import /etc/kolla/passwords.yml --chdir examples/all-in-one',
     '<%= config.bin %> secrets import passwords.yml --json',
   ];
   static override enableJsonFlag = true;

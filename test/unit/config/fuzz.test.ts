@@ -24,7 +24,7 @@ function seedDirs(): string[] {
     path.join(root, 'examples/hello'),
     path.join(root, 'examples/multinode'),
     path.join(root, 'examples/all-in-one'),
-    path.join(root, 'examples/openstack'),
+    path.join(root, 'examples/all-in-one-by-hand'),
   ];
 }
 

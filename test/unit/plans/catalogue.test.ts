@@ -1,8 +1,8 @@
 /**
- * The catalogue against the hand-written all-in-one: examples/openstack (a root module of a
+ * The catalogue against the hand-written all-in-one: examples/all-in-one (a root module of a
  * few lines calling kolla/openstack) renders exactly the containers, config files, bootstraps,
- * volumes and images of examples/all-in-one (466 lines), and a deployment made from the
- * hand-written form moves onto the catalogue with examples/openstack/moved.hcl: every resource
+ * volumes and images of examples/all-in-one-by-hand (466 lines), and a deployment made from the
+ * hand-written form moves onto the catalogue with examples/all-in-one/moved.hcl: every resource
  * moves, and the plan replaces, restarts and runs nothing.
  */
 import path from 'node:path';
@@ -67,8 +67,8 @@ const content = (i: Instance): unknown => {
 
 describe('kolla/openstack against the hand-written all-in-one', () => {
   it('renders the same instances, under module addresses', async () => {
-    const hand = await load('all-in-one', '');
-    const cat = await load('openstack', 'module.openstack.');
+    const hand = await load('all-in-one-by-hand', '');
+    const cat = await load('all-in-one', 'module.openstack.');
     expect(hand.instances.length).toBeGreaterThan(30);
     const byId = new Map(cat.instances.map((i) => [identity(i), i]));
     expect([...byId.keys()].sort()).toEqual(hand.instances.map(identity).sort());
@@ -79,8 +79,8 @@ describe('kolla/openstack against the hand-written all-in-one', () => {
   });
 
   it('moves a deployment of the hand-written form with moved.hcl: nothing replaced, restarted or run', async () => {
-    const hand = await load('all-in-one', '');
-    const cat = await load('openstack', 'module.openstack.');
+    const hand = await load('all-in-one-by-hand', '');
+    const cat = await load('all-in-one', 'module.openstack.');
     const before = deployed(hand);
     const moved = applyMoves(before.state, cat.moves);
     expect(moved.problems).toEqual([]);
