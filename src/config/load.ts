@@ -6,7 +6,7 @@
  */
 import path from 'node:path';
 import type { File, Value } from './hcl/ast.js';
-import { DiagnosticError, Diagnostics, type SourceRange } from '../diags/diagnostic.js';
+import { DiagnosticError, Diagnostics, errorAt, type SourceRange } from '../diags/diagnostic.js';
 import { didYouMean } from '../diags/suggest.js';
 import { findConfigFiles, type SourceFile } from './files.js';
 import { defineModuleCalls, loadModuleSources, type ModuleInstance } from './modules.js';
@@ -317,10 +317,23 @@ function evaluateHosts(blocks: DecodedBlock[], scope: Scope, diags: Diagnostics)
 function imageRefs(modules: readonly ModuleInstance[], rootBlocks: DecodedBlock[], rootScope: Scope): Value {
   const out: Record<string, Value> = {};
   const regs = registryValues(rootBlocks, rootScope) as Record<string, { address: string }>;
+  const from: Record<string, string> = {};
   for (const m of modules) {
     for (const b of m.blocks) {
-      if (b.type !== 'image' || b.labels[0]! in out) continue;
-      out[b.labels[0]!] = imageRef(b, m.scope, regs);
+      if (b.type !== 'image') continue;
+      const name = b.labels[0]!;
+      const ref = imageRef(b, m.scope, regs);
+      if (!(name in out)) {
+        out[name] = ref;
+        from[name] = m.prefix;
+      } else if (out[name] !== ref && from[name] !== '')
+        // Shared by name: two instances of a module must agree on what an image is (the
+        // root's own image block, when it has one, wins over every module's).
+        throw errorAt(
+          `Image "${name}" differs between module instances`,
+          b.labelRanges[0],
+          `It is ${String(out[name])} in ${from[name]!.slice(0, -1)} and ${String(ref)} in ${m.prefix.slice(0, -1)}. Images are shared by name: give them different names (or the same tag).`,
+        );
     }
   }
   return out;

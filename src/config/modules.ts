@@ -93,7 +93,7 @@ export function defineModuleCalls(parent: ModuleInstance, env: ModuleEnv): () =>
         call.labelRanges[0],
         'Its count, for_each or enabled refers (through other values) to module.' + name + '.',
       );
-      return { state: 'done', value: null, instances: [] };
+      throw new DependencyFailed();
     }
     st = { state: 'busy', value: null, instances: [] };
     states.set(name, st);
@@ -111,7 +111,14 @@ export function defineModuleCalls(parent: ModuleInstance, env: ModuleEnv): () =>
   return () => {
     const out: ModuleInstance[] = [];
     for (const call of calls) {
-      for (const inst of ensure(call).instances) out.push(inst, ...walkOf.get(inst)!());
+      let st: CallState;
+      try {
+        st = ensure(call);
+      } catch (e) {
+        if (e instanceof DependencyFailed) continue; // a cycle, reported
+        throw e;
+      }
+      for (const inst of st.instances) out.push(inst, ...walkOf.get(inst)!());
     }
     return out;
   };

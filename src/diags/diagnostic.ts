@@ -29,7 +29,32 @@ export interface Diagnostic {
 }
 
 /** A list of diagnostics with helpers to add to it and ask whether it holds an error. */
+/** What each Diagnostics has already recorded (kept outside the array: it is not an element). */
+const recorded = new WeakMap<Diagnostics, Set<string>>();
+
+function keyOf(d: Diagnostic): string {
+  const r = d.range;
+  return `${d.severity}\0${d.summary}\0${r ? `${r.file}:${r.start.line}:${r.start.col}` : ''}\0${d.detail ?? ''}\0${d.address ?? ''}`;
+}
+
+/**
+ * The diagnostics of a run. The same diagnostic (severity, summary, place, detail) is kept
+ * once: one block fails the same way for every host it is placed on and every instance of the
+ * module that declares it.
+ */
 export class Diagnostics extends Array<Diagnostic> {
+  override push(...items: Diagnostic[]): number {
+    let seen = recorded.get(this);
+    if (!seen) recorded.set(this, (seen = new Set()));
+    for (const d of items) {
+      const k = keyOf(d);
+      if (seen.has(k)) continue;
+      seen.add(k);
+      super.push(d);
+    }
+    return this.length;
+  }
+
   error(summary: string, range?: SourceRange, detail?: string, address?: string): void {
     this.push(make('error', summary, range, detail, address));
   }

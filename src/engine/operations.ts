@@ -253,6 +253,7 @@ async function applyOperationInner(o: ApplyOptions, masker: SecretMasker): Promi
       let instances: Instance[] = p.expansion.instances;
       if (o.fromState) instances = stateToInstances(o.fromState, masker);
       let plan: Plan;
+      let planWarnings: Diagnostic[] = [];
       if (saved) {
         const why = staleReason(saved, prior?.lineage ?? '', prior?.serial ?? 0);
         if (why) {
@@ -300,7 +301,7 @@ async function applyOperationInner(o: ApplyOptions, masker: SecretMasker): Promi
         );
         if ('failed' in c) return { diagnostics: [...p.diagnostics, ...c.failed] };
         const r = c.result;
-        if (r.hostErrors.length || r.diagnostics.length) {
+        if (r.hostErrors.length || r.diagnostics.some((d) => d.severity === 'error')) {
           return {
             diagnostics: [
               ...p.diagnostics,
@@ -310,8 +311,9 @@ async function applyOperationInner(o: ApplyOptions, masker: SecretMasker): Promi
           };
         }
         plan = r.plan;
+        planWarnings = r.diagnostics;
       }
-      const base: ApplyOutcome = { diagnostics: [...p.diagnostics], plan };
+      const base: ApplyOutcome = { diagnostics: [...p.diagnostics, ...planWarnings], plan };
       if (recovered) base.recovered = recovered;
       // An empty plan is applied only the first time, to record the state and outputs.
       // After --continue the state must learn what the interrupted apply left running.

@@ -60,7 +60,21 @@ export async function computePlan(ctx: PlanContext): Promise<PlanResult> {
   if (limit) prior = { ...prior, resources: prior.resources.filter((r) => limit.has(r.host)) };
   // moved blocks: the state follows the new addresses before anything is compared.
   const diagnostics: Diagnostic[] = [];
-  const moves = applyMoves(prior, config.stateEdits.moves);
+  // A move whose old address the configuration still has is not a move (the object is
+  // still there): it is skipped with a warning, as Terraform does — applying it would make
+  // the same container two resources, one of them deleted.
+  const configured = instances.map((i) => i.address);
+  const moveList = config.stateEdits.moves.filter((m) => {
+    const still = configured.find((a) => addressMatches(m.from, a));
+    if (still)
+      diagnostics.push({
+        severity: 'warning',
+        summary: `Moved object still in the configuration: ${m.from}`,
+        detail: `A moved block moves ${m.from} to ${m.to}, but the configuration still declares ${still}. The move is skipped; remove the old declaration (or the moved block).`,
+      });
+    return !still;
+  });
+  const moves = applyMoves(prior, moveList);
   prior = moves.state;
   for (const p of moves.problems) diagnostics.push({ severity: 'error', summary: p });
   // removed blocks: what they name and the configuration no longer does is forgotten.

@@ -237,8 +237,10 @@ function expandContainer(
     if (ref.parts[0] === 'image' && ref.parts[1] && ctx.declared.image.has(ref.parts[1]))
       used.add(ref.parts[1]);
   }
-  const byRef = ctx.imageNameOf(spec.image);
-  if (byRef) used.add(byRef);
+  if (used.size === 0) {
+    const byRef = ctx.imageNameOf(spec.image);
+    if (byRef) used.add(byRef);
+  }
   for (const name of used) {
     deps.push(imageAddr(name, hostName));
     const set = sink.imageUse.get(name) ?? new Set();

@@ -66,6 +66,8 @@ export function generateSecret(d: SecretDecl): string {
 export function generateMissing(
   dir: string,
   decls: SecretDecl[],
+  /** moved blocks: a module moved (`module.a` → `module.b`) takes its secrets along. */
+  moves: readonly { from: string; to: string }[] = [],
 ): { generated: string[]; kept: string[]; moved: { from: string; to: string }[] } {
   const current = readSecrets(dir);
   const declared = new Set(decls.map((d) => d.name));
@@ -77,10 +79,17 @@ export function generateMissing(
       kept.push(d.name);
       continue;
     }
+    const movedFrom = moves
+      .filter((m) => m.from.startsWith('module.') && d.name.startsWith(`${m.to}.`))
+      .map((m) => m.from + d.name.slice(m.to.length))
+      .find((old) => current[old] !== undefined && !declared.has(old));
     const short = d.name.slice(d.name.lastIndexOf('.') + 1);
-    if (short !== d.name && current[short] !== undefined && !declared.has(short)) {
-      current[d.name] = current[short]!;
-      moved.push({ from: short, to: d.name });
+    const from =
+      movedFrom ??
+      (short !== d.name && current[short] !== undefined && !declared.has(short) ? short : undefined);
+    if (from !== undefined) {
+      current[d.name] = current[from]!;
+      moved.push({ from, to: d.name });
       continue;
     }
     current[d.name] = generateSecret(d);

@@ -57,7 +57,8 @@ export function applyMoves(
     }
   }
   resources = [...resources].sort((a, b) => a.address.localeCompare(b.address));
-  return { state: { ...state, resources }, moved, problems };
+  // A move there and back again is no move.
+  return { state: { ...state, resources }, moved: moved.filter((m) => m.from !== m.to), problems };
 }
 
 /** The state with the resources at `moved[].from` renamed (a saved plan's moves, exactly). */

@@ -5,7 +5,7 @@
  * all-in-one (examples/all-in-one): every catalogue secret under its module path, mode 0600,
  * no value printed.
  */
-import { cpSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
@@ -143,6 +143,32 @@ describe('kolla secrets generate, after secrets moved into a module', () => {
       expect(s['module.openstack.database_password']).toBe('old-root-value');
       expect(s['module.openstack.rabbitmq_password']).toMatch(/^.{16,}$/);
       expect(s['module.openstack.rabbitmq_password']).not.toBe('old-root-value');
+    } finally {
+      rmSync(d, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('kolla secrets generate, after a module moved', () => {
+  it('takes the secrets of module.a to module.b along with a moved block', async () => {
+    const d = mkdtempSync(path.join(os.tmpdir(), 'kolla-secret-modmove-'));
+    try {
+      writeFileSync(
+        path.join(d, 'main.hcl'),
+        'host "h" { address = "127.0.0.1" }\nmodule "b" {\n  source = "./m"\n}\nmoved {\n  from = module.a\n  to   = module.b\n}\n',
+      );
+      writeFileSync(path.join(d, 'kolla.secrets.json'), JSON.stringify({ 'module.a.pw': 'kept-value' }), {
+        mode: 0o600,
+      });
+      mkdirSync(path.join(d, 'm'));
+      writeFileSync(path.join(d, 'm', 'main.hcl'), 'secret "pw" {}\n');
+      const r = await runKolla(['secrets', 'generate', '--chdir', d], { cwd: d, timeoutMs: 60_000 });
+      expect(r.code, r.stderr).toBe(0);
+      const s = JSON.parse(readFileSync(path.join(d, 'kolla.secrets.json'), 'utf8')) as Record<
+        string,
+        string
+      >;
+      expect(s['module.b.pw']).toBe('kept-value');
     } finally {
       rmSync(d, { recursive: true, force: true });
     }

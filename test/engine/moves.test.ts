@@ -158,4 +158,14 @@ ${oldService}`,
     const next = await run('plan', '-detailed-exitcode', '-no-color');
     expect(next.code, next.stdout + next.stderr).toBe(0);
   }, 120_000);
+
+  it('a moved block whose old address is still configured is skipped with a warning, not a delete', async () => {
+    writeFiles(dir, {
+      'main.hcl': `${head}${webService(WEB)}\nmoved {\n  from = service.web\n  to   = service.front\n}\n\nremoved {\n  from = service.old\n}\n`,
+    });
+    const p = await run('plan', '-detailed-exitcode', '-no-color');
+    expect(p.code, p.stdout + p.stderr).toBe(0);
+    expect(p.stderr).toContain('Moved object still in the configuration: service.web');
+    expect(p.stdout).not.toContain('will be destroyed');
+  });
 });

@@ -13,7 +13,7 @@ export default class SecretsGenerate extends KollaCommand {
     this.setup(flags);
     const r = await loadConfig({ dir: this.dir, vars: this.varArgs() });
     this.failOnErrors([...r.diagnostics]);
-    const out = generateMissing(this.dir, r.config!.secrets);
+    const out = generateMissing(this.dir, r.config!.secrets, r.config!.stateEdits.moves);
     if (!this.jsonEnabled()) {
       for (const m of out.moved) this.out(`${m.to} takes the value of ${m.from} (moved into a module)`);
       this.out(

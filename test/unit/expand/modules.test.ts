@@ -183,3 +183,63 @@ module "web" {
     expect(e.messages()).toEqual(['web/main.hcl:9:13: Two containers named "same" on host "h"']);
   });
 });
+
+describe('module diagnostics, more', () => {
+  it('a module whose count needs its own outputs: one cycle error, no crash', async () => {
+    const e = await expandHcl(
+      `${HOST}
+module "web" {
+  source = "./web"
+  count  = length(module.web)
+  name   = "x"
+}`,
+      { 'web/main.hcl': WEB },
+    );
+    expect(e.messages().filter((m) => m.includes('Cycle between modules'))).toHaveLength(1);
+  });
+
+  it('an error in a module called three times is reported once', async () => {
+    const e = await expandHcl(
+      `${HOST}
+module "m" {
+  source = "./m"
+  count  = 3
+}`,
+      { 'm/main.hcl': 'output "o" { value = 1 + "x" }\n' },
+    );
+    expect(e.messages()).toHaveLength(1);
+  });
+});
+
+describe('images in modules', () => {
+  it('two instances of a module that disagree on an image they share by name: an error', async () => {
+    const e = await expandHcl(
+      `${HOST}
+module "m" {
+  source   = "./m"
+  for_each = { a = "1", b = "2" }
+  tag      = each.value
+  name     = "web_\${each.key}"
+}`,
+      {
+        'm/main.hcl': `
+variable "tag" { type = string }
+variable "name" { type = string }
+image "app" {
+  template   = "D.j2"
+  repository = "app"
+  tag        = var.tag
+}
+service "s" {
+  hosts = group.all
+  container "c" {
+    name  = var.name
+    image = image.app
+  }
+}`,
+        'm/D.j2': 'FROM scratch\n',
+      },
+    );
+    expect(e.messages().some((m) => m.includes('Image "app" differs between module instances'))).toBe(true);
+  });
+});
