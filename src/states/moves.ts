@@ -5,7 +5,15 @@
  * under `to`, and the dependencies that named them; nothing on a host changes (a container is
  * found by its name on its host, so it is the same container under its new address).
  */
-import { replacePrefix } from '../addrs/address.js';
+import { isValidAddress, parseAddress, replacePrefix } from '../addrs/address.js';
+
+/** The kind of resource an address names (`service`, `volume`, `image`), or none for a module path. */
+function resourceKind(address: string): string | undefined {
+  const a = parseAddress(address);
+  if (typeof a === 'string') return undefined;
+  const first = a.steps[0];
+  return first && 'name' in first ? first.name : undefined;
+}
 import type { State } from './state.js';
 
 export interface Move {
@@ -32,12 +40,25 @@ export function applyMoves(
   const moved: Moved[] = [];
   const problems: string[] = [];
   for (const m of moves) {
+    const fromKind = resourceKind(m.from);
+    const toKind = resourceKind(m.to);
+    if (fromKind !== toKind) {
+      problems.push(
+        `cannot move ${m.from} to ${m.to}: ${fromKind ? `a ${fromKind}` : 'a module'} does not become ${toKind ? `a ${toKind}` : 'a module'}`,
+      );
+      continue;
+    }
     const renames = new Map<string, string>();
     for (const r of resources) {
       const to = replacePrefix(r.address, m.from, m.to);
       if (to !== undefined && to !== r.address) renames.set(r.address, to);
     }
     if (!renames.size) continue;
+    const bad = [...renames.values()].find((a) => !isValidAddress(a));
+    if (bad) {
+      problems.push(`cannot move ${m.from} to ${m.to}: ${bad} would not be an address`);
+      continue;
+    }
     const taken = new Set(resources.map((r) => r.address).filter((a) => !renames.has(a)));
     const clash = [...renames.values()].find((a) => taken.has(a));
     if (clash) {

@@ -78,3 +78,15 @@ describe('applyMoves', () => {
     expect(forgetResources(s, ['service.b']).resources.map((x) => x.address)).toEqual(['service.z']);
   });
 });
+
+describe('applyMoves refuses what would not be an address', () => {
+  it('a service does not become a volume; a key where the addresses have one already', () => {
+    const r = applyMoves(state(['service.a.container.x["h"]']), [{ from: 'service.a', to: 'volume.b' }]);
+    expect(r.problems).toEqual(['cannot move service.a to volume.b: a service does not become a volume']);
+    expect(r.state.resources.map((x) => x.address)).toEqual(['service.a.container.x["h"]']);
+    const k = applyMoves(state(['module.a[0].volume.v["h"]']), [{ from: 'module.a', to: 'module.b["z"]' }]);
+    expect(k.problems).toEqual([
+      'cannot move module.a to module.b["z"]: module.b["z"][0].volume.v["h"] would not be an address',
+    ]);
+  });
+});
