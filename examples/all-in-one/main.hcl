@@ -50,3 +50,7 @@ output "admin_openrc" { value = module.openstack.admin_openrc }
 output "clouds_yaml" { value = module.openstack.clouds_yaml }
 output "openstack_client" { value = "docker exec kolla_toolbox openstack token issue" }
 output "services" { value = module.openstack.services }
+output "admin_password" {
+  value     = module.openstack.admin_password
+  sensitive = true
+}

@@ -247,7 +247,7 @@ describe('OpenStack all-in-one', () => {
     const tb = path.join(etc, 'kolla_toolbox');
     for (const f of ['admin-openrc.sh', 'clouds.yaml']) {
       const st = readFileSync(path.join(tb, f), 'utf8');
-      expect(st).toContain(secrets['keystone_admin_password']);
+      expect(st).toContain(secrets['module.openstack.keystone_admin_password']);
       expect(statSync(path.join(tb, f)).mode & 0o777).toBe(0o600);
     }
     expect(readFileSync(path.join(tb, 'admin-openrc.sh'), 'utf8')).toContain(
@@ -420,7 +420,7 @@ describe('OpenStack all-in-one', () => {
       expect(state.includes(v)).toBe(false);
       for (const h of history) expect(h.includes(v)).toBe(false);
     }
-    expect(state).toContain('((secret.keystone_admin_password))');
+    expect(state).toContain('((secret.module.openstack.keystone_admin_password))');
   });
 });
 
