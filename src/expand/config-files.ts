@@ -22,8 +22,11 @@ export function renderConfigFile(
   ctx: RenderContext,
   dir: string,
   diags: Diagnostics,
-  /** Override files that exist and were read are added here, so unused ones can be reported. */
-  usedOverrides: Set<string>,
+  /**
+   * Override files that exist and were read (`used`), and every override path looked for
+   * (`looked`), so that files nobody reads in those folders can be reported.
+   */
+  overrides: { used: Set<string>; looked: Set<string> },
   /** Folders templates and overrides may come from (a module's and the root's); default `dir`. */
   allowed: readonly string[] = [dir],
 ): string | undefined {
@@ -76,9 +79,10 @@ export function renderConfigFile(
   }
   for (const o of Array.isArray(cv['overrides']) ? cv['overrides'] : []) {
     const file = path.resolve(dir, String(o));
+    overrides.looked.add(file);
     if (!existsSync(file)) continue; // missing overrides are skipped, as in kolla-ansible
     if (outside(String(o), 'overrides')) return undefined;
-    usedOverrides.add(file);
+    overrides.used.add(file);
     const out = render(readFileSync(file, 'utf8'), String(o), 'overrides');
     if (out === undefined) return undefined;
     layers.push(out);

@@ -300,7 +300,7 @@ function expandConfigFile(
     );
     return undefined;
   }
-  const rendered = renderConfigFile(cfg, cv, rctx, ctx.module.dir, ctx.diags, ctx.usedOverrides, [
+  const rendered = renderConfigFile(cfg, cv, rctx, ctx.module.dir, ctx.diags, ctx.overrides, [
     ...new Set([ctx.module.dir, ctx.config.dir]),
   ]);
   if (rendered === undefined) return undefined;

@@ -25,7 +25,7 @@ export interface ExpandContext {
   /** Declared names per block type (`service`, `volume`, `image`). */
   readonly declared: { service: Set<string>; volume: Set<string>; image: Set<string> };
   /** Override files that exist and were read, so unused ones can be reported. */
-  readonly usedOverrides: Set<string>;
+  readonly overrides: { used: Set<string>; looked: Set<string> };
   /** The names visible inside a service on a host (`host`), one object per host. */
   hostNames(host: HostSpec): Record<string, Value>;
   /** Record an error once per summary and position (the same block fails on many hosts). */
@@ -49,7 +49,7 @@ export function expandContext(config: Config, diags: Diagnostics): ExpandContext
   const perHost = new Map<string, Record<string, Value>>();
   const reported = new Set<string>();
   const hostsByName = new Map(config.hosts.map((h) => [h.name, h]));
-  const usedOverrides = new Set<string>();
+  const overrides = { used: new Set<string>(), looked: new Set<string>() };
   const images = new Set(
     config.modules.flatMap((m) => m.blocks.filter((b) => b.type === 'image').map((b) => b.labels[0]!)),
   );
@@ -91,7 +91,7 @@ export function expandContext(config: Config, diags: Diagnostics): ExpandContext
       hostsByName,
       // Images are shared by name across modules.
       declared: { service: namesOf('service'), volume: namesOf('volume'), image: images },
-      usedOverrides,
+      overrides,
       hostNames,
       report,
       addr: (a) => module.prefix + a,

@@ -71,8 +71,7 @@ export function expand(config: Config, diags: Diagnostics): Expansion {
   uniqueVolumeNames(instances, diags);
   pruneDependencies(root, instances, reported);
 
-  for (const dir of new Set(config.modules.map((m) => m.dir)))
-    warnUnusedOverrides(root.forModule(config.modules.find((m) => m.dir === dir)!));
+  warnUnusedOverrides(root);
   return { instances, outputs: evalOutputs(root) };
 }
 

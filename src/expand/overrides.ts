@@ -1,7 +1,9 @@
 /**
  * Override files nobody reads: kolla-ansible ignores them silently, a known pitfall. The
- * folders named at the start of any `overrides` path are listed, and each file in them that
- * no config block read (for any host) is a warning.
+ * folders of the root module's folder where overrides are looked for — named at the start of
+ * an `overrides` path, or holding any path a config block (in any module, for any host) looked
+ * for, as the catalogue's `config/` — are listed, and each file in them that no config block
+ * read is a warning.
  */
 import path from 'node:path';
 import { readdirSync, type Dirent } from 'node:fs';
@@ -27,9 +29,14 @@ export function warnUnusedOverrides(ctx: ExpandContext): void {
       }
     }
   }
+  for (const f of ctx.overrides.looked) {
+    const rel = path.relative(config.dir, f);
+    const first = rel.split(path.sep)[0];
+    if (first && !rel.startsWith('..') && !path.isAbsolute(rel) && rel.includes(path.sep)) roots.add(first);
+  }
   for (const r of roots) {
     for (const f of listFiles(path.resolve(config.dir, r))) {
-      if (ctx.usedOverrides.has(f)) continue;
+      if (ctx.overrides.used.has(f)) continue;
       diags.warning(
         `Override file ${path.relative(config.dir, f)} is not read by any config block`,
         undefined,

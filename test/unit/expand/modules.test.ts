@@ -243,3 +243,34 @@ service "s" {
     expect(e.messages().some((m) => m.includes('Image "app" differs between module instances'))).toBe(true);
   });
 });
+
+describe('overrides read by a module', () => {
+  it("warns about a file in the root's override folder that no module's config block reads", async () => {
+    const e = await expandHcl(
+      `${HOST}
+module "m" {
+  source = "./m"
+}`,
+      {
+        'm/main.hcl': `
+service "s" {
+  hosts = group.all
+  container "c" { image = "nginx" }
+  config "c.conf" {
+    content   = "[a]\\nb = 1\\n"
+    overrides = ["\${path.root}/config/c.conf", "\${path.root}/config/c/\${host.name}/c.conf"]
+    format    = "ini"
+    dest      = "/etc/c.conf"
+  }
+}`,
+        'config/c.conf': '[a]\nb = 2\n',
+        'config/nova.conf': '[x]\n',
+        'config/c/h2/c.conf': '[x]\n',
+      },
+    );
+    expect(e.messages()).toEqual([
+      '-: Override file config/c/h2/c.conf is not read by any config block',
+      '-: Override file config/nova.conf is not read by any config block',
+    ]);
+  });
+});
