@@ -34,6 +34,23 @@ locals {
     OS_IDENTITY_API_VERSION = "3"
     OS_INTERFACE            = "internal"
   }
+  # The images: built by kolla (image blocks, images.hcl), or pulled from docker_registry
+  # under kolla-ansible's names.
+  pull = var.docker_registry != null
+  pulled = {
+    for k, n in {
+      kolla_toolbox = "kolla-toolbox", mariadb = "mariadb-server", memcached = "memcached",
+      rabbitmq = "rabbitmq", keystone = "keystone", glance_api = "glance-api"
+    } : k => "${coalesce(var.docker_registry, "none")}/${var.docker_namespace}/${n}:${coalesce(var.openstack_tag, var.openstack_release)}"
+  }
+  images = {
+    kolla_toolbox = local.pull ? local.pulled.kolla_toolbox : image.kolla_toolbox
+    mariadb       = local.pull ? local.pulled.mariadb : image.mariadb
+    memcached     = local.pull ? local.pulled.memcached : image.memcached
+    rabbitmq      = local.pull ? local.pulled.rabbitmq : image.rabbitmq
+    keystone      = local.pull ? local.pulled.keystone : image.keystone
+    glance_api    = local.pull ? local.pulled.glance_api : image.glance_api
+  }
   hosts = {
     toolbox   = try(group["kolla-toolbox"], group.all)
     mariadb   = try(group.mariadb, group.control)
@@ -61,7 +78,7 @@ volume "kolla_logs" {
 
 module "kolla_toolbox" {
   source                  = "kolla/kolla_toolbox"
-  image                   = image.kolla_toolbox
+  image                   = local.images.kolla_toolbox
   hosts                   = local.hosts.toolbox
   common_env              = local.common_env
   healthcheck             = local.healthcheck
@@ -73,7 +90,7 @@ module "kolla_toolbox" {
 module "mariadb" {
   volume_prefix = var.volume_prefix
   source        = "kolla/mariadb"
-  image         = image.mariadb
+  image         = local.images.mariadb
   hosts         = local.hosts.mariadb
   common_env    = local.common_env
   healthcheck   = local.healthcheck
@@ -84,7 +101,7 @@ module "mariadb" {
 
 module "memcached" {
   source         = "kolla/memcached"
-  image          = image.memcached
+  image          = local.images.memcached
   hosts          = local.hosts.memcached
   common_env     = local.common_env
   healthcheck    = local.healthcheck
@@ -94,7 +111,7 @@ module "memcached" {
 module "rabbitmq" {
   volume_prefix = var.volume_prefix
   source            = "kolla/rabbitmq"
-  image             = image.rabbitmq
+  image             = local.images.rabbitmq
   hosts             = local.hosts.rabbitmq
   common_env        = local.common_env
   healthcheck       = local.healthcheck
@@ -106,7 +123,7 @@ module "keystone" {
   volume_prefix = var.volume_prefix
   source                     = "kolla/keystone"
   depends_on                 = [module.mariadb, module.memcached]
-  image                      = coalesce(var.keystone_image_full, image.keystone)
+  image                      = coalesce(var.keystone_image_full, local.images.keystone)
   hosts                      = local.hosts.keystone
   common_env                 = local.common_env
   healthcheck                = local.healthcheck
@@ -128,8 +145,8 @@ module "glance" {
   source                    = "kolla/glance"
   enabled                   = var.enable_glance
   depends_on                = [module.keystone, module.rabbitmq]
-  image                     = image.glance_api
-  toolbox_image             = image.kolla_toolbox
+  image                     = local.images.glance_api
+  toolbox_image             = local.images.kolla_toolbox
   hosts                     = local.hosts.glance
   common_env                = local.common_env
   healthcheck               = local.healthcheck

@@ -69,3 +69,21 @@ variable "volume_prefix" {
   default     = ""
   description = "Put before every Docker volume name of the module: a second deployment on the same engine (a test beside the real one) keeps its data apart."
 }
+
+variable "docker_registry" {
+  type        = string
+  default     = null
+  description = "Pull the images from this registry instead of building them (kolla-ansible's docker_registry), e.g. quay.io. Images are then <docker_registry>/<docker_namespace>/<name>:<openstack_tag>, with kolla-ansible's names (mariadb-server, keystone, glance-api...)."
+}
+
+variable "docker_namespace" {
+  type        = string
+  default     = "openstack.kolla"
+  description = "The registry namespace of the images (kolla-ansible's docker_namespace)."
+}
+
+variable "openstack_tag" {
+  type        = string
+  default     = null
+  description = "The tag of pulled images (kolla-ansible's openstack_tag; default openstack_release)."
+}

@@ -5,6 +5,8 @@
  * hand-written form moves onto the catalogue with examples/all-in-one/moved.hcl: every resource
  * moves, and the plan replaces, restarts and runs nothing.
  */
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/config/load.js';
@@ -95,5 +97,34 @@ describe('kolla/openstack against the hand-written all-in-one', () => {
     // Without the moved blocks the same plan would destroy every hand-written address.
     const unmoved = planOf(cat, before.state, before.world).plan;
     expect(unmoved.changes.filter((c) => c.action === 'delete').length).toBeGreaterThan(20);
+  });
+
+  it("docker_registry: images pulled under kolla-ansible's names, none built", async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'kolla-pull-'));
+    try {
+      cpSync(path.join(ROOT, 'examples/all-in-one'), dir, { recursive: true });
+      writeFileSync(
+        path.join(dir, 'main.hcl'),
+        readFileSync(path.join(dir, 'main.hcl'), 'utf8').replace(
+          '  volume_prefix         = var.volume_prefix\n',
+          '  volume_prefix         = var.volume_prefix\n  docker_registry       = "registry.example:4000"\n  openstack_tag         = "zed-debian"\n',
+        ),
+      );
+      const r = await loadConfig({ dir, env: {}, syntaxCache: false });
+      const e = expand(r.config!, r.diagnostics);
+      expect(r.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+      const images = e.instances.flatMap((i) => (i.kind === 'container' ? [i.spec.image] : [])).sort();
+      expect(images).toEqual([
+        'registry.example:4000/openstack.kolla/glance-api:zed-debian',
+        'registry.example:4000/openstack.kolla/keystone:zed-debian',
+        'registry.example:4000/openstack.kolla/kolla-toolbox:zed-debian',
+        'registry.example:4000/openstack.kolla/mariadb-server:zed-debian',
+        'registry.example:4000/openstack.kolla/memcached:zed-debian',
+        'registry.example:4000/openstack.kolla/rabbitmq:zed-debian',
+      ]);
+      expect(e.instances.filter((i) => i.kind === 'image')).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
