@@ -51,13 +51,15 @@ locals {
     keystone      = local.pull ? local.pulled.keystone : image.keystone
     glance_api    = local.pull ? local.pulled.glance_api : image.glance_api
   }
+  # kolla-ansible's service groups: service_hosts, else the root's group of that name, else
+  # the control group (the toolbox: every host).
   hosts = {
-    toolbox   = try(group["kolla-toolbox"], group.all)
-    mariadb   = try(group.mariadb, group.control)
-    memcached = try(group.memcached, group.control)
-    rabbitmq  = try(group.rabbitmq, group.control)
-    keystone  = try(group.keystone, group.control)
-    glance    = try(group["glance-api"], group.control)
+    toolbox   = lookup(var.service_hosts, "kolla-toolbox", try(group["kolla-toolbox"], group.all))
+    mariadb   = lookup(var.service_hosts, "mariadb", try(group.mariadb, group.control))
+    memcached = lookup(var.service_hosts, "memcached", try(group.memcached, group.control))
+    rabbitmq  = lookup(var.service_hosts, "rabbitmq", try(group.rabbitmq, group.control))
+    keystone  = lookup(var.service_hosts, "keystone", try(group.keystone, group.control))
+    glance    = lookup(var.service_hosts, "glance-api", try(group["glance-api"], group.control))
   }
 }
 

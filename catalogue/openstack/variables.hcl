@@ -87,3 +87,9 @@ variable "openstack_tag" {
   default     = null
   description = "The tag of pulled images (kolla-ansible's openstack_tag; default openstack_release)."
 }
+
+variable "service_hosts" {
+  type        = map(list(string))
+  default     = {}
+  description = "Where a service runs, by kolla-ansible's group name (mariadb, memcached, rabbitmq, keystone, glance-api, kolla-toolbox), overriding the default: the root's group of that name, else group.control (kolla-toolbox: every host)."
+}

@@ -3,6 +3,7 @@
  * change with attribute-level `old -> new` lines and `# forces replacement`, config files
  * as unified diffs, and the summary line. A pure function of the plan.
  */
+import { formatModulePath, parseAddress } from '../addrs/address.js';
 import type { AttrChange, Change, Plan } from '../plans/plan.js';
 import type { Palette } from './colour.js';
 import { resourceTitle } from '../addrs/address.js';
@@ -172,7 +173,17 @@ function renderPlanText(plan: Plan, p: Palette): string {
     'kolla will perform the following actions (symbols: + create, ~ update in-place, -/+ replace, - destroy, ↻ restart, ▶ run):',
   );
   out.push('');
+  // Changes are sorted by address, so a module's are together: each module opens with its
+  // path when there is more than the root.
+  const modulesShown = real.some((c) => modulePathOf(c.address) !== '');
+  let current: string | undefined;
   for (const c of real) {
+    const m = modulePathOf(c.address);
+    if (modulesShown && m !== current) {
+      out.push(p.bold(`── ${m || 'root module'} ──`));
+      out.push('');
+      current = m;
+    }
     out.push(renderChange(c, p));
     out.push('');
   }
@@ -184,4 +195,10 @@ function renderPlanText(plan: Plan, p: Palette): string {
     for (const [k, v] of outs) out.push(`  ${k} = ${v.sensitive ? '(sensitive)' : JSON.stringify(v.value)}`);
   }
   return out.join('\n') + '\n';
+}
+
+/** `module.a["k"].module.b` of an address ("" for the root module's). */
+function modulePathOf(address: string): string {
+  const a = parseAddress(address);
+  return typeof a === 'string' ? '' : formatModulePath(a.module);
 }

@@ -130,6 +130,9 @@ describe('modules', () => {
     >;
     for (const v of Object.values(secrets)) expect(r.stdout).not.toContain(v);
     expect(r.stdout).toContain('Plan: 7 to add');
+    // Grouped by module, each opening with its path.
+    expect(r.stdout.indexOf('── module.proxy ──')).toBeLessThan(r.stdout.indexOf('── module.web["a"] ──'));
+    expect(r.stdout).toContain('── module.web["b"] ──');
   });
 
   it('applies: outputs flow between modules, depends_on orders them', async () => {

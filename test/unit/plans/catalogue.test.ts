@@ -127,4 +127,40 @@ describe('kolla/openstack against the hand-written all-in-one', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it("service_hosts and the root's service groups place services, as kolla-ansible's inventory", async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'kolla-groups-'));
+    try {
+      writeFileSync(
+        path.join(dir, 'main.hcl'),
+        `
+host "ctl1" {
+  address = "10.0.0.11"
+  groups  = ["control"]
+  vars    = { api_interface_address = "10.0.0.11" }
+}
+host "db1" {
+  address = "10.0.0.21"
+  vars    = { api_interface_address = "10.0.0.21" }
+}
+group "memcached" { hosts = ["db1"] }
+module "openstack" {
+  source                = "kolla/openstack"
+  api_interface_address = "10.0.0.11"
+  service_hosts         = { mariadb = ["db1"] }
+}`,
+      );
+      const r = await loadConfig({ dir, env: {}, syntaxCache: false });
+      const e = expand(r.config!, r.diagnostics);
+      expect(r.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+      const where = (name: string): string[] =>
+        e.instances.filter((i) => i.kind === 'container' && i.spec.name === name).map((i) => i.host);
+      expect(where('mariadb')).toEqual(['db1']);
+      expect(where('memcached')).toEqual(['db1']);
+      expect(where('keystone')).toEqual(['ctl1']);
+      expect(where('kolla_toolbox')).toEqual(['ctl1', 'db1']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
