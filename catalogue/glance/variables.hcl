@@ -15,7 +15,7 @@ variable "common_env" {
 }
 
 variable "healthcheck" {
-  type = object({ interval = string, retries = number, start_period = string, timeout = string })
+  type    = object({ interval = string, retries = number, start_period = string, timeout = string })
   default = {
     interval     = "5s"
     retries      = 3
@@ -41,21 +41,25 @@ variable "url" {
 }
 
 variable "keystone_internal_url" {
-  type = string
+  type        = string
+  description = "Keystone's internal endpoint, e.g. http://10.0.0.10:5000 (kolla-ansible's keystone_internal_url)."
 }
 
 variable "database_address" {
-  type = string
+  type        = string
+  description = "Where MariaDB listens (kolla-ansible's database_address)."
 }
 
 variable "openstack_region_name" {
-  type    = string
-  default = "RegionOne"
+  type        = string
+  default     = "RegionOne"
+  description = "The region of the endpoints (kolla-ansible's openstack_region_name)."
 }
 
 variable "openstack_service_workers" {
-  type    = number
-  default = 2
+  type        = number
+  default     = 2
+  description = "API worker processes (kolla-ansible's openstack_service_workers)."
 }
 
 variable "admin_env" {
@@ -65,23 +69,27 @@ variable "admin_env" {
 }
 
 variable "glance_database_password" {
-  type      = string
-  sensitive = true
+  type        = string
+  sensitive   = true
+  description = "The glance database user's password (passwords.yml: glance_database_password)."
 }
 
 variable "glance_keystone_password" {
-  type      = string
-  sensitive = true
+  type        = string
+  sensitive   = true
+  description = "The glance Keystone user's password (passwords.yml: glance_keystone_password)."
 }
 
 variable "rabbitmq_password" {
-  type      = string
-  sensitive = true
+  type        = string
+  sensitive   = true
+  description = "The openstack RabbitMQ user's password (passwords.yml: rabbitmq_password)."
 }
 
 variable "memcache_secret_key" {
-  type      = string
-  sensitive = true
+  type        = string
+  sensitive   = true
+  description = "The key of memcached's token cache (passwords.yml: memcache_secret_key)."
 }
 
 variable "memcached_hosts" {

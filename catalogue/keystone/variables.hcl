@@ -15,7 +15,7 @@ variable "common_env" {
 }
 
 variable "healthcheck" {
-  type = object({ interval = string, retries = number, start_period = string, timeout = string })
+  type    = object({ interval = string, retries = number, start_period = string, timeout = string })
   default = {
     interval     = "5s"
     retries      = 3
@@ -46,13 +46,15 @@ variable "database_address" {
 }
 
 variable "openstack_region_name" {
-  type    = string
-  default = "RegionOne"
+  type        = string
+  default     = "RegionOne"
+  description = "The region of the endpoints (kolla-ansible's openstack_region_name)."
 }
 
 variable "openstack_service_workers" {
-  type    = number
-  default = 2
+  type        = number
+  default     = 2
+  description = "API worker processes (kolla-ansible's openstack_service_workers)."
 }
 
 variable "fernet_token_expiry" {
@@ -62,18 +64,21 @@ variable "fernet_token_expiry" {
 }
 
 variable "keystone_admin_password" {
-  type      = string
-  sensitive = true
+  type        = string
+  sensitive   = true
+  description = "The admin user's password (passwords.yml: keystone_admin_password)."
 }
 
 variable "keystone_database_password" {
-  type      = string
-  sensitive = true
+  type        = string
+  sensitive   = true
+  description = "The keystone database user's password (passwords.yml: keystone_database_password)."
 }
 
 variable "rabbitmq_password" {
-  type      = string
-  sensitive = true
+  type        = string
+  sensitive   = true
+  description = "The openstack RabbitMQ user's password (passwords.yml: rabbitmq_password)."
 }
 
 variable "memcached_hosts" {

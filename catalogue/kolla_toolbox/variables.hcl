@@ -15,7 +15,7 @@ variable "common_env" {
 }
 
 variable "healthcheck" {
-  type = object({ interval = string, retries = number, start_period = string, timeout = string })
+  type    = object({ interval = string, retries = number, start_period = string, timeout = string })
   default = {
     interval     = "5s"
     retries      = 3
@@ -26,15 +26,18 @@ variable "healthcheck" {
 }
 
 variable "keystone_internal_url" {
-  type = string
+  type        = string
+  description = "Keystone's internal endpoint, e.g. http://10.0.0.10:5000 (kolla-ansible's keystone_internal_url)."
 }
 
 variable "openstack_region_name" {
-  type    = string
-  default = "RegionOne"
+  type        = string
+  default     = "RegionOne"
+  description = "The region of the endpoints (kolla-ansible's openstack_region_name)."
 }
 
 variable "keystone_admin_password" {
-  type      = string
-  sensitive = true
+  type        = string
+  sensitive   = true
+  description = "The admin user's password (passwords.yml: keystone_admin_password)."
 }

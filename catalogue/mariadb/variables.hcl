@@ -15,7 +15,7 @@ variable "common_env" {
 }
 
 variable "healthcheck" {
-  type = object({ interval = string, retries = number, start_period = string, timeout = string })
+  type    = object({ interval = string, retries = number, start_period = string, timeout = string })
   default = {
     interval     = "5s"
     retries      = 3

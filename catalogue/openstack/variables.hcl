@@ -13,8 +13,9 @@ variable "openstack_release" {
 }
 
 variable "openstack_region_name" {
-  type    = string
-  default = "RegionOne"
+  type        = string
+  default     = "RegionOne"
+  description = "The region of the endpoints (kolla-ansible's openstack_region_name)."
 }
 
 variable "openstack_service_workers" {
@@ -24,8 +25,9 @@ variable "openstack_service_workers" {
 }
 
 variable "enable_glance" {
-  type    = bool
-  default = true
+  type        = bool
+  default     = true
+  description = "Deploy Glance (kolla-ansible's enable_glance)."
 }
 
 variable "fernet_token_expiry" {
