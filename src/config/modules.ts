@@ -257,7 +257,8 @@ export async function loadModuleSources(
         await visit(child, where.dir, [...stack, where.dir], [...names, `module.${call.labels[0]}`]);
     }
   };
-  await visit(rootBlocks, rootDir, [], []);
+  // The root's own folder is on the path: `source = "./"` in the root calls the root.
+  await visit(rootBlocks, rootDir, [rootDir], []);
   return sources;
 }
 

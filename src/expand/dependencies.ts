@@ -32,7 +32,10 @@ export function linkServices(
     // Containers before bootstraps: the order the instances were made in.
     for (const inst of [...own.containers, ...own.bootstraps]) {
       const deps = [...inst.dependsOn, ...upstream];
-      for (const v of svc.dependsOnVolumes) deps.push(ctx.addr(volumeAddr(v, inst.host)));
+      for (const v of svc.dependsOnVolumes) {
+        const owner = ctx.volumeOwner(v);
+        deps.push((owner?.prefix ?? ctx.module.prefix) + volumeAddr(v, inst.host));
+      }
       if (inst.kind === 'container') deps.push(...boots);
       inst.dependsOn = [...new Set(deps)];
     }

@@ -107,7 +107,8 @@ function readDependsOn(ctx: ExpandContext, expr: Expr, svc: PlacedService): void
     }
     const [kind, name] = r.parts as ['service' | 'volume', string];
     const names = ctx.declared[kind];
-    if (!names.has(name)) {
+    // A volume may be the enclosing module's (it serves the modules it calls).
+    if (!names.has(name) && !(kind === 'volume' && ctx.volumeOwner(name))) {
       ctx.diags.error(
         `Reference to undeclared ${kind} "${name}"${didYouMean(name, names)}`,
         item.range,

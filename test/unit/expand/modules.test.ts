@@ -274,3 +274,36 @@ service "s" {
     ]);
   });
 });
+
+describe('modules and the root, more', () => {
+  it("a service may depend on its enclosing module's volume", async () => {
+    const e = await expandHcl(
+      `${HOST}
+volume "logs" {}
+module "m" {
+  source = "./m"
+}`,
+      {
+        'm/main.hcl': `
+service "s" {
+  hosts      = group.all
+  depends_on = [volume.logs]
+  container "c" {
+    image   = "nginx"
+    volumes = ["logs:/var/log"]
+  }
+}`,
+      },
+    );
+    expect(e.messages()).toEqual([]);
+    expect(e.get('module.m.service.s.container.c["h"]').dependsOn).toContain('volume.logs["h"]');
+  });
+
+  it('the root calling its own folder is a module calling itself', async () => {
+    const e = await expandHcl(`${HOST}
+module "self" {
+  source = "./"
+}`);
+    expect(e.messages()).toEqual(['main.hcl:4:12: Module "self" calls a module it is part of']);
+  });
+});
