@@ -40,3 +40,58 @@ image "kolla_toolbox" {
   parent   = image.openstack_base
   tag      = var.openstack_release
 }
+image "placement_api" {
+  template = "docker/placement-api/Dockerfile.j2"
+  parent   = image.openstack_base
+  tag      = var.openstack_release
+}
+image "nova_base" {
+  template = "docker/nova-base/Dockerfile.j2"
+  parent   = image.openstack_base
+  tag      = var.openstack_release
+}
+image "nova_api" {
+  template = "docker/nova-api/Dockerfile.j2"
+  parent   = image.nova_base
+  tag      = var.openstack_release
+}
+image "nova_scheduler" {
+  template = "docker/nova-scheduler/Dockerfile.j2"
+  parent   = image.nova_base
+  tag      = var.openstack_release
+}
+image "nova_conductor" {
+  template = "docker/nova-conductor/Dockerfile.j2"
+  parent   = image.nova_base
+  tag      = var.openstack_release
+}
+image "nova_compute" {
+  template = "docker/nova-compute/Dockerfile.j2"
+  parent   = image.nova_base
+  tag      = var.openstack_release
+}
+image "neutron_base" {
+  template = "docker/neutron-base/Dockerfile.j2"
+  parent   = image.openstack_base
+  tag      = var.openstack_release
+}
+image "neutron_server" {
+  template = "docker/neutron-server/Dockerfile.j2"
+  parent   = image.neutron_base
+  tag      = var.openstack_release
+}
+image "neutron_linuxbridge_agent" {
+  template = "docker/neutron-linuxbridge-agent/Dockerfile.j2"
+  parent   = image.neutron_base
+  tag      = var.openstack_release
+}
+image "neutron_dhcp_agent" {
+  template = "docker/neutron-dhcp-agent/Dockerfile.j2"
+  parent   = image.neutron_base
+  tag      = var.openstack_release
+}
+image "neutron_metadata_agent" {
+  template = "docker/neutron-metadata-agent/Dockerfile.j2"
+  parent   = image.neutron_base
+  tag      = var.openstack_release
+}

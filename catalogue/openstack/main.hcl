@@ -1,6 +1,6 @@
-# kolla/openstack: an OpenStack control plane — MariaDB, memcached, RabbitMQ, Keystone and
-# Glance (OpenStack Zed from Debian bookworm's packages), plus the kolla_toolbox with the
-# openstack client — wired as kolla-ansible's site.yml wires its roles. Services go to the
+# kolla/openstack: an OpenStack cloud — MariaDB, memcached, RabbitMQ, Keystone, Glance,
+# Placement, Nova and Neutron (OpenStack Zed from Debian bookworm's packages), plus the
+# kolla_toolbox with the openstack client — wired as kolla-ansible's site.yml wires its roles. Services go to the
 # root's groups when it declares them (kolla-ansible's service groups: mariadb, keystone,
 # glance-api...), else to group.control; the toolbox goes everywhere.
 
@@ -9,6 +9,10 @@ locals {
   keystone_public_url   = "http://${local.api_address}:5000"
   keystone_internal_url = local.keystone_public_url
   glance_url            = "http://${local.api_address}:9292"
+  placement_url         = "http://${local.api_address}:8780"
+  nova_url              = "http://${local.api_address}:8774"
+  neutron_url           = "http://${local.api_address}:9696"
+  enable_placement      = var.enable_nova
   overrides             = "${path.root}/${var.node_custom_config}"
   common_env            = { KOLLA_CONFIG_STRATEGY = "COPY_ALWAYS" }
   healthcheck = {
@@ -21,6 +25,13 @@ locals {
   databases = concat(
     ["keystone:keystone:${secret.keystone_database_password}"],
     var.enable_glance ? ["glance:glance:${secret.glance_database_password}"] : [],
+    local.enable_placement ? ["placement:placement:${secret.placement_database_password}"] : [],
+    var.enable_nova ? [
+      "nova_api:nova_api:${secret.nova_api_database_password}",
+      "nova:nova:${secret.nova_database_password}",
+      "nova_cell0:nova:${secret.nova_database_password}",
+    ] : [],
+    var.enable_neutron ? ["neutron:neutron:${secret.neutron_database_password}"] : [],
   )
   # Admin credentials of the openstack client (the OS_* of admin-openrc.sh).
   admin_env = {
@@ -40,7 +51,11 @@ locals {
   pulled = {
     for k, n in {
       kolla_toolbox = "kolla-toolbox", mariadb = "mariadb-server", memcached = "memcached",
-      rabbitmq = "rabbitmq", keystone = "keystone", glance_api = "glance-api"
+      rabbitmq = "rabbitmq", keystone = "keystone", glance_api = "glance-api",
+      placement_api = "placement-api", nova_api = "nova-api", nova_scheduler = "nova-scheduler",
+      nova_conductor = "nova-conductor", nova_compute = "nova-compute",
+      neutron_server = "neutron-server", neutron_linuxbridge_agent = "neutron-linuxbridge-agent",
+      neutron_dhcp_agent = "neutron-dhcp-agent", neutron_metadata_agent = "neutron-metadata-agent"
     } : k => "${coalesce(var.docker_registry, "none")}/${var.docker_namespace}/${n}:${coalesce(var.openstack_tag, var.openstack_release)}"
   }
   images = {
@@ -50,6 +65,15 @@ locals {
     rabbitmq      = local.pull ? local.pulled.rabbitmq : image.rabbitmq
     keystone      = local.pull ? local.pulled.keystone : image.keystone
     glance_api    = local.pull ? local.pulled.glance_api : image.glance_api
+    placement_api = local.pull ? local.pulled.placement_api : image.placement_api
+    nova_api       = local.pull ? local.pulled.nova_api : image.nova_api
+    nova_scheduler = local.pull ? local.pulled.nova_scheduler : image.nova_scheduler
+    nova_conductor = local.pull ? local.pulled.nova_conductor : image.nova_conductor
+    nova_compute   = local.pull ? local.pulled.nova_compute : image.nova_compute
+    neutron_server            = local.pull ? local.pulled.neutron_server : image.neutron_server
+    neutron_linuxbridge_agent = local.pull ? local.pulled.neutron_linuxbridge_agent : image.neutron_linuxbridge_agent
+    neutron_dhcp_agent        = local.pull ? local.pulled.neutron_dhcp_agent : image.neutron_dhcp_agent
+    neutron_metadata_agent    = local.pull ? local.pulled.neutron_metadata_agent : image.neutron_metadata_agent
   }
   # kolla-ansible's service groups: service_hosts, else the root's group of that name, else
   # the control group (the toolbox: every host).
@@ -60,6 +84,11 @@ locals {
     rabbitmq  = lookup(var.service_hosts, "rabbitmq", try(group.rabbitmq, group.control))
     keystone  = lookup(var.service_hosts, "keystone", try(group.keystone, group.control))
     glance    = lookup(var.service_hosts, "glance-api", try(group["glance-api"], group.control))
+    placement = lookup(var.service_hosts, "placement-api", try(group["placement-api"], group.control))
+    nova      = lookup(var.service_hosts, "nova-api", try(group["nova-api"], group.control))
+    compute   = lookup(var.service_hosts, "nova-compute", try(group["nova-compute"], group.compute, group.control))
+    neutron   = lookup(var.service_hosts, "neutron-server", try(group["neutron-server"], group.control))
+    network   = lookup(var.service_hosts, "neutron-dhcp-agent", try(group["neutron-dhcp-agent"], group.network, group.control))
   }
 }
 
@@ -72,6 +101,14 @@ secret "glance_keystone_password" {}
 secret "rabbitmq_password" {}
 secret "rabbitmq_cluster_cookie" {}
 secret "memcache_secret_key" {}
+secret "placement_database_password" {}
+secret "placement_keystone_password" {}
+secret "nova_database_password" {}
+secret "nova_api_database_password" {}
+secret "nova_keystone_password" {}
+secret "neutron_database_password" {}
+secret "neutron_keystone_password" {}
+secret "metadata_secret" {}
 
 volume "kolla_logs" {
   name  = "${var.volume_prefix}kolla_logs"
@@ -166,6 +203,97 @@ module "glance" {
   memcache_secret_key       = secret.memcache_secret_key
 }
 
+module "placement" {
+  source                      = "kolla/placement"
+  enabled                     = local.enable_placement
+  depends_on                  = [module.keystone]
+  image                       = local.images.placement_api
+  toolbox_image               = local.images.kolla_toolbox
+  hosts                       = local.hosts.placement
+  common_env                  = local.common_env
+  healthcheck                 = local.healthcheck
+  overrides_dir               = local.overrides
+  url                         = local.placement_url
+  keystone_internal_url       = local.keystone_internal_url
+  database_address            = local.api_address
+  memcached_hosts             = local.hosts.memcached
+  openstack_region_name       = var.openstack_region_name
+  openstack_service_workers   = var.openstack_service_workers
+  admin_env                   = local.admin_env
+  placement_database_password = secret.placement_database_password
+  placement_keystone_password = secret.placement_keystone_password
+  memcache_secret_key         = secret.memcache_secret_key
+}
+
+module "nova" {
+  volume_prefix               = var.volume_prefix
+  source                      = "kolla/nova"
+  enabled                     = var.enable_nova
+  depends_on                  = [module.keystone, module.rabbitmq, module.placement, module.glance]
+  api_image                   = local.images.nova_api
+  scheduler_image             = local.images.nova_scheduler
+  conductor_image             = local.images.nova_conductor
+  compute_image               = local.images.nova_compute
+  toolbox_image               = local.images.kolla_toolbox
+  hosts                       = local.hosts.nova
+  compute_hosts               = local.hosts.compute
+  compute_virt_type           = var.nova_compute_virt_type
+  common_env                  = local.common_env
+  healthcheck                 = local.healthcheck
+  overrides_dir               = local.overrides
+  url                         = local.nova_url
+  glance_url                  = local.glance_url
+  neutron_url                 = var.enable_neutron ? local.neutron_url : null
+  keystone_internal_url       = local.keystone_internal_url
+  database_address            = local.api_address
+  memcached_hosts             = local.hosts.memcached
+  openstack_region_name       = var.openstack_region_name
+  openstack_service_workers   = var.openstack_service_workers
+  admin_env                   = local.admin_env
+  nova_database_password      = secret.nova_database_password
+  nova_api_database_password  = secret.nova_api_database_password
+  nova_keystone_password      = secret.nova_keystone_password
+  placement_keystone_password = secret.placement_keystone_password
+  neutron_keystone_password   = secret.neutron_keystone_password
+  metadata_secret             = secret.metadata_secret
+  rabbitmq_password           = secret.rabbitmq_password
+  memcache_secret_key         = secret.memcache_secret_key
+}
+
+module "neutron" {
+  volume_prefix             = var.volume_prefix
+  source                    = "kolla/neutron"
+  enabled                   = var.enable_neutron
+  depends_on                = [module.keystone, module.rabbitmq]
+  server_image              = local.images.neutron_server
+  linuxbridge_agent_image   = local.images.neutron_linuxbridge_agent
+  dhcp_agent_image          = local.images.neutron_dhcp_agent
+  metadata_agent_image      = local.images.neutron_metadata_agent
+  toolbox_image             = local.images.kolla_toolbox
+  hosts                     = local.hosts.neutron
+  network_hosts             = local.hosts.network
+  compute_hosts             = var.enable_nova ? local.hosts.compute : []
+  physical_networks         = var.neutron_physical_networks
+  enable_vxlan              = var.neutron_enable_vxlan
+  common_env                = local.common_env
+  healthcheck               = local.healthcheck
+  overrides_dir             = local.overrides
+  url                       = local.neutron_url
+  nova_metadata_host        = local.api_address
+  keystone_internal_url     = local.keystone_internal_url
+  database_address          = local.api_address
+  memcached_hosts           = local.hosts.memcached
+  openstack_region_name     = var.openstack_region_name
+  openstack_service_workers = var.openstack_service_workers
+  admin_env                 = local.admin_env
+  neutron_database_password = secret.neutron_database_password
+  neutron_keystone_password = secret.neutron_keystone_password
+  nova_keystone_password    = secret.nova_keystone_password
+  metadata_secret           = secret.metadata_secret
+  rabbitmq_password         = secret.rabbitmq_password
+  memcache_secret_key       = secret.memcache_secret_key
+}
+
 output "keystone_url" { value = module.keystone.url }
 output "glance_url" { value = var.enable_glance ? local.glance_url : null }
 output "admin_openrc" { value = module.kolla_toolbox.admin_openrc }
@@ -175,5 +303,11 @@ output "admin_password" {
   sensitive = true
 }
 output "services" {
-  value = [for s in ["mariadb", "memcached", "rabbitmq", "keystone", "glance"] : s if s != "glance" || var.enable_glance]
+  value = concat(
+    ["mariadb", "memcached", "rabbitmq", "keystone"],
+    var.enable_glance ? ["glance"] : [],
+    local.enable_placement ? ["placement"] : [],
+    var.enable_nova ? ["nova"] : [],
+    var.enable_neutron ? ["neutron"] : [],
+  )
 }

@@ -93,5 +93,35 @@ variable "openstack_tag" {
 variable "service_hosts" {
   type        = map(list(string))
   default     = {}
-  description = "Where a service runs, by kolla-ansible's group name (mariadb, memcached, rabbitmq, keystone, glance-api, kolla-toolbox), overriding the default: the root's group of that name, else group.control (kolla-toolbox: every host)."
+  description = "Where a service runs, by kolla-ansible's group name (mariadb, memcached, rabbitmq, keystone, glance-api, placement-api, nova-api, nova-compute, neutron-server, neutron-dhcp-agent, kolla-toolbox), overriding the default: the root's group of that name, else group.control (kolla-toolbox: every host)."
+}
+
+variable "enable_nova" {
+  type        = bool
+  default     = true
+  description = "Deploy Nova and, with it, Placement (kolla-ansible's enable_nova and enable_placement)."
+}
+
+variable "enable_neutron" {
+  type        = bool
+  default     = true
+  description = "Deploy Neutron with ML2 and linuxbridge agents (kolla-ansible's enable_neutron)."
+}
+
+variable "nova_compute_virt_type" {
+  type        = string
+  default     = "fake"
+  description = "The compute driver: fake (nova's FakeDriver, no guest runs: fast, for CI) or qemu (libvirt with TCG) — kolla-ansible's nova_compute_virt_type."
+}
+
+variable "neutron_physical_networks" {
+  type        = map(string)
+  default     = { physnet1 = "kolla-phy0" }
+  description = "Flat provider networks and the host interface each is bridged to (kolla-ansible's neutron_external_interface for physnet1). A missing interface is made as a veth pair whose peer is <name>p."
+}
+
+variable "neutron_enable_vxlan" {
+  type        = bool
+  default     = false
+  description = "VXLAN tenant networks between the hosts (over each host's vars.tunnel_interface_address, else api_interface_address)."
 }

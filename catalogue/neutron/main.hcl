@@ -1,0 +1,200 @@
+# kolla-ansible's neutron role with ML2 and linuxbridge (no Open vSwitch here): the server,
+# its Keystone registration and schema; the linuxbridge agent on the network and compute
+# hosts; the DHCP and metadata agents on the network hosts. Flat provider networks are
+# bridged to host interfaces a host-preparation bootstrap makes (kolla-ansible's
+# bootstrap-servers and neutron_external_interface).
+
+locals {
+  overrides     = [for f in ["global.conf", "neutron.conf"] : "${var.overrides_dir}/${f}"]
+  agent_hosts   = distinct(concat(var.network_hosts, var.compute_hosts))
+  interfaces    = join(" ", [for net, iface in var.physical_networks : iface])
+}
+
+service "neutron_server" {
+  hosts = var.hosts
+
+  config "neutron.conf" {
+    template  = "templates/neutron.conf.j2"
+    overrides = concat(local.overrides, ["${var.overrides_dir}/neutron/neutron-server.conf", "${var.overrides_dir}/neutron/${host.name}/neutron.conf"])
+    format    = "ini"
+    dest      = "/etc/neutron/neutron.conf"
+    owner     = "neutron"
+    perm      = "0600"
+  }
+
+  config "ml2_conf.ini" {
+    template  = "templates/ml2_conf.ini.j2"
+    overrides = ["${var.overrides_dir}/neutron/ml2_conf.ini", "${var.overrides_dir}/neutron/${host.name}/ml2_conf.ini"]
+    format    = "ini"
+    dest      = "/etc/neutron/plugins/ml2/ml2_conf.ini"
+    owner     = "neutron"
+    perm      = "0600"
+  }
+
+  bootstrap "ks_register" {
+    image   = var.toolbox_image
+    command = "kolla_ks_register --service neutron --type network --endpoint internal=${var.url} --endpoint public=${var.url} --user neutron --project service --role admin"
+    environment = merge(var.admin_env, {
+      KOLLA_CONFIG        = "{}"
+      KS_SERVICE_PASSWORD = var.neutron_keystone_password
+    })
+  }
+
+  bootstrap "db_sync" {
+    image   = var.server_image
+    command = "neutron-db-manage --config-file /etc/neutron/neutron.conf --config-file /etc/neutron/plugins/ml2/ml2_conf.ini upgrade head"
+    volumes = ["kolla_logs:/var/log/kolla/"]
+  }
+
+  container "neutron_server" {
+    image        = var.server_image
+    command      = "neutron-server --config-file /etc/neutron/neutron.conf --config-file /etc/neutron/plugins/ml2/ml2_conf.ini"
+    environment  = var.common_env
+    volumes      = ["kolla_logs:/var/log/kolla/"]
+    network_mode = "host"
+    listen_ports = [9696]
+    healthcheck {
+      test         = ["CMD-SHELL", "healthcheck_curl ${var.url}"]
+      interval     = var.healthcheck.interval
+      retries      = var.healthcheck.retries
+      start_period = var.healthcheck.start_period
+      timeout      = var.healthcheck.timeout
+    }
+  }
+}
+
+service "neutron_linuxbridge_agent" {
+  hosts      = local.agent_hosts
+  depends_on = [service.neutron_server]
+
+  config "neutron.conf" {
+    template  = "templates/neutron.conf.j2"
+    overrides = concat(local.overrides, ["${var.overrides_dir}/neutron/neutron-linuxbridge-agent.conf", "${var.overrides_dir}/neutron/${host.name}/neutron.conf"])
+    format    = "ini"
+    dest      = "/etc/neutron/neutron.conf"
+    owner     = "neutron"
+    perm      = "0600"
+  }
+
+  config "linuxbridge_agent.ini" {
+    template  = "templates/linuxbridge_agent.ini.j2"
+    overrides = ["${var.overrides_dir}/neutron/linuxbridge_agent.ini", "${var.overrides_dir}/neutron/${host.name}/linuxbridge_agent.ini"]
+    format    = "ini"
+    dest      = "/etc/neutron/plugins/ml2/linuxbridge_agent.ini"
+    owner     = "neutron"
+    perm      = "0600"
+  }
+
+  # Host preparation: each provider interface exists and is up (a veth pair when missing).
+  bootstrap "provider_interfaces" {
+    image        = var.linuxbridge_agent_image
+    command      = "kolla_neutron_provider_interfaces ${local.interfaces}"
+    user         = "root"
+    cap_add      = ["NET_ADMIN"]
+    on_each_host = true
+  }
+
+  container "neutron_linuxbridge_agent" {
+    image        = var.linuxbridge_agent_image
+    command      = "neutron-linuxbridge-agent --config-file /etc/neutron/neutron.conf --config-file /etc/neutron/plugins/ml2/linuxbridge_agent.ini"
+    environment  = var.common_env
+    volumes      = ["/lib/modules:/lib/modules:ro", "kolla_logs:/var/log/kolla/"]
+    network_mode = "host"
+    privileged   = true
+    healthcheck {
+      test         = ["CMD-SHELL", "healthcheck_port neutron-linuxbridge-agent 5672"]
+      interval     = var.healthcheck.interval
+      retries      = var.healthcheck.retries
+      start_period = var.healthcheck.start_period
+      timeout      = var.healthcheck.timeout
+    }
+  }
+}
+
+service "neutron_dhcp_agent" {
+  hosts      = var.network_hosts
+  depends_on = [service.neutron_server]
+
+  config "neutron.conf" {
+    template  = "templates/neutron.conf.j2"
+    overrides = concat(local.overrides, ["${var.overrides_dir}/neutron/neutron-dhcp-agent.conf", "${var.overrides_dir}/neutron/${host.name}/neutron.conf"])
+    format    = "ini"
+    dest      = "/etc/neutron/neutron.conf"
+    owner     = "neutron"
+    perm      = "0600"
+  }
+
+  config "dhcp_agent.ini" {
+    template  = "templates/dhcp_agent.ini.j2"
+    overrides = ["${var.overrides_dir}/neutron/dhcp_agent.ini", "${var.overrides_dir}/neutron/${host.name}/dhcp_agent.ini"]
+    format    = "ini"
+    dest      = "/etc/neutron/dhcp_agent.ini"
+    owner     = "neutron"
+    perm      = "0600"
+  }
+
+  container "neutron_dhcp_agent" {
+    image        = var.dhcp_agent_image
+    command      = "neutron-dhcp-agent --config-file /etc/neutron/neutron.conf --config-file /etc/neutron/dhcp_agent.ini"
+    environment  = var.common_env
+    volumes      = ["neutron_metadata_socket:/var/lib/neutron/kolla/", "kolla_logs:/var/log/kolla/"]
+    network_mode = "host"
+    privileged   = true
+    healthcheck {
+      test         = ["CMD-SHELL", "healthcheck_port neutron-dhcp-agent 5672"]
+      interval     = var.healthcheck.interval
+      retries      = var.healthcheck.retries
+      start_period = var.healthcheck.start_period
+      timeout      = var.healthcheck.timeout
+    }
+  }
+}
+
+service "neutron_metadata_agent" {
+  hosts      = var.network_hosts
+  depends_on = [service.neutron_server]
+
+  config "neutron.conf" {
+    template  = "templates/neutron.conf.j2"
+    overrides = concat(local.overrides, ["${var.overrides_dir}/neutron/neutron-metadata-agent.conf", "${var.overrides_dir}/neutron/${host.name}/neutron.conf"])
+    format    = "ini"
+    dest      = "/etc/neutron/neutron.conf"
+    owner     = "neutron"
+    perm      = "0600"
+  }
+
+  config "metadata_agent.ini" {
+    template  = "templates/metadata_agent.ini.j2"
+    overrides = ["${var.overrides_dir}/neutron/metadata_agent.ini", "${var.overrides_dir}/neutron/${host.name}/metadata_agent.ini"]
+    format    = "ini"
+    dest      = "/etc/neutron/metadata_agent.ini"
+    owner     = "neutron"
+    perm      = "0600"
+  }
+
+  container "neutron_metadata_agent" {
+    image        = var.metadata_agent_image
+    command      = "neutron-metadata-agent --config-file /etc/neutron/neutron.conf --config-file /etc/neutron/metadata_agent.ini"
+    environment  = var.common_env
+    volumes      = ["neutron_metadata_socket:/var/lib/neutron/kolla/", "kolla_logs:/var/log/kolla/"]
+    network_mode = "host"
+    privileged   = true
+    healthcheck {
+      test         = ["CMD-SHELL", "healthcheck_port neutron-metadata-agent 5672"]
+      interval     = var.healthcheck.interval
+      retries      = var.healthcheck.retries
+      start_period = var.healthcheck.start_period
+      timeout      = var.healthcheck.timeout
+    }
+  }
+}
+
+volume "neutron_metadata_socket" {
+  name  = "${var.volume_prefix}neutron_metadata_socket"
+  hosts = var.network_hosts
+}
+
+output "url" {
+  value       = var.url
+  description = "Neutron's endpoint."
+}

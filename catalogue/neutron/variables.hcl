@@ -1,0 +1,158 @@
+variable "hosts" {
+  type        = list(string)
+  description = "Where it runs: host names (kolla-ansible's inventory group of the service)."
+}
+
+variable "common_env" {
+  type        = map(string)
+  default     = { KOLLA_CONFIG_STRATEGY = "COPY_ALWAYS" }
+  description = "Environment of every container (kolla-ansible's KOLLA_CONFIG_STRATEGY)."
+}
+
+variable "healthcheck" {
+  type    = object({ interval = string, retries = number, start_period = string, timeout = string })
+  default = {
+    interval     = "5s"
+    retries      = 3
+    start_period = "30s"
+    timeout      = "30s"
+  }
+  description = "Healthcheck timings (kolla-ansible's default_container_healthcheck_*)."
+}
+
+variable "overrides_dir" {
+  type        = string
+  description = "The operator's override files, in kolla-ansible's layout (global.conf, <service>.conf, <service>/<file>, <service>/<host>/<file>): kolla-ansible's node_custom_config."
+}
+
+variable "toolbox_image" {
+  type        = string
+  description = "The kolla_toolbox image, whose kolla_ks_register registers the service in Keystone."
+}
+
+variable "keystone_internal_url" {
+  type        = string
+  description = "Keystone's internal endpoint, e.g. http://10.0.0.10:5000 (kolla-ansible's keystone_internal_url)."
+}
+
+variable "database_address" {
+  type        = string
+  description = "Where MariaDB listens (kolla-ansible's database_address)."
+}
+
+variable "openstack_region_name" {
+  type        = string
+  default     = "RegionOne"
+  description = "The region of the endpoints (kolla-ansible's openstack_region_name)."
+}
+
+variable "openstack_service_workers" {
+  type        = number
+  default     = 2
+  description = "API worker processes (kolla-ansible's openstack_service_workers)."
+}
+
+variable "admin_env" {
+  type        = map(string)
+  sensitive   = true
+  description = "The OS_* environment of the admin client that registers the service."
+}
+
+variable "rabbitmq_password" {
+  type        = string
+  sensitive   = true
+  description = "The openstack RabbitMQ user's password (passwords.yml: rabbitmq_password)."
+}
+
+variable "memcache_secret_key" {
+  type        = string
+  sensitive   = true
+  description = "The key of memcached's token cache (passwords.yml: memcache_secret_key)."
+}
+
+variable "memcached_hosts" {
+  type        = list(string)
+  description = "The hosts memcached runs on (each host's vars.api_interface_address is used)."
+}
+
+variable "server_image" {
+  type        = string
+  description = "The neutron_server image."
+}
+
+variable "linuxbridge_agent_image" {
+  type        = string
+  description = "The neutron_linuxbridge_agent image."
+}
+
+variable "dhcp_agent_image" {
+  type        = string
+  description = "The neutron_dhcp_agent image."
+}
+
+variable "metadata_agent_image" {
+  type        = string
+  description = "The neutron_metadata_agent image."
+}
+
+variable "network_hosts" {
+  type        = list(string)
+  description = "Where the DHCP and metadata agents run (kolla-ansible's network group)."
+}
+
+variable "compute_hosts" {
+  type        = list(string)
+  description = "The compute hosts: the linuxbridge agent runs on them and on the network hosts."
+}
+
+variable "url" {
+  type        = string
+  description = "Neutron's endpoint, e.g. http://10.0.0.10:9696."
+}
+
+variable "nova_metadata_host" {
+  type        = string
+  description = "Where nova's metadata API listens (port 8775)."
+}
+
+variable "physical_networks" {
+  type        = map(string)
+  default     = { physnet1 = "kolla-phy0" }
+  description = "Flat provider networks and the host interface each is bridged to (kolla-ansible's neutron_external_interface as physnet1). An interface that does not exist is made as one end of a veth pair (the other end is <name>p): a host-preparation bootstrap, planned like any other."
+}
+
+variable "enable_vxlan" {
+  type        = bool
+  default     = false
+  description = "VXLAN tenant networks between the hosts, over each host's vars.tunnel_interface_address (or api_interface_address)."
+}
+
+variable "neutron_database_password" {
+  type        = string
+  sensitive   = true
+  description = "The neutron database user's password (passwords.yml: neutron_database_password)."
+}
+
+variable "neutron_keystone_password" {
+  type        = string
+  sensitive   = true
+  description = "The neutron Keystone user's password (passwords.yml: neutron_keystone_password)."
+}
+
+variable "nova_keystone_password" {
+  type        = string
+  sensitive   = true
+  description = "The nova Keystone user's password, with which neutron tells nova of port events (passwords.yml: nova_keystone_password)."
+}
+
+variable "metadata_secret" {
+  type        = string
+  sensitive   = true
+  description = "The shared secret of the metadata proxy (passwords.yml: metadata_secret)."
+}
+
+variable "volume_prefix" {
+  type        = string
+  default     = ""
+  description = "Put before every Docker volume name of the module: a second deployment on the same engine (a test beside the real one) keeps its data apart."
+}

@@ -1,0 +1,174 @@
+# kolla-ansible's nova and nova-cell roles: the API (compute and metadata) and the scheduler,
+# one cell whose conductor owns the cell's database, and nova-compute on the compute hosts
+# (the fake driver, or libvirt with qemu). The conductor's bootstraps set the cells up in
+# kolla-ansible's order; a task discovers every compute host into the cell once it is up.
+
+locals {
+  overrides = [for f in ["global.conf", "nova.conf"] : "${var.overrides_dir}/${f}"]
+}
+
+# The cell: the conductor, with the cell's database as [database]. Its bootstraps run first
+# (the API waits for them): the API database, cell0 and its mapping, the cell, the schemas.
+service "nova_conductor" {
+  hosts      = var.hosts
+
+  config "nova.conf" {
+    template  = "templates/nova.conf.j2"
+    overrides = concat(local.overrides, ["${var.overrides_dir}/nova/nova-conductor.conf", "${var.overrides_dir}/nova/${host.name}/nova.conf"])
+    format    = "ini"
+    dest      = "/etc/nova/nova.conf"
+    owner     = "nova"
+    perm      = "0600"
+  }
+
+  # service-ks-register: the compute service, its endpoints and the nova user.
+  bootstrap "ks_register" {
+    image   = var.toolbox_image
+    command = "kolla_ks_register --service nova --type compute --endpoint internal=${var.url}/v2.1 --endpoint public=${var.url}/v2.1 --user nova --project service --role admin --role service"
+    environment = merge(var.admin_env, {
+      KOLLA_CONFIG        = "{}"
+      KS_SERVICE_PASSWORD = var.nova_keystone_password
+    })
+  }
+
+  bootstrap "api_db_sync" {
+    image   = var.conductor_image
+    command = "nova-manage api_db sync"
+    volumes = ["kolla_logs:/var/log/kolla/"]
+  }
+
+  bootstrap "map_cell0" {
+    image   = var.conductor_image
+    command = "nova-manage cell_v2 map_cell0"
+    volumes = ["kolla_logs:/var/log/kolla/"]
+  }
+
+  bootstrap "create_cell" {
+    image   = var.conductor_image
+    command = "kolla_nova_create_cell ${var.cell_name}"
+    volumes = ["kolla_logs:/var/log/kolla/"]
+  }
+
+  # Without --local_cell: the cell's database and cell0's (through its mapping).
+  bootstrap "db_sync" {
+    image   = var.conductor_image
+    command = "nova-manage db sync"
+    volumes = ["kolla_logs:/var/log/kolla/"]
+  }
+
+  container "nova_conductor" {
+    image        = var.conductor_image
+    command      = "nova-conductor"
+    environment  = var.common_env
+    volumes      = ["kolla_logs:/var/log/kolla/"]
+    network_mode = "host"
+    healthcheck {
+      test         = ["CMD-SHELL", "healthcheck_port nova-conductor 5672"]
+      interval     = var.healthcheck.interval
+      retries      = var.healthcheck.retries
+      start_period = var.healthcheck.start_period
+      timeout      = var.healthcheck.timeout
+    }
+  }
+}
+
+
+# The API (compute :8774 and metadata :8775, eventlet) and the scheduler: cell0 as [database].
+service "nova" {
+  hosts      = var.hosts
+  depends_on = [service.nova_conductor]
+
+  config "nova-api.conf" {
+    container = "nova_api"
+    template  = "templates/nova.conf.j2"
+    overrides = concat(local.overrides, ["${var.overrides_dir}/nova/nova-api.conf", "${var.overrides_dir}/nova/${host.name}/nova.conf"])
+    format    = "ini"
+    dest      = "/etc/nova/nova.conf"
+    owner     = "nova"
+    perm      = "0600"
+  }
+
+  config "nova-scheduler.conf" {
+    container = "nova_scheduler"
+    template  = "templates/nova.conf.j2"
+    overrides = concat(local.overrides, ["${var.overrides_dir}/nova/nova-scheduler.conf", "${var.overrides_dir}/nova/${host.name}/nova.conf"])
+    format    = "ini"
+    dest      = "/etc/nova/nova.conf"
+    owner     = "nova"
+    perm      = "0600"
+  }
+
+  container "nova_api" {
+    image        = var.api_image
+    command      = "nova-api"
+    environment  = var.common_env
+    volumes      = ["kolla_logs:/var/log/kolla/"]
+    network_mode = "host"
+    privileged   = true
+    listen_ports = [8774, 8775]
+    healthcheck {
+      test         = ["CMD-SHELL", "healthcheck_curl ${var.url}"]
+      interval     = var.healthcheck.interval
+      retries      = var.healthcheck.retries
+      start_period = var.healthcheck.start_period
+      timeout      = var.healthcheck.timeout
+    }
+  }
+
+  container "nova_scheduler" {
+    image        = var.scheduler_image
+    command      = "nova-scheduler"
+    environment  = var.common_env
+    volumes      = ["kolla_logs:/var/log/kolla/"]
+    network_mode = "host"
+    healthcheck {
+      test         = ["CMD-SHELL", "healthcheck_port nova-scheduler 5672"]
+      interval     = var.healthcheck.interval
+      retries      = var.healthcheck.retries
+      start_period = var.healthcheck.start_period
+      timeout      = var.healthcheck.timeout
+    }
+  }
+}
+
+# nova-compute on every compute host (no database: it reaches the cell through the conductor).
+service "nova_compute" {
+  hosts      = var.compute_hosts
+  depends_on = [service.nova_conductor]
+
+  config "nova.conf" {
+    template  = "templates/nova.conf.j2"
+    overrides = concat(local.overrides, ["${var.overrides_dir}/nova/nova-compute.conf", "${var.overrides_dir}/nova/${host.name}/nova.conf"])
+    format    = "ini"
+    dest      = "/etc/nova/nova.conf"
+    owner     = "nova"
+    perm      = "0600"
+  }
+
+  container "nova_compute" {
+    image        = var.compute_image
+    command      = "nova-compute"
+    environment  = var.common_env
+    volumes      = ["nova_compute:/var/lib/nova/", "kolla_logs:/var/log/kolla/"]
+    network_mode = "host"
+    privileged   = true
+    ipc_mode     = "host"
+    healthcheck {
+      test         = ["CMD-SHELL", "healthcheck_port nova-compute 5672"]
+      interval     = var.healthcheck.interval
+      retries      = var.healthcheck.retries
+      start_period = var.healthcheck.start_period
+      timeout      = var.healthcheck.timeout
+    }
+  }
+}
+
+volume "nova_compute" {
+  name  = "${var.volume_prefix}nova_compute"
+  hosts = var.compute_hosts
+}
+
+output "url" {
+  value       = "${var.url}/v2.1"
+  description = "Nova's compute endpoint."
+}
