@@ -10,7 +10,7 @@ locals {
 # The cell: the conductor, with the cell's database as [database]. Its bootstraps run first
 # (the API waits for them): the API database, cell0 and its mapping, the cell, the schemas.
 service "nova_conductor" {
-  hosts      = var.hosts
+  hosts = var.hosts
 
   config "nova.conf" {
     template  = "templates/nova.conf.j2"
@@ -70,8 +70,19 @@ service "nova_conductor" {
       timeout      = var.healthcheck.timeout
     }
   }
-}
 
+  # kolla-ansible's wait_discover_computes + discover_computes: once every compute host's
+  # nova-compute is up in the cell, map the hosts into the cell. A compute host added to the
+  # inventory changes the condition, so the next apply discovers it.
+  task "discover_computes" {
+    container  = "nova_conductor"
+    depends_on = [service.nova_compute]
+    until      = "kolla_nova_wait_computes ${join(" ", var.compute_hosts)}"
+    retries    = 30
+    delay      = "5s"
+    command    = "nova-manage cell_v2 discover_hosts --by-service"
+  }
+}
 
 # The API (compute :8774 and metadata :8775, eventlet) and the scheduler: cell0 as [database].
 service "nova" {

@@ -10,6 +10,7 @@
  *   service.x.container.y                  service.x.container.y.config_json["h"]
  *   service.x.config                       service.x.config["f"]["h"]
  *   service.x.bootstrap.b                  service.x.bootstrap.b["h"]   (on_each_host)
+ *   service.x.task.t                       service.x.task.t["h"]        (on_each_host)
  *   volume.v    volume.v["h"]              image.i    image.i["h"]
  *
  * A target selects itself and everything below it: its steps are a prefix of the address's.
@@ -108,7 +109,7 @@ function checkResource(steps: Step[]): string | undefined {
   }
   if (rest.length === 0) return undefined;
   const [sub, ...more] = rest;
-  if (!isName(sub)) return `service.${name.name} is followed by container, config or bootstrap`;
+  if (!isName(sub)) return `service.${name.name} is followed by container, config, bootstrap or task`;
   const hostOnly = (xs: Step[], what: string): string | undefined =>
     xs.length === 0 || (xs.length === 1 && isKey(xs[0]) && typeof xs[0].key === 'string')
       ? undefined
@@ -126,11 +127,13 @@ function checkResource(steps: Step[]): string | undefined {
       }
       return hostOnly(tail, what);
     }
-    case 'bootstrap': {
+    case 'bootstrap':
+    case 'task': {
       const [bname, ...tail] = more;
       if (bname === undefined) return undefined;
-      if (!isName(bname)) return 'bootstrap needs a name, e.g. bootstrap.db_sync';
-      return hostOnly(tail, `service.${name.name}.bootstrap.${bname.name}`);
+      if (!isName(bname))
+        return `${sub.name} needs a name, e.g. ${sub.name}.${sub.name === 'task' ? 'discover_computes' : 'db_sync'}`;
+      return hostOnly(tail, `service.${name.name}.${sub.name}.${bname.name}`);
     }
     case 'config': {
       if (more.length > 2 || !more.every((s) => isKey(s) && typeof s.key === 'string'))
@@ -138,7 +141,7 @@ function checkResource(steps: Step[]): string | undefined {
       return undefined;
     }
     default:
-      return `unknown step "${sub.name}" in service.${name.name} (container, config or bootstrap)`;
+      return `unknown step "${sub.name}" in service.${name.name} (container, config, bootstrap or task)`;
   }
 }
 
@@ -281,6 +284,10 @@ export function bootstrapAddr(service: string, name: string, host?: string): str
   return `service.${service}.bootstrap.${name}${host === undefined ? '' : `[${q(host)}]`}`;
 }
 
+export function taskAddr(service: string, name: string, host?: string): string {
+  return `service.${service}.task.${name}${host === undefined ? '' : `[${q(host)}]`}`;
+}
+
 export function volumeAddr(volume: string, host: string): string {
   return `volume.${volume}[${q(host)}]`;
 }
@@ -304,7 +311,8 @@ export function resourceTitle(address: string): string | undefined {
   };
   if (name(0) === 'service') {
     if (name(2) === 'container' && name(4) === 'config_json') return 'config "config.json"';
-    if (name(2) === 'container' || name(2) === 'bootstrap') return `${name(2)} "${name(3)}"`;
+    if (name(2) === 'container' || name(2) === 'bootstrap' || name(2) === 'task')
+      return `${name(2)} "${name(3)}"`;
     if (name(2) === 'config' && key(3) !== undefined) return `config "${key(3)}"`;
   }
   if ((name(0) === 'volume' || name(0) === 'image') && name(1)) return `${name(0)} "${name(1)}"`;

@@ -1,7 +1,8 @@
 /**
  * Service-level dependencies: every container and bootstrap of a service waits for all
  * containers of the services it depends on (`depends_on`), for the volumes it lists, and a
- * container for its own service's bootstraps. Then edges to what does not exist are dropped;
+ * container for its own service's bootstraps; a task for the containers of the services it
+ * names. Then edges to what does not exist are dropped;
  * a missing volume is an error unless it was already reported.
  */
 import { addressMatches, parseAddress, volumeAddr } from '../addrs/address.js';
@@ -39,6 +40,17 @@ export function linkServices(
       if (inst.kind === 'container') deps.push(...boots);
       inst.dependsOn = [...new Set(deps)];
     }
+  }
+}
+
+/** A task also waits for every container of the services its `depends_on` names. */
+export function linkTasks(
+  tasks: readonly { task: Instance; after: readonly string[] }[],
+  members: ReadonlyMap<string, ServiceMembers>,
+): void {
+  for (const { task, after } of tasks) {
+    const upstream = after.flatMap((s) => (members.get(s)?.containers ?? []).map((c) => c.address));
+    task.dependsOn = [...new Set([...task.dependsOn, ...upstream])];
   }
 }
 

@@ -14,8 +14,15 @@ import { placeServices } from './services.js';
 import { placeVolumes, volumeInstances, type VolumeUse } from './volumes.js';
 import { containerSink, expandContainers } from './containers.js';
 import { expandBootstraps } from './bootstraps.js';
+import { expandTasks, type ExpandedTask } from './tasks.js';
 import { imageInstances } from './images.js';
-import { linkModules, linkServices, pruneDependencies, type ServiceMembers } from './dependencies.js';
+import {
+  linkModules,
+  linkTasks,
+  linkServices,
+  pruneDependencies,
+  type ServiceMembers,
+} from './dependencies.js';
 import { warnUnusedOverrides } from './overrides.js';
 import { evalOutputs, type Outputs } from './outputs.js';
 import type { Instance, VolumeInstance } from './instances.js';
@@ -44,13 +51,17 @@ export function expand(config: Config, diags: Diagnostics): Expansion {
     // 2. Per service: its containers and config files on each host, then its bootstraps.
     const sink = containerSink(shared);
     const members = new Map<string, ServiceMembers>();
+    const tasks: ExpandedTask[] = [];
     for (const svc of services) {
       const containers = expandContainers(ctx, svc, sink);
       const bootstraps = expandBootstraps(ctx, svc, containers, sink.volumeUse);
       sink.instances.push(...bootstraps);
       members.set(svc.name, { containers, bootstraps });
+      tasks.push(...expandTasks(ctx, svc, containers));
     }
     linkServices(ctx, services, members);
+    linkTasks(tasks, members);
+    sink.instances.push(...tasks.map((t) => t.task));
     instances.push(...sink.instances);
     volumeUse.push(...sink.volumeUse);
   }

@@ -66,7 +66,7 @@ export interface VolumeSpec {
   labels: Record<string, string>;
 }
 
-export type InstanceKind = 'container' | 'volume' | 'config' | 'bootstrap' | 'image';
+export type InstanceKind = 'container' | 'volume' | 'config' | 'bootstrap' | 'task' | 'image';
 
 interface InstanceBase {
   /** Stable address, e.g. `service.keystone.container.keystone["control01"]`. */
@@ -116,6 +116,30 @@ export interface BootstrapInstance extends InstanceBase {
   timeoutMs: number;
 }
 
+/**
+ * A post-start task: a command run (exec) in a running container of its service once that
+ * container and what the task waits for are healthy, after an optional wait-until condition.
+ */
+export interface TaskInstance extends InstanceBase {
+  kind: 'task';
+  service: string;
+  name: string;
+  /** The Docker name of the container it runs in, on its host. */
+  container: string;
+  command: string[];
+  /** Run (and retried) before the command until it exits 0. */
+  until?: string[];
+  /** How many times `until` runs before the task fails, and the pause between tries. */
+  retries: number;
+  delayMs: number;
+  /** Each exec (of until or command) is given up after this long. */
+  timeoutMs: number;
+  user?: string;
+  environment: Record<string, string>;
+  /** Values whose change re-runs it, as the configuration gives them. */
+  triggers: unknown[];
+}
+
 export interface ImageInstance extends InstanceBase {
   kind: 'image';
   name: string;
@@ -123,7 +147,7 @@ export interface ImageInstance extends InstanceBase {
 }
 
 export type Instance =
-  ContainerInstance | VolumeInstance | ConfigInstance | BootstrapInstance | ImageInstance;
+  ContainerInstance | VolumeInstance | ConfigInstance | BootstrapInstance | TaskInstance | ImageInstance;
 
 /** Extra per-container settings that are not part of the Docker spec. */
 export interface ContainerOptions {

@@ -11,6 +11,7 @@ import { containerKind } from './container.js';
 import { configFileKind } from './config-file.js';
 import { volumeKind } from './volume.js';
 import { bootstrapKind } from './bootstrap.js';
+import { taskKind } from './task.js';
 import { imageKind } from './image.js';
 
 const KINDS: { readonly [K in InstanceKind]: ResourceKind<K> } = {
@@ -18,6 +19,7 @@ const KINDS: { readonly [K in InstanceKind]: ResourceKind<K> } = {
   config: configFileKind,
   volume: volumeKind,
   bootstrap: bootstrapKind,
+  task: taskKind,
   image: imageKind,
 };
 

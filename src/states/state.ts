@@ -47,6 +47,17 @@ export interface BootstrapResource extends ResourceBase {
   image_id?: string;
 }
 
+export interface TaskResource extends ResourceBase {
+  kind: 'task';
+  service: string;
+  /** The container it ran in and what it ran (secrets masked). */
+  container: string;
+  command: string[];
+  until?: string[];
+  /** Hash of everything it ran with; it re-runs when this changes. */
+  inputs_hash: string;
+}
+
 export interface VolumeResource extends ResourceBase {
   kind: 'volume';
   volume: VolumeSpec;
@@ -71,7 +82,7 @@ export interface ImageResource extends ResourceBase {
 }
 
 export type ResourceState =
-  ContainerResource | BootstrapResource | VolumeResource | ConfigResource | ImageResource;
+  ContainerResource | BootstrapResource | TaskResource | VolumeResource | ConfigResource | ImageResource;
 
 /** The state of one kind. */
 export type ResourceOf<K extends InstanceKind> = Extract<ResourceState, { kind: K }>;
