@@ -1,10 +1,13 @@
 /**
- * examples/all-in-one deployed for real — MariaDB, memcached, RabbitMQ, Keystone, Glance
- * and the kolla_toolbox from Debian bookworm's OpenStack Zed packages — and checked with the
- * real openstack client in the toolbox container (host networking):
+ * examples/all-in-one deployed for real — MariaDB, memcached, RabbitMQ, Keystone, Glance,
+ * Placement, Nova (fake driver) and Neutron (linuxbridge) and the kolla_toolbox from Debian
+ * bookworm's OpenStack Zed packages — and checked with the real openstack client in the
+ * toolbox container (host networking):
  *
- *   - token issue, service list (keystone, glance), endpoint list, an image uploaded, listed
- *     and downloaded byte for byte;
+ *   - token issue, service list, endpoint list, an image uploaded, listed and downloaded byte
+ *     for byte;
+ *   - compute services and network agents up, the compute host discovered into the cell, a
+ *     server ACTIVE on a flat provider network with an address from its subnet, then deleted;
  *   - a second plan has no changes;
  *   - a changed `[token] expiration` override is an INI diff and a restart of keystone only,
  *     and new tokens expire accordingly;
@@ -45,7 +48,23 @@ import { ROOT, buildOnce, kolla, type RunResult } from '../helpers/kolla.js';
 
 const ADDRESS = process.env['KOLLA_TEST_AIO_ADDRESS'] ?? '127.0.0.2';
 const project = uniqueProject('aio');
-const CONTAINERS = ['mariadb', 'memcached', 'rabbitmq', 'keystone', 'glance_api', 'kolla_toolbox'];
+const CONTAINERS = [
+  'mariadb',
+  'memcached',
+  'rabbitmq',
+  'keystone',
+  'glance_api',
+  'kolla_toolbox',
+  'placement_api',
+  'nova_api',
+  'nova_scheduler',
+  'nova_conductor',
+  'nova_compute',
+  'neutron_server',
+  'neutron_linuxbridge_agent',
+  'neutron_dhcp_agent',
+  'neutron_metadata_agent',
+];
 /** The example's volumes, which this test's copy names with a prefix (volume_prefix, see beforeAll). */
 const EXAMPLE_VOLUMES = [
   'mariadb',
@@ -54,6 +73,8 @@ const EXAMPLE_VOLUMES = [
   'keystone_fernet_tokens',
   'keystone_credential_keys',
   'kolla_logs',
+  'nova_compute',
+  'neutron_metadata_socket',
 ];
 const VOLUME_PREFIX = 'kt_';
 const VOLUMES = EXAMPLE_VOLUMES.map((v) => VOLUME_PREFIX + v);
@@ -261,7 +282,13 @@ describe('OpenStack all-in-one', () => {
     const token = await openstack<{ id: string; project_id: string; user_id: string }>('token', 'issue');
     expect(token.id).toMatch(/^gAAAAA/); // a Fernet token
     const services = await openstack<{ Name: string; Type: string }[]>('service', 'list');
-    expect(services.map((s) => `${s.Name}:${s.Type}`).sort()).toEqual(['glance:image', 'keystone:identity']);
+    expect(services.map((s) => `${s.Name}:${s.Type}`).sort()).toEqual([
+      'glance:image',
+      'keystone:identity',
+      'neutron:network',
+      'nova:compute',
+      'placement:placement',
+    ]);
     const endpoints = await openstack<
       { 'Service Name': string; Interface: string; URL: string; Region: string }[]
     >('endpoint', 'list');
@@ -272,6 +299,12 @@ describe('OpenStack all-in-one', () => {
       `keystone admin http://${ADDRESS}:5000 RegionOne`,
       `keystone internal http://${ADDRESS}:5000 RegionOne`,
       `keystone public http://${ADDRESS}:5000 RegionOne`,
+      `neutron internal http://${ADDRESS}:9696 RegionOne`,
+      `neutron public http://${ADDRESS}:9696 RegionOne`,
+      `nova internal http://${ADDRESS}:8774/v2.1 RegionOne`,
+      `nova public http://${ADDRESS}:8774/v2.1 RegionOne`,
+      `placement internal http://${ADDRESS}:8780 RegionOne`,
+      `placement public http://${ADDRESS}:8780 RegionOne`,
     ]);
     // The glance user of service-ks-register has the admin role in the service project.
     const roles = await openstack<{ Role: string; User: string; Project: string }[]>(
@@ -313,6 +346,91 @@ describe('OpenStack all-in-one', () => {
     const stored = await exec('glance_api', ['stat', '-c', '%s', `/var/lib/glance/images/${created.id}`]);
     expect(stored.out.trim()).toBe(String(bytes.length));
   }, 300_000);
+
+  it('nova and neutron: services and agents up, a hypervisor, a server ACTIVE on a flat network', async () => {
+    const compute = await openstack<{ Binary: string; Host: string; State: string; Status: string }[]>(
+      'compute',
+      'service',
+      'list',
+    );
+    expect(compute.map((c) => `${c.Binary} ${c.Host} ${c.State}`).sort()).toEqual([
+      'nova-compute aio up',
+      'nova-conductor aio up',
+      'nova-scheduler aio up',
+    ]);
+    const agents = await eventually(async () => {
+      const a = await openstack<{ Binary: string; Host: string; Alive: boolean; State: boolean }[]>(
+        'network',
+        'agent',
+        'list',
+      );
+      expect(a.every((x) => x.Alive)).toBe(true);
+      return a;
+    }, 120_000);
+    expect(agents.map((a) => `${a.Binary} ${a.Host}`).sort()).toEqual([
+      'neutron-dhcp-agent aio',
+      'neutron-linuxbridge-agent aio',
+      'neutron-metadata-agent aio',
+    ]);
+    // discover_computes (a task) mapped the compute host into the cell during the apply.
+    const hypervisors = await openstack<{ 'Hypervisor Hostname': string; State: string }[]>(
+      'hypervisor',
+      'list',
+    );
+    expect(hypervisors.map((h) => `${h['Hypervisor Hostname']} ${h.State}`)).toEqual(['aio up']);
+
+    await openstack(
+      'network',
+      'create',
+      '--share',
+      '--provider-network-type',
+      'flat',
+      '--provider-physical-network',
+      'physnet1',
+      'aio-net',
+    );
+    await openstack(
+      'subnet',
+      'create',
+      '--network',
+      'aio-net',
+      '--subnet-range',
+      '10.77.100.0/24',
+      '--allocation-pool',
+      'start=10.77.100.10,end=10.77.100.99',
+      '--gateway',
+      'none',
+      'aio-subnet',
+    );
+    await openstack('flavor', 'create', '--vcpus', '1', '--ram', '64', '--disk', '1', 'aio-tiny');
+    const server = await openstack<{ id: string; status: string; addresses: Record<string, string[]> }>(
+      'server',
+      'create',
+      '--flavor',
+      'aio-tiny',
+      '--image',
+      image!.id,
+      '--network',
+      'aio-net',
+      '--wait',
+      'aio-server',
+    );
+    expect(server.status).toBe('ACTIVE');
+    const addresses = server.addresses['aio-net'] ?? [];
+    expect(addresses).toHaveLength(1);
+    expect(addresses[0]).toMatch(/^10\.77\.100\.(\d+)$/);
+    const last = Number(addresses[0]!.split('.')[3]);
+    expect(last).toBeGreaterThanOrEqual(10);
+    expect(last).toBeLessThanOrEqual(99);
+    // The DHCP agent serves the network from its namespace.
+    const ns = await exec('neutron_dhcp_agent', ['ip', 'netns', 'list']);
+    expect(ns.out).toMatch(/qdhcp-/);
+
+    const del = await exec('kolla_toolbox', ['openstack', 'server', 'delete', '--wait', 'aio-server']);
+    expect(del.code, del.stderr).toBe(0);
+    const left = await openstack<unknown[]>('server', 'list');
+    expect(left).toEqual([]);
+  }, 600_000);
 
   it('a second plan has no changes', async () => {
     const p = await run(['plan', '-detailed-exitcode']);
@@ -410,7 +528,7 @@ describe('OpenStack all-in-one', () => {
 
   it('never shows a secret value, in any output or in the state', () => {
     const values = Object.values(secrets);
-    expect(values.length).toBe(8);
+    expect(values.length).toBe(16);
     const state = readFileSync(path.join(dir, 'kolla.state.json'), 'utf8');
     const history = readdirSync(path.join(dir, 'kolla.state.json.history')).map((f) =>
       readFileSync(path.join(dir, 'kolla.state.json.history', f), 'utf8'),
