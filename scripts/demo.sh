@@ -1,32 +1,35 @@
 #!/usr/bin/env bash
 # An OpenStack all-in-one (examples/all-in-one: MariaDB, memcached, RabbitMQ, Keystone,
-# Glance — OpenStack Zed from Debian bookworm's packages) deployed by kolla on this machine,
-# then used with the openstack client. On a fresh Debian bookworm machine, as root:
+# Glance, Placement, Nova with the fake driver, Neutron with linuxbridge — OpenStack Zed from
+# Debian bookworm's packages) deployed by kolla on this machine, then used with the openstack
+# client: a server boots on a flat provider network and is deleted. On a fresh Debian bookworm machine, as root:
 #
 #   bash scripts/demo.sh        (README's first command)
 #
 # 1. a Docker engine (scripts/docker-up.sh) and the image debian:bookworm
 #    (scripts/debian-base.sh: debootstrap from Debian's mirror, a few minutes once);
 # 2. kolla itself (npm ci, npm run build);
-# 3. kolla build: the Kolla-style images, FROM debian:bookworm (about 6 minutes the first
+# 3. kolla build: the 19 Kolla-style images, FROM debian:bookworm (6-8 minutes the first
 #    time on 2 cores; seconds when they are up to date);
 # 4. kolla secrets generate (examples/all-in-one/kolla.secrets.json, 0600), kolla apply;
-# 5. openstack token issue, service list and endpoint list in the kolla_toolbox container.
+# 5. openstack token issue, service list and endpoint list in the kolla_toolbox container;
+#    compute service list, network agent list, then a network, subnet, flavor and image (made
+#    once) and a server created (--wait: ACTIVE) and deleted, as kolla-ansible's init-runonce.
 #
 # The services listen on 127.0.0.1 (kolla-ansible's api_interface_address). When one of their
 # ports is taken there (another Keystone on 127.0.0.1:5000, say), the demo uses 127.0.0.2 and
 # writes examples/all-in-one/demo.auto.vars.hcl so that later kolla commands agree; set
 # KOLLA_AIO_ADDRESS to choose. Safe to run again: the second apply changes nothing.
-# Measured on 2 cores (Docker and debian:bookworm present, no kolla image, no node_modules):
-# 4m40s (npm ci 30s, kolla build 3-6 minutes depending on load and mirror, apply 50s); with
-# the images built 1m10s; a re-run with everything deployed 20s. debootstrap adds about 1.5
-# minutes when debian:bookworm is missing.
+# Measured on 2 cores: with the images built 2m57s (apply 1m40s); a re-run with everything
+# deployed 1m02s (the plan says No changes.; the server boots again). From nothing add npm ci
+# (30 s), kolla build (the control plane's images 3-6 minutes; nova's, neutron's and
+# placement's about 4 more) and debootstrap (about 1.5 minutes when debian:bookworm is missing).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 EX=examples/all-in-one
 VARS=$EX/demo.auto.vars.hcl
-PORTS=(3306 5000 5672 9292 11211)
+PORTS=(3306 5000 5672 8774 8775 8780 9292 9696 11211)
 kolla() { ./bin/run.js "$@"; }
 step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
 die() { printf 'demo: ERROR: %s\n' "$*" >&2; exit 1; }
@@ -110,6 +113,31 @@ docker exec kolla_toolbox openstack token issue
 docker exec kolla_toolbox openstack service list
 docker exec kolla_toolbox openstack endpoint list
 
+step "openstack server create (nova's fake driver; a flat provider network, as kolla-ansible's init-runonce)"
+docker exec kolla_toolbox openstack compute service list
+docker exec kolla_toolbox openstack network agent list
+# The demo's network, subnet, flavor and image are made once; the server each run.
+docker exec kolla_toolbox sh -ec '
+  openstack network show demo-net >/dev/null 2>&1 ||
+    openstack network create --share --provider-network-type flat \
+      --provider-physical-network physnet1 demo-net -f value -c id
+  openstack subnet show demo-subnet >/dev/null 2>&1 ||
+    openstack subnet create --network demo-net --subnet-range 10.77.100.0/24 \
+      --allocation-pool start=10.77.100.10,end=10.77.100.99 --gateway none demo-subnet -f value -c id
+  openstack flavor show demo-tiny >/dev/null 2>&1 ||
+    openstack flavor create --vcpus 1 --ram 64 --disk 1 demo-tiny -f value -c id
+  openstack image show demo-image >/dev/null 2>&1 || {
+    head -c 1048576 /dev/zero >/tmp/demo-image.raw
+    openstack image create --disk-format raw --container-format bare \
+      --file /tmp/demo-image.raw demo-image -f value -c id
+  }
+  openstack server delete --wait demo-server 2>/dev/null || true
+  openstack server create --flavor demo-tiny --image demo-image --network demo-net --wait \
+    demo-server -c name -c status -c addresses
+  openstack server delete --wait demo-server
+  echo "demo-server was ACTIVE, and is deleted."
+'
+
 step "Done in $(elapsed)"
 cat <<EOF
 The OpenStack client runs in the kolla_toolbox container (host network; OS_CLOUD=kolla-admin):
@@ -123,7 +151,9 @@ kolla-ansible's post-deploy files (mode 0600), for a client installed elsewhere:
   $(kolla output admin_openrc --chdir "$EX")    # . admin-openrc.sh; openstack token issue
   $(kolla output clouds_yaml --chdir "$EX")        # openstack --os-cloud kolla-admin ...
 
-Keystone: http://$address:5000/v3   Glance: http://$address:9292
+Keystone: http://$address:5000/v3   Glance: http://$address:9292   Nova: http://$address:8774/v2.1
+Placement: http://$address:8780   Neutron: http://$address:9696
+  docker exec kolla_toolbox openstack server create --flavor demo-tiny --image demo-image --network demo-net --wait vm1
   kolla plan --chdir $EX             # No changes.
   kolla state show --chdir $EX
   kolla destroy --chdir $EX          # containers go, the data volumes stay (--include-volumes)
