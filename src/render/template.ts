@@ -83,10 +83,24 @@ function boundedRange(start: number, stop?: number, step = 1): number[] {
 
 let sharedEnv: nunjucks.Environment | undefined;
 
+/**
+ * Compiled templates by name and text: one template renders for many containers and hosts
+ * (nova.conf for each nova service, on each host), and compiling is most of the cost.
+ */
+const compiled = new Map<string, nunjucks.Template>();
+const MAX_COMPILED = 500;
+
 /** Render template text; `name` is used in error messages (usually the file name). */
 export function renderTemplateString(src: string, vars: Record<string, unknown>, name: string): string {
   sharedEnv ??= createTemplateEnvironment();
-  return render(sharedEnv, src, vars, name);
+  const key = `${name}\u0000${src}`;
+  let t = compiled.get(key);
+  if (!t) {
+    if (compiled.size >= MAX_COMPILED) compiled.clear();
+    t = new (nunjucksLib().Template)(src, sharedEnv, name, false);
+    compiled.set(key, t);
+  }
+  return renderWith(t, src, vars, name);
 }
 
 /** Render a template file; includes are resolved relative to its directory. */
@@ -105,10 +119,14 @@ export function renderTemplateFile(file: string, vars: Record<string, unknown>, 
 }
 
 function render(env: nunjucks.Environment, src: string, vars: Record<string, unknown>, name: string): string {
+  return renderWith(new (nunjucksLib().Template)(src, env, name, false), src, vars, name);
+}
+
+function renderWith(t: nunjucks.Template, src: string, vars: Record<string, unknown>, name: string): string {
   rangeBudget = MAX_TEMPLATE_RANGE_VALUES;
   loopBudget = MAX_TEMPLATE_LOOP_ITERATIONS;
   try {
-    return new (nunjucksLib().Template)(src, env, name, true).render(vars);
+    return t.render(vars);
   } catch (e) {
     if (e instanceof DiagnosticError) throw e;
     throw templateError(e, src, name);
