@@ -154,6 +154,55 @@ describe('kolla/openstack against the hand-written all-in-one', () => {
     }
   });
 
+  it('a second compute host: its nova_compute and linuxbridge agent are created, discover_computes runs again, nothing else on the first host changes', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'kolla-compute-'));
+    const hosts = (computes: string): string => `
+host "ctl1" {
+  address = "10.0.0.11"
+  groups  = ["control", "network", "compute"]
+  vars    = { api_interface_address = "10.0.0.11" }
+}
+${computes}
+module "openstack" {
+  source                = "kolla/openstack"
+  api_interface_address = "10.0.0.11"
+}`;
+    const second = `
+host "cmp1" {
+  address = "10.0.0.21"
+  groups  = ["compute"]
+  vars    = { api_interface_address = "10.0.0.21" }
+}`;
+    const loadHere = async (): Promise<Desired> => {
+      const r = await loadConfig({ dir, env: {}, syntaxCache: false });
+      const e = expand(r.config!, r.diagnostics);
+      expect(r.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+      return { instances: e.instances, outputs: e.outputs, masker: new SecretMasker(r.config!.secretValues) };
+    };
+    try {
+      writeFileSync(path.join(dir, 'main.hcl'), hosts(''));
+      const before = deployed(await loadHere());
+      writeFileSync(path.join(dir, 'main.hcl'), hosts(second));
+      const { plan, diagnostics } = planOf(await loadHere(), before.state, before.world);
+      expect(diagnostics).toEqual([]);
+      const changed = plan.changes.filter((c) => c.action !== 'noop');
+      // On the first host only the task runs again (its condition now lists both hosts).
+      expect(changed.filter((c) => c.host === 'ctl1').map((c) => `${c.action} ${c.address}`)).toEqual([
+        'run module.openstack.module.nova.service.nova_conductor.task.discover_computes',
+      ]);
+      const task = changed.find((c) => c.kind === 'task')!;
+      expect(task.attrs).toContainEqual(
+        expect.objectContaining({ path: 'until', after: 'kolla_nova_wait_computes ctl1 cmp1' }),
+      );
+      const onNew = changed.filter((c) => c.host === 'cmp1' && c.kind === 'container');
+      expect(
+        onNew.map((c) => `${c.action} ${(c.after as { spec: { name: string } }).spec.name}`).sort(),
+      ).toEqual(['create kolla_toolbox', 'create neutron_linuxbridge_agent', 'create nova_compute']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it("service_hosts and the root's service groups place services, as kolla-ansible's inventory", async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'kolla-groups-'));
     try {
