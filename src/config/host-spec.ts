@@ -17,6 +17,8 @@ export interface HostSpec {
   dockerTlsCa?: string;
   dockerTlsCert?: string;
   dockerTlsKey?: string;
+  /** Where this host's config files go, when not the configuration's `config_dir`. */
+  configDir?: string;
   /** Directory on the host for kolla's per-project host locks. */
   lockDir: string;
   groups: string[];

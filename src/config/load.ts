@@ -279,6 +279,15 @@ function evaluateHosts(blocks: DecodedBlock[], scope: Scope, diags: Diagnostics)
       vars: (values['vars'] as Record<string, unknown> | undefined) ?? {},
     };
     if (typeof values['identity_file'] === 'string') h.identityFile = values['identity_file'];
+    if (typeof values['config_dir'] === 'string') {
+      if (values['config_dir'].startsWith('/')) h.configDir = values['config_dir'];
+      else
+        diags.error(
+          `Invalid config_dir for host "${h.name}"`,
+          b.attrs.get('config_dir')!.expr.range,
+          `An absolute path on the host is required, e.g. "/etc/kolla"; got "${values['config_dir']}".`,
+        );
+    }
     if (typeof values['docker_host'] === 'string') h.dockerHost = values['docker_host'];
     if (typeof values['bastion'] === 'string') h.bastion = values['bastion'];
     if (typeof values['docker_tls_ca'] === 'string') h.dockerTlsCa = values['docker_tls_ca'];
