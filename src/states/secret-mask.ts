@@ -2,6 +2,13 @@
  * Keeps secret values out of the state and out of what kolla prints. In the state, each
  * occurrence of a secret's value becomes the marker `((secret.NAME))`, which unmask() turns
  * back into the value from the secrets file; on screen it becomes `(sensitive)`.
+ *
+ * NAME is the secret's key in kolla.secrets.json — in a module, the module path first:
+ * `module.x["a b"].pw`. A marker ends at the first `))`, and readers of the state and the plan
+ * find markers as `((secret.` + anything but parentheses and whitespace + `))`; so in NAME,
+ * parentheses and whitespace (which only a `for_each` key, inside its JSON quotes, can hold)
+ * are written as JSON escapes (`module.x["a\u0020b"].pw`), which read as JSON are the same
+ * key. Every other key is its own marker name, as it always was.
  */
 
 /** Values shorter than this are not masked: "yes" or "10" would be replaced everywhere. */
@@ -10,12 +17,18 @@ export const MIN_SECRET_LENGTH = 4;
 const MARKER = /\(\(secret\.([^()\s]+)\)\)/g;
 
 export function secretMarker(name: string): string {
-  return `((secret.${name}))`;
+  return `((secret.${markerName(name)}))`;
+}
+
+/** The key as a marker writes it: parentheses and whitespace as `\uXXXX`. */
+function markerName(key: string): string {
+  return key.replace(/[()\s]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 export class SecretMasker {
   /** value → name; for two secrets with the same value, the first name in sort order. */
   private readonly byValue = new Map<string, string>();
+  /** Marker name (the key, escaped: see markerName) → value. */
   private readonly byName = new Map<string, string>();
   /** All maskable values, longest first, so that a secret containing another is masked whole. */
   private readonly find: RegExp | undefined;
@@ -24,7 +37,7 @@ export class SecretMasker {
     for (const name of Object.keys(secrets).sort()) {
       const value = secrets[name];
       if (value === undefined) continue;
-      this.byName.set(name, value);
+      this.byName.set(markerName(name), value);
       if (value.length >= MIN_SECRET_LENGTH && !this.byValue.has(value)) this.byValue.set(value, name);
     }
     const values = [...this.byValue.keys()].sort((a, b) => b.length - a.length || (a < b ? -1 : 1));

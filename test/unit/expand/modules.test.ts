@@ -5,7 +5,10 @@
  * and a cycle between modules.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { expandHcl, removeConfigs } from './helpers.js';
+import { loadConfig } from '../../../src/config/load.js';
+import { expand } from '../../../src/expand/expand.js';
+import { SecretMasker } from '../../../src/states/secret-mask.js';
+import { expandHcl, removeConfigs, writeConfig } from './helpers.js';
 
 afterAll(removeConfigs);
 
@@ -305,5 +308,45 @@ module "self" {
   source = "./"
 }`);
     expect(e.messages()).toEqual(['main.hcl:4:12: Module "self" calls a module it is part of']);
+  });
+});
+
+describe('secrets in module instances', () => {
+  it('a for_each key with a space or parentheses: the secret is masked in the state and read back', async () => {
+    const dir = writeConfig({
+      'main.hcl': `${HOST}
+module "x" {
+  source   = "./m"
+  for_each = toset(["a b", "f(1)"])
+  name     = replace(replace(each.key, " ", "_"), "/[()]/", "_")
+}`,
+      'm/main.hcl': `
+variable "name" { type = string }
+secret "pw" {}
+service "s" {
+  hosts = group.all
+  container "c" {
+    name        = var.name
+    image       = "nginx"
+    environment = { PW = secret.pw }
+  }
+}`,
+    });
+    const secretValues = {
+      'module.x["a b"].pw': 'password-of-a-b',
+      'module.x["f(1)"].pw': 'password-of-f-1',
+    };
+    const loaded = await loadConfig({ dir, env: {}, syntaxCache: false, secretValues });
+    expect(loaded.diagnostics.map((d) => d.summary)).toEqual([]);
+    const config = loaded.config!;
+    expect(config.secrets.map((s) => s.name).sort()).toEqual(Object.keys(secretValues).sort());
+    const { instances } = expand(config, loaded.diagnostics);
+    expect(loaded.diagnostics.map((d) => d.summary)).toEqual([]);
+    const masker = new SecretMasker(config.secretValues);
+    const specs = instances.filter((i) => i.kind === 'container').map((i) => i.spec);
+    expect(specs.map((s) => s.environment['PW']).sort()).toEqual(Object.values(secretValues).sort());
+    const masked = masker.maskDeep(specs);
+    expect(JSON.stringify(masked)).not.toMatch(/password-of/);
+    expect(masker.unmaskDeep(masked)).toEqual(specs);
   });
 });

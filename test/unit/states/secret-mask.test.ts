@@ -79,3 +79,60 @@ describe('SecretMasker', () => {
     expect(new SecretMasker({}).maskForDisplay('x')).toBe('x');
   });
 });
+
+describe('secret markers of module instances with any for_each key', () => {
+  // The keys kolla.secrets.json holds for `secret "pw"` in `module "x" { for_each = ... }`.
+  const keys = {
+    space: 'module.x["a b"].pw',
+    parens: 'module.x["f(1)"].pw',
+    tab: 'module.x["t\\tu"].pw',
+    nbsp: 'module.x["n\u00a0o"].pw',
+    plain: 'module.x["plain"].pw',
+    count: 'module.y[0].pw',
+  };
+  const values = {
+    [keys.space]: 'value-of-a-b',
+    [keys.parens]: 'value-of-f-1',
+    [keys.tab]: 'value-of-t-u',
+    [keys.nbsp]: 'value-of-n-o',
+    [keys.plain]: 'value-of-plain',
+    [keys.count]: 'value-of-y0',
+  };
+  const m = new SecretMasker(values);
+  const text = Object.values(values).join(' | ');
+
+  it('masks and unmasks every value, whatever the key holds', () => {
+    const masked = m.mask(text);
+    expect(masked).not.toMatch(/value-of/);
+    expect(m.unmask(masked)).toBe(text);
+    expect(m.unmaskDeep(m.maskDeep({ env: { A: text }, cmd: [text] }))).toEqual({
+      env: { A: text },
+      cmd: [text],
+    });
+  });
+
+  it('markers hold no whitespace or parentheses (they end at "))", and display hides them)', () => {
+    const masked = m.mask(text);
+    const markers = masked.split(' | ');
+    expect(markers).toHaveLength(6);
+    for (const marker of markers) expect(marker).toMatch(/^\(\(secret\.[^()\s]+\)\)$/);
+    // Escaped as JSON escapes inside the key's quotes: still the same key when read as JSON.
+    expect(secretMarker(keys.space)).toBe('((secret.module.x["a\\u0020b"].pw))');
+    expect(secretMarker(keys.parens)).toBe('((secret.module.x["f\\u00281\\u0029"].pw))');
+  });
+
+  it('keeps the markers of keys without such characters as they were', () => {
+    expect(secretMarker(keys.plain)).toBe('((secret.module.x["plain"].pw))');
+    expect(secretMarker(keys.count)).toBe('((secret.module.y[0].pw))');
+    expect(secretMarker('keystone_db')).toBe('((secret.keystone_db))');
+    expect(m.unmask('((secret.module.x["plain"].pw))')).toBe('value-of-plain');
+  });
+
+  it('two keys that differ only in a special character get different markers', () => {
+    const r = new SecretMasker({
+      'module.x["a b"].pw': 'first-value',
+      'module.x["a\\tb"].pw': 'other-value',
+    });
+    expect(r.unmask(r.mask('first-value other-value'))).toBe('first-value other-value');
+  });
+});
