@@ -25,11 +25,29 @@ export function renderDiagnostic(d: Diagnostic, baseDir: string, p: Palette): st
     }
   }
   if (d.address) lines.push(`  (${d.address})`);
+  const within = inModules(d);
+  if (within) lines.push(`  (${within})`);
   if (d.detail) {
     lines.push('');
     for (const l of d.detail.split('\n')) lines.push(`  ${l}`);
   }
   return lines.join('\n') + '\n';
+}
+
+/** How many module instances are named before "and N more". */
+const MAX_MODULES_SHOWN = 5;
+
+/**
+ * `in module.a and module.b`: the module instances a diagnostic arose in, unless its address
+ * already says so.
+ */
+export function inModules(d: Diagnostic): string | undefined {
+  const ms = d.modules ?? [];
+  if (!ms.length || (ms.length === 1 && d.address?.startsWith(`${ms[0]}.`))) return undefined;
+  const shown = ms.length > MAX_MODULES_SHOWN ? ms.slice(0, MAX_MODULES_SHOWN - 1) : ms;
+  const rest = ms.length - shown.length;
+  if (rest) return `in ${shown.join(', ')} and ${rest} more module instances`;
+  return `in ${shown.length > 1 ? `${shown.slice(0, -1).join(', ')} and ${shown[shown.length - 1]}` : shown[0]}`;
 }
 
 const cache = new Map<string, string[] | undefined>();

@@ -359,16 +359,19 @@ function instantiate(
   const keyed: Record<string, Value> = {};
   for (const { key, extra } of k.keys) {
     const stepPath: ModuleStep[] = [...parent.path, key === undefined ? { name } : { name, key }];
+    // What goes wrong while this instance is evaluated names it: every call of a module
+    // evaluates the same files.
+    const instDiags = diags.forModule(formatModulePath(stepPath));
     const inst: ModuleInstance = {
       path: stepPath,
       prefix: `${formatModulePath(stepPath)}.`,
       dir: src.dir,
       blocks,
-      scope: new Scope(src.dir, diags, parent.scope),
+      scope: new Scope(src.dir, instDiags, parent.scope),
       dependsOn,
       call,
     };
-    defineInputs(inst, decls, call, parent, extra, env);
+    defineInputs(inst, decls, call, parent, extra, instDiags);
     env.defineCommon(inst.scope, blocks, inst);
     defineSecrets(inst, env);
     for (const r of ['hosts', 'host', 'group', 'groups', 'kolla', 'image', 'registry'])
@@ -470,7 +473,8 @@ function defineInputs(
   call: DecodedBlock,
   parent: ModuleInstance,
   extra: Record<string, Value> | undefined,
-  env: ModuleEnv,
+  /** The instance's diagnostics: an input fails for one instance (each.value...). */
+  diags: Diagnostics,
 ): void {
   inst.scope.defineLazyObject(
     'var',
@@ -490,7 +494,7 @@ function defineInputs(
         try {
           out = convert(v, d.type);
         } catch (msg) {
-          env.diags.error(
+          diags.error(
             `Invalid value for input "${d.name}" of module "${call.labels[0]}"`,
             a.expr.range,
             `${String(msg)} (type ${typeString(d.type)}).`,
@@ -498,13 +502,13 @@ function defineInputs(
           throw new DependencyFailed();
         }
         if (out === null && !d.nullable) {
-          env.diags.error(
+          diags.error(
             `Invalid value for input "${d.name}" of module "${call.labels[0]}"`,
             a.expr.range,
             'The variable is not nullable.',
           );
         }
-        checkValidations(d, out, inst.dir, env.diags);
+        checkValidations(d, out, inst.dir, diags);
         return out;
       },
     })),

@@ -215,10 +215,14 @@ export class Scope {
 
   private readonly reported: Set<string>;
 
-  /** Record a diagnostic once, even when the same expression fails for several hosts. */
+  /**
+   * Record a diagnostic once, even when the same expression fails for several hosts — once
+   * per module instance: each instance's is recorded, and the same one from several instances
+   * is kept once naming them all (Diagnostics.push).
+   */
   report(e: DiagnosticError): void {
     const d = e.diagnostic;
-    const key = `${d.summary}@${d.range?.file}:${d.range?.start.line}:${d.range?.start.col}`;
+    const key = `${d.summary}@${d.range?.file}:${d.range?.start.line}:${d.range?.start.col}@${this.diags.module ?? ''}`;
     if (this.reported.has(key)) return;
     this.reported.add(key);
     this.diags.push(d);

@@ -211,6 +211,59 @@ module "m" {
       { 'm/main.hcl': 'output "o" { value = 1 + "x" }\n' },
     );
     expect(e.messages()).toHaveLength(1);
+    expect(e.diagnostics[0]!.modules).toEqual(['module.m[0]', 'module.m[1]', 'module.m[2]']);
+  });
+
+  it('an error in a module called by two blocks names both calls, once', async () => {
+    const e = await expandHcl(
+      `${HOST}
+module "a" {
+  source = "./m"
+}
+module "b" {
+  source = "./m"
+}`,
+      { 'm/main.hcl': 'output "o" { value = 1 + "x" }\n' },
+    );
+    expect(e.messages()).toHaveLength(1);
+    expect(e.diagnostics[0]!.range?.file).toBe('m/main.hcl');
+    expect(e.diagnostics[0]!.modules).toEqual(['module.a', 'module.b']);
+  });
+
+  it('an error in one instance of a module names that instance only', async () => {
+    const e = await expandHcl(
+      `${HOST}
+module "m" {
+  source   = "./m"
+  for_each = { ok = 1, bad = "x" }
+  n        = each.value
+}`,
+      { 'm/main.hcl': 'variable "n" { type = any }\noutput "o" { value = var.n + 1 }\n' },
+    );
+    expect(e.messages()).toHaveLength(1);
+    expect(e.diagnostics[0]!.range?.file).toBe('m/main.hcl');
+    expect(e.diagnostics[0]!.modules).toEqual(['module.m["bad"]']);
+  });
+
+  it("an input of the wrong type for one instance names it (the argument is the caller's)", async () => {
+    const e = await expandHcl(
+      `${HOST}
+module "web" {
+  source   = "./web"
+  for_each = { a = 80, b = "eighty" }
+  name     = "web_\${each.key}"
+  port     = each.value
+}`,
+      { 'web/main.hcl': WEB },
+    );
+    expect(e.messages()).toEqual(['main.hcl:7:14: Invalid value for input "port" of module "web"']);
+    expect(e.diagnostics[0]!.modules).toEqual(['module.web["b"]']);
+  });
+
+  it('an error outside modules names none', async () => {
+    const e = await expandHcl(`${HOST}\noutput "o" { value = 1 + "x" }\n`);
+    expect(e.messages()).toHaveLength(1);
+    expect(e.diagnostics[0]!.modules).toBeUndefined();
   });
 });
 
