@@ -83,17 +83,19 @@ export function expandContext(config: Config, diags: Diagnostics): ExpandContext
   const make = (module: ModuleInstance): ExpandContext => {
     const namesOf = (type: string): Set<string> =>
       new Set(module.blocks.filter((b) => b.type === type).map((b) => b.labels[0]!));
+    // A module instance's problems name it: its blocks are the same text in every call.
+    const mdiags = module.path.length ? diags.forModule(formatModulePath(module.path)) : diags;
     return {
       config,
       module,
       scope: module.scope,
-      diags,
+      diags: mdiags,
       hostsByName,
       // Images are shared by name across modules.
       declared: { service: namesOf('service'), volume: namesOf('volume'), image: images },
       overrides,
       hostNames,
-      report,
+      report: (summary, range) => report(mdiags, summary, range),
       addr: (a) => module.prefix + a,
       forModule: make,
       imageNameOf,
@@ -111,11 +113,11 @@ export function expandContext(config: Config, diags: Diagnostics): ExpandContext
     if (!v) perHost.set(host.name, (v = { host: hostValue(host) }));
     return v;
   };
-  const report = (summary: string, range?: SourceRange): void => {
-    const key = `${summary}@${range?.file}:${range?.start.line}:${range?.start.col}`;
+  const report = (to: Diagnostics, summary: string, range?: SourceRange): void => {
+    const key = `${summary}@${range?.file}:${range?.start.line}:${range?.start.col}@${to.module ?? ''}`;
     if (reported.has(key)) return;
     reported.add(key);
-    diags.error(summary, range);
+    to.error(summary, range);
   };
   return make(config.modules[0]!);
 }

@@ -260,6 +260,34 @@ module "web" {
     expect(e.diagnostics[0]!.modules).toEqual(['module.web["b"]']);
   });
 
+  it("a block's argument that one call makes invalid names that call (checked while expanding)", async () => {
+    const e = await expandHcl(
+      `${HOST}
+module "a" {
+  source = "./m"
+  policy = "always"
+}
+module "b" {
+  source = "./m"
+  policy = "sometimes"
+}`,
+      {
+        'm/main.hcl': `
+variable "policy" { type = string }
+service "s" {
+  hosts = group.all
+  container "c" {
+    name           = "c_\${var.policy}"
+    image          = "nginx"
+    restart_policy = var.policy
+  }
+}`,
+      },
+    );
+    expect(e.messages()).toEqual(['m/main.hcl:8:22: Invalid value for "restart_policy" in container "c"']);
+    expect(e.diagnostics[0]!.modules).toEqual(['module.b']);
+  });
+
   it('an error outside modules names none', async () => {
     const e = await expandHcl(`${HOST}\noutput "o" { value = 1 + "x" }\n`);
     expect(e.messages()).toHaveLength(1);
