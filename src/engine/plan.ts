@@ -126,6 +126,7 @@ export async function computePlan(ctx: PlanContext): Promise<PlanResult> {
     diagnostics,
     forget,
     removed: config.stateEdits.removed,
+    moves: moveList,
     ...(ctx.interruptedSteps !== undefined ? { interruptedSteps: ctx.interruptedSteps } : {}),
   });
   if (moves.moved.length) plan.moved = moves.moved;

@@ -8,6 +8,7 @@ import type { Diagnostic } from '../diags/diagnostic.js';
 import type { Instance } from '../expand/instances.js';
 import type { State } from '../states/state.js';
 import type { SecretMasker } from '../states/secret-mask.js';
+import { addressesAfterMoves, type Move } from '../states/moves.js';
 import type { World, HostWorld } from '../providers/world.js';
 import { emptyHostWorld } from '../providers/world.js';
 import type { ImageBuildState } from '../build/index.js';
@@ -38,6 +39,11 @@ export interface DiffInput {
   forget?: ReadonlySet<string>;
   /** The `removed` blocks' addresses: what they name is not an orphan either. */
   removed?: readonly string[];
+  /**
+   * The `moved` blocks applied to the state: a container keeps the address it was created
+   * at as its label, so a removed block also covers what was moved to an address it names.
+   */
+  moves?: readonly Move[];
 }
 
 export function makePlan(input: DiffInput): Plan {
@@ -56,7 +62,11 @@ export function makePlan(input: DiffInput): Plan {
     upstream: (a) => planned.get(a),
     builds: new Map((input.builds ?? []).map((b) => [b.name, b])),
     forced: (a) => options.replace.some((r) => addressMatches(r, a)),
-    forgotten: (a) => (input.removed ?? []).some((r) => addressMatches(r, a)),
+    forgotten: (a) => {
+      const removed = input.removed ?? [];
+      if (!removed.length) return false;
+      return addressesAfterMoves(a, input.moves ?? []).some((x) => removed.some((r) => addressMatches(r, x)));
+    },
     isSensitive: (v) => typeof v === 'string' && masker.containsSecret(v),
     drift: (d) => void drift.push(d),
     error: (d) => void input.diagnostics?.push(d),

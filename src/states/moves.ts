@@ -104,3 +104,26 @@ export function forgetResources(state: State, addresses: readonly string[]): Sta
   const gone = new Set(addresses);
   return { ...state, resources: state.resources.filter((r) => !gone.has(r.address)) };
 }
+
+/**
+ * `address`, then every address `moves` take it to (a chain a → b → c, in any order): what a
+ * thing created at `address` is called now. A container keeps the `kolla.address` label it
+ * was created with — a move renames it in the state only — so a removed block naming its new
+ * address must still recognise it by the old one. Each move is followed once (a move into
+ * its own subtree, `module.m` → `module.m.module.n`, would never end).
+ */
+export function addressesAfterMoves(address: string, moves: readonly Move[]): string[] {
+  const out = [address];
+  const used = new Set<number>();
+  for (let i = 0; i < out.length; i++) {
+    const at = out[i]!;
+    moves.forEach((m, j) => {
+      if (used.has(j)) return;
+      const to = replacePrefix(at, m.from, m.to);
+      if (to === undefined || to === at) return;
+      used.add(j);
+      if (!out.includes(to)) out.push(to);
+    });
+  }
+  return out;
+}
