@@ -187,7 +187,7 @@ function expandContainer(
   const strategy = spec.environment['KOLLA_CONFIG_STRATEGY'] === 'COPY_ONCE' ? 'COPY_ONCE' : 'COPY_ALWAYS';
   const deps: string[] = [];
   if (myConfigs.length > 0 || kollaStart) {
-    const dir = path.posix.join(ctx.config.settings.configDir, cname);
+    const dir = path.posix.join(host.configDir ?? ctx.config.settings.configDir, cname);
     const files: ConfigFileEntry[] = [];
     const rctx = renderContext(ctx, svc, host);
     for (const cfg of myConfigs) {
