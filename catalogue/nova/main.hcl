@@ -77,7 +77,7 @@ service "nova_conductor" {
   task "discover_computes" {
     container  = "nova_conductor"
     depends_on = [service.nova_compute]
-    until      = "kolla_nova_wait_computes ${join(" ", var.compute_hosts)}"
+    until      = "kolla_nova_wait_computes ${join(" ", sort(var.compute_hosts))}"
     retries    = 30
     delay      = "5s"
     command    = "nova-manage cell_v2 discover_hosts --by-service"

@@ -8,6 +8,9 @@
  *     for byte;
  *   - compute services and network agents up, the compute host discovered into the cell, a
  *     server ACTIVE on a flat provider network with an address from its subnet, then deleted;
+ *   - a second compute host (testbed host 1, over SSH) added to the inventory: its
+ *     nova_compute and linuxbridge agent start there, discover_computes maps it into the
+ *     cell, a server is scheduled onto it, and no container of the first host restarts;
  *   - a second plan has no changes;
  *   - a changed `[token] expiration` override is an INI diff and a restart of keystone only,
  *     and new tokens expire accordingly;
@@ -17,8 +20,8 @@
  *   - no secret value in any output or in the state.
  *
  * A copy of the example (with examples/base beside it) runs in a temp directory under its
- * own project and config_dir, on KOLLA_TEST_AIO_ADDRESS (default 127.0.0.2: a registry may
- * hold 127.0.0.1:5000). Container and volume names are kolla-ansible's (mariadb, keystone,
+ * own project and config_dir, on KOLLA_TEST_AIO_ADDRESS (default 10.77.0.1, this machine's
+ * address on the testbed bridge, which the testbed hosts reach). Container and volume names are kolla-ansible's (mariadb, keystone,
  * …), so nothing else may deploy the all-in-one on this engine meanwhile: the test refuses
  * to start when another project holds them. The images are built by `kolla build` when
  * they are missing or stale (debian:bookworm by scripts/debian-base.sh) and kept for the
@@ -45,8 +48,19 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PROJECT_LABEL } from '../../src/providers/docker/labels.js';
 import { cleanupProject, dockerHealth, ensureDocker, uniqueProject } from '../helpers/docker.js';
 import { ROOT, buildOnce, kolla, type RunResult } from '../helpers/kolla.js';
+import {
+  TESTBED_KEY,
+  TESTBED_KNOWN_HOSTS,
+  TESTBED_ROOT,
+  ensureTestbed,
+  testbedAddress,
+  testbedDocker,
+  testbedSocket,
+} from '../helpers/testbed.js';
 
-const ADDRESS = process.env['KOLLA_TEST_AIO_ADDRESS'] ?? '127.0.0.2';
+// The testbed's bridge address: its hosts (a second compute host) reach the services there.
+const ADDRESS = process.env['KOLLA_TEST_AIO_ADDRESS'] ?? '10.77.0.1';
+process.env['KOLLA_KNOWN_HOSTS'] = TESTBED_KNOWN_HOSTS;
 const project = uniqueProject('aio');
 const CONTAINERS = [
   'mariadb',
@@ -175,6 +189,12 @@ async function removeEarlierRuns(): Promise<void> {
     if (mine(c.Labels)) await docker.getContainer(c.Id).remove({ force: true, v: true });
   for (const v of (await docker.listVolumes({ filters: { label: [PROJECT_LABEL] } })).Volumes ?? [])
     if (mine(v.Labels)) await docker.getVolume(v.Name).remove();
+  // The second compute host's, on testbed host 1's engine.
+  const tb = testbedDocker(1);
+  for (const c of await tb.listContainers({ all: true, filters: { label: [PROJECT_LABEL] } }))
+    if (mine(c.Labels)) await tb.getContainer(c.Id).remove({ force: true, v: true });
+  for (const v of (await tb.listVolumes({ filters: { label: [PROJECT_LABEL] } })).Volumes ?? [])
+    if (mine(v.Labels)) await tb.getVolume(v.Name).remove();
 }
 
 /** The all-in-one's names must be free: refuse to touch another project's deployment. */
@@ -201,6 +221,7 @@ async function checkNamesFree(): Promise<void> {
 beforeAll(async () => {
   docker = await ensureDocker();
   buildOnce();
+  await ensureTestbed(1);
   await removeEarlierRuns();
   await checkNamesFree();
   await sh('bash', [path.join(ROOT, 'scripts/debian-base.sh')], 900_000);
@@ -431,6 +452,100 @@ describe('OpenStack all-in-one', () => {
     const left = await openstack<unknown[]>('server', 'list');
     expect(left).toEqual([]);
   }, 600_000);
+
+  it('a second compute host on the testbed is registered and discovered; nothing restarts on the first', async () => {
+    const before = Object.fromEntries(await Promise.all(CONTAINERS.map(async (n) => [n, await inspect(n)])));
+    // Testbed host 1 joins the compute group; it shares this machine's filesystem, so its
+    // config files go to a config_dir of its own. The toolbox stays on the first host.
+    const tbEtc = path.join(root, 'etc-tb1');
+    writeFileSync(
+      path.join(dir, 'compute.hcl'),
+      `
+host "tb1" {
+  address       = "${testbedAddress(1)}"
+  identity_file = "${TESTBED_KEY}"
+  docker_socket = "${testbedSocket(1)}"
+  lock_dir      = "${TESTBED_ROOT}/1/locks"
+  config_dir    = "${tbEtc}"
+  groups        = ["compute"]
+  vars          = { api_interface = "veth0", api_interface_address = "${testbedAddress(1)}" }
+}
+group "kolla-toolbox" { hosts = ["aio"] }
+`,
+    );
+    const p = ok(await run(['plan']));
+    expect(p.stdout).toMatch(/nova_conductor\.task\.discover_computes will run/);
+    expect(p.stdout).toContain(
+      'until = "kolla_nova_wait_computes aio" -> "kolla_nova_wait_computes aio tb1"',
+    );
+    const onFirst = (p.stdout.match(/# \S+\["aio"\] (will|must) [^\n]*/g) ?? []).filter(
+      (l) => !l.includes('config'),
+    );
+    expect(onFirst).toEqual([]);
+    ok(await run(['apply', '-auto-approve']));
+
+    for (const n of CONTAINERS) {
+      const after = await inspect(n);
+      expect(after?.Id, n).toBe(before[n]?.Id);
+      expect(after?.State.StartedAt, n).toBe(before[n]?.State.StartedAt);
+    }
+    const remote = await testbedDocker(1).listContainers({
+      filters: { label: [`${PROJECT_LABEL}=${project}`] },
+    });
+    expect(remote.map((c) => c.Names[0]).sort()).toEqual(['/neutron_linuxbridge_agent', '/nova_compute']);
+
+    const compute = await openstack<{ Binary: string; Host: string; State: string }[]>(
+      'compute',
+      'service',
+      'list',
+      '--service',
+      'nova-compute',
+    );
+    expect(compute.map((c) => `${c.Host} ${c.State}`).sort()).toEqual(['aio up', 'tb1 up']);
+    const mapped = await exec('nova_conductor', ['nova-manage', 'cell_v2', 'list_hosts']);
+    expect(mapped.code, mapped.stderr).toBe(0);
+    expect(mapped.out).toMatch(/\| *cell1 *\| *[0-9a-f-]+ *\| *tb1 *\|/);
+    const agents = await eventually(async () => {
+      const a = await openstack<{ Binary: string; Host: string; Alive: boolean }[]>(
+        'network',
+        'agent',
+        'list',
+      );
+      const lb = a.filter((x) => x.Binary === 'neutron-linuxbridge-agent');
+      expect(lb.map((x) => `${x.Host} ${x.Alive}`).sort()).toEqual(['aio true', 'tb1 true']);
+      return a;
+    }, 120_000);
+    expect(agents.length).toBe(4);
+
+    // The scheduler places a server there (the cell knows the host), and its port binds to
+    // the linuxbridge agent of tb1.
+    const server = await openstack<{ id: string; status: string; 'OS-EXT-SRV-ATTR:host': string }>(
+      'server',
+      'create',
+      '--flavor',
+      'aio-tiny',
+      '--image',
+      image!.id,
+      '--network',
+      'aio-net',
+      '--availability-zone',
+      'nova:tb1',
+      '--wait',
+      'aio-server-tb1',
+    );
+    expect(server.status).toBe('ACTIVE');
+    expect(server['OS-EXT-SRV-ATTR:host']).toBe('tb1');
+    const port = await openstack<{ binding_host_id: string; binding_vif_type: string }[]>(
+      'port',
+      'list',
+      '--server',
+      server.id,
+      '--long',
+    );
+    expect(port).toHaveLength(1);
+    const del = await exec('kolla_toolbox', ['openstack', 'server', 'delete', '--wait', 'aio-server-tb1']);
+    expect(del.code, del.stderr).toBe(0);
+  }, 1_200_000);
 
   it('a second plan has no changes', async () => {
     const p = await run(['plan', '-detailed-exitcode']);

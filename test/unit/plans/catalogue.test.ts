@@ -192,7 +192,7 @@ host "cmp1" {
       ]);
       const task = changed.find((c) => c.kind === 'task')!;
       expect(task.attrs).toContainEqual(
-        expect.objectContaining({ path: 'until', after: 'kolla_nova_wait_computes ctl1 cmp1' }),
+        expect.objectContaining({ path: 'until', after: 'kolla_nova_wait_computes cmp1 ctl1' }),
       );
       const onNew = changed.filter((c) => c.host === 'cmp1' && c.kind === 'container');
       expect(
