@@ -5,6 +5,8 @@
 
 locals {
   overrides = [for f in ["global.conf", "nova.conf"] : "${var.overrides_dir}/${f}"]
+  # The libvirt driver (qemu): libvirtd in nova_libvirt, which nova_compute reaches over TCP.
+  libvirt = var.compute_virt_type != "fake"
 }
 
 # The cell: the conductor, with the cell's database as [database]. Its bootstraps run first
@@ -142,10 +144,62 @@ service "nova" {
   }
 }
 
+# libvirtd with qemu (TCG) on every compute host, for the libvirt driver: root, host network
+# and pid namespace, guests' disks and consoles on the nova_compute volume it shares with
+# nova_compute. Not `privileged`: a root container cannot be on a host whose capability
+# bounding set lacks one (CAP_SYS_RESOURCE here); the capabilities it needs instead.
+service "nova_libvirt" {
+  hosts   = var.compute_hosts
+  enabled = local.libvirt
+
+  config "libvirtd.conf" {
+    template  = "templates/libvirtd.conf.j2"
+    overrides = ["${var.overrides_dir}/nova/libvirtd.conf"]
+    dest      = "/etc/libvirt/libvirtd.conf"
+    owner     = "root"
+    perm      = "0600"
+  }
+
+  config "qemu.conf" {
+    template  = "templates/qemu.conf.j2"
+    overrides = ["${var.overrides_dir}/nova/qemu.conf"]
+    dest      = "/etc/libvirt/qemu.conf"
+    owner     = "root"
+    perm      = "0600"
+  }
+
+  container "nova_libvirt" {
+    image        = var.libvirt_image
+    command      = "libvirtd --listen"
+    environment  = var.common_env
+    volumes      = ["/run:/run", "/dev:/dev", "libvirtd:/var/lib/libvirt", "nova_compute:/var/lib/nova/", "nova_libvirt_qemu:/etc/libvirt/qemu", "kolla_logs:/var/log/kolla/"]
+    network_mode = "host"
+    pid_mode     = "host"
+    cap_add      = ["SYS_ADMIN", "NET_ADMIN", "NET_RAW", "SYS_PTRACE", "SYS_NICE", "IPC_LOCK", "MKNOD", "SYS_RAWIO", "DAC_READ_SEARCH", "SYS_CHROOT"]
+    listen_ports = [16509]
+    healthcheck {
+      test         = ["CMD-SHELL", "virsh -c qemu+tcp://${host.vars.api_interface_address}/system version"]
+      interval     = var.healthcheck.interval
+      retries      = var.healthcheck.retries
+      start_period = var.healthcheck.start_period
+      timeout      = var.healthcheck.timeout
+    }
+  }
+}
+
+volume "libvirtd" {
+  name  = "${var.volume_prefix}libvirtd"
+  hosts = local.libvirt ? var.compute_hosts : []
+}
+volume "nova_libvirt_qemu" {
+  name  = "${var.volume_prefix}nova_libvirt_qemu"
+  hosts = local.libvirt ? var.compute_hosts : []
+}
+
 # nova-compute on every compute host (no database: it reaches the cell through the conductor).
 service "nova_compute" {
   hosts      = var.compute_hosts
-  depends_on = [service.nova_conductor]
+  depends_on = [service.nova_conductor, service.nova_libvirt]
 
   config "nova.conf" {
     template  = "templates/nova.conf.j2"
@@ -160,7 +214,10 @@ service "nova_compute" {
     image        = var.compute_image
     command      = "nova-compute"
     environment  = var.common_env
-    volumes      = ["nova_compute:/var/lib/nova/", "kolla_logs:/var/log/kolla/"]
+    volumes = concat(
+      ["nova_compute:/var/lib/nova/", "kolla_logs:/var/log/kolla/"],
+      local.libvirt ? ["libvirtd:/var/lib/libvirt", "/run:/run"] : [],
+    )
     network_mode = "host"
     privileged   = true
     ipc_mode     = "host"

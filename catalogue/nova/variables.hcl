@@ -95,6 +95,12 @@ variable "compute_image" {
   description = "The nova_compute image."
 }
 
+variable "libvirt_image" {
+  type        = string
+  default     = null
+  description = "The nova_libvirt image (the qemu driver only)."
+}
+
 variable "compute_hosts" {
   type        = list(string)
   description = "Where nova_compute runs (kolla-ansible's compute group); each is discovered into the cell after it registers."

@@ -95,3 +95,8 @@ image "neutron_metadata_agent" {
   parent   = image.neutron_base
   tag      = var.openstack_release
 }
+image "nova_libvirt" {
+  template = "docker/nova-libvirt/Dockerfile.j2"
+  parent   = image.base
+  tag      = var.openstack_release
+}

@@ -53,7 +53,7 @@ locals {
       kolla_toolbox = "kolla-toolbox", mariadb = "mariadb-server", memcached = "memcached",
       rabbitmq = "rabbitmq", keystone = "keystone", glance_api = "glance-api",
       placement_api = "placement-api", nova_api = "nova-api", nova_scheduler = "nova-scheduler",
-      nova_conductor = "nova-conductor", nova_compute = "nova-compute",
+      nova_conductor = "nova-conductor", nova_compute = "nova-compute", nova_libvirt = "nova-libvirt",
       neutron_server = "neutron-server", neutron_linuxbridge_agent = "neutron-linuxbridge-agent",
       neutron_dhcp_agent = "neutron-dhcp-agent", neutron_metadata_agent = "neutron-metadata-agent"
     } : k => "${coalesce(var.docker_registry, "none")}/${var.docker_namespace}/${n}:${coalesce(var.openstack_tag, var.openstack_release)}"
@@ -70,6 +70,7 @@ locals {
     nova_scheduler = local.pull ? local.pulled.nova_scheduler : image.nova_scheduler
     nova_conductor = local.pull ? local.pulled.nova_conductor : image.nova_conductor
     nova_compute   = local.pull ? local.pulled.nova_compute : image.nova_compute
+    nova_libvirt   = local.pull ? local.pulled.nova_libvirt : image.nova_libvirt
     neutron_server            = local.pull ? local.pulled.neutron_server : image.neutron_server
     neutron_linuxbridge_agent = local.pull ? local.pulled.neutron_linuxbridge_agent : image.neutron_linuxbridge_agent
     neutron_dhcp_agent        = local.pull ? local.pulled.neutron_dhcp_agent : image.neutron_dhcp_agent
@@ -234,6 +235,7 @@ module "nova" {
   scheduler_image             = local.images.nova_scheduler
   conductor_image             = local.images.nova_conductor
   compute_image               = local.images.nova_compute
+  libvirt_image               = var.nova_compute_virt_type == "fake" ? null : local.images.nova_libvirt
   toolbox_image               = local.images.kolla_toolbox
   hosts                       = local.hosts.nova
   compute_hosts               = local.hosts.compute

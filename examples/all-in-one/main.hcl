@@ -25,6 +25,12 @@ variable "keystone_image_full" {
   default = null
 }
 
+variable "nova_compute_virt_type" {
+  type        = string
+  default     = "fake"
+  description = "fake (nova's FakeDriver) or qemu (libvirt with TCG: real guests)."
+}
+
 variable "volume_prefix" {
   type    = string
   default = ""
@@ -38,10 +44,11 @@ host "aio" {
 }
 
 module "openstack" {
-  source                = "kolla/openstack"
-  api_interface_address = var.api_interface_address
-  keystone_image_full   = var.keystone_image_full
-  volume_prefix         = var.volume_prefix
+  source                 = "kolla/openstack"
+  api_interface_address  = var.api_interface_address
+  keystone_image_full    = var.keystone_image_full
+  nova_compute_virt_type = var.nova_compute_virt_type
+  volume_prefix          = var.volume_prefix
 }
 
 output "keystone_url" { value = module.openstack.keystone_url }

@@ -239,7 +239,7 @@ beforeAll(async () => {
     .replace('config_dir = "/etc/kolla"', `config_dir = "${etc}"`);
   expect(patched).toContain(project);
   expect(patched).toContain(etc);
-  expect(patched).toContain('source                = "kolla/openstack"');
+  expect(patched).toContain('source                 = "kolla/openstack"');
   writeFileSync(path.join(dir, 'main.hcl'), patched);
   // Its own volumes: a deployment of the example (scripts/demo.sh) keeps its data in the
   // example's volume names, even while scripts/test.sh has its containers out of the way.
