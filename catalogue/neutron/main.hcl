@@ -5,6 +5,10 @@
 # bootstrap-servers and neutron_external_interface).
 
 locals {
+  # A service checked by its RabbitMQ connection may take a while under load (privsep,
+  # iptables, the first RPC round): failures count only after this (kolla's own probe still
+  # opens the gate at the first success).
+  rpc_start_period = "120s"
   overrides     = [for f in ["global.conf", "neutron.conf"] : "${var.overrides_dir}/${f}"]
   agent_hosts   = distinct(concat(var.network_hosts, var.compute_hosts))
   interfaces    = join(" ", [for net, iface in var.physical_networks : iface])
@@ -105,7 +109,7 @@ service "neutron_linuxbridge_agent" {
       test         = ["CMD-SHELL", "healthcheck_port neutron-linuxbridge-agent 5672"]
       interval     = var.healthcheck.interval
       retries      = var.healthcheck.retries
-      start_period = var.healthcheck.start_period
+      start_period = local.rpc_start_period
       timeout      = var.healthcheck.timeout
     }
   }
@@ -144,7 +148,7 @@ service "neutron_dhcp_agent" {
       test         = ["CMD-SHELL", "healthcheck_port neutron-dhcp-agent 5672"]
       interval     = var.healthcheck.interval
       retries      = var.healthcheck.retries
-      start_period = var.healthcheck.start_period
+      start_period = local.rpc_start_period
       timeout      = var.healthcheck.timeout
     }
   }
@@ -183,7 +187,7 @@ service "neutron_metadata_agent" {
       test         = ["CMD-SHELL", "healthcheck_port neutron-metadata-agent 5672"]
       interval     = var.healthcheck.interval
       retries      = var.healthcheck.retries
-      start_period = var.healthcheck.start_period
+      start_period = local.rpc_start_period
       timeout      = var.healthcheck.timeout
     }
   }

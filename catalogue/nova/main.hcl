@@ -4,6 +4,10 @@
 # kolla-ansible's order; a task discovers every compute host into the cell once it is up.
 
 locals {
+  # A service checked by its RabbitMQ connection may take a while under load (privsep,
+  # iptables, the first RPC round): failures count only after this (kolla's own probe still
+  # opens the gate at the first success).
+  rpc_start_period = "120s"
   overrides = [for f in ["global.conf", "nova.conf"] : "${var.overrides_dir}/${f}"]
   # The libvirt driver (qemu): libvirtd in nova_libvirt, which nova_compute reaches over TCP.
   libvirt = var.compute_virt_type != "fake"
@@ -68,7 +72,7 @@ service "nova_conductor" {
       test         = ["CMD-SHELL", "healthcheck_port nova-conductor 5672"]
       interval     = var.healthcheck.interval
       retries      = var.healthcheck.retries
-      start_period = var.healthcheck.start_period
+      start_period = local.rpc_start_period
       timeout      = var.healthcheck.timeout
     }
   }
@@ -138,7 +142,7 @@ service "nova" {
       test         = ["CMD-SHELL", "healthcheck_port nova-scheduler 5672"]
       interval     = var.healthcheck.interval
       retries      = var.healthcheck.retries
-      start_period = var.healthcheck.start_period
+      start_period = local.rpc_start_period
       timeout      = var.healthcheck.timeout
     }
   }
@@ -225,7 +229,7 @@ service "nova_compute" {
       test         = ["CMD-SHELL", "healthcheck_port nova-compute 5672"]
       interval     = var.healthcheck.interval
       retries      = var.healthcheck.retries
-      start_period = var.healthcheck.start_period
+      start_period = local.rpc_start_period
       timeout      = var.healthcheck.timeout
     }
   }
