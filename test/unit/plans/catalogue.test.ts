@@ -203,6 +203,59 @@ host "cmp1" {
     }
   });
 
+  it('nova_compute_virt_type = qemu adds nova_libvirt (root, not privileged: capabilities) beside nova_compute', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'kolla-qemu-'));
+    try {
+      writeFileSync(
+        path.join(dir, 'main.hcl'),
+        `
+host "aio" {
+  address    = "127.0.0.1"
+  connection = "local"
+  groups     = ["control", "network", "compute"]
+  vars       = { api_interface_address = "127.0.0.1" }
+}
+module "openstack" {
+  source                 = "kolla/openstack"
+  nova_compute_virt_type = "qemu"
+}`,
+      );
+      const r = await loadConfig({ dir, env: {}, syntaxCache: false });
+      const e = expand(r.config!, r.diagnostics);
+      expect(r.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+      const container = (name: string) =>
+        e.instances.find((i) => i.kind === 'container' && i.spec.name === name) as
+          (Instance & { kind: 'container' }) | undefined;
+      const libvirt = container('nova_libvirt')!;
+      expect(libvirt.spec.privileged).toBe(false);
+      expect(libvirt.spec.pid_mode).toBe('host');
+      expect(libvirt.spec.cap_add).toEqual(expect.arrayContaining(['SYS_ADMIN', 'NET_ADMIN']));
+      expect(libvirt.spec.volumes).toEqual(
+        expect.arrayContaining(['libvirtd:/var/lib/libvirt', 'nova_compute:/var/lib/nova/']),
+      );
+      const compute = container('nova_compute')!;
+      expect(compute.spec.volumes).toEqual(expect.arrayContaining(['libvirtd:/var/lib/libvirt']));
+      expect(compute.dependsOn).toContain(libvirt.address);
+      const conf = e.instances.find(
+        (i) => i.kind === 'config' && i.service === 'nova_compute' && i.path.endsWith('/nova.conf'),
+      ) as Instance & { kind: 'config' };
+      expect(conf.content).toContain('compute_driver = libvirt.LibvirtDriver');
+      expect(conf.content).toContain('connection_uri = qemu+tcp://127.0.0.1/system');
+      expect(conf.content).toContain('virt_type = qemu');
+      // The fake driver has none of it.
+      writeFileSync(
+        path.join(dir, 'main.hcl'),
+        readFileSync(path.join(dir, 'main.hcl'), 'utf8').replace('"qemu"', '"fake"'),
+      );
+      const r2 = await loadConfig({ dir, env: {}, syntaxCache: false });
+      const e2 = expand(r2.config!, r2.diagnostics);
+      expect(e2.instances.some((i) => i.address.includes('nova_libvirt'))).toBe(false);
+      expect(e2.instances.some((i) => i.address.includes('volume.libvirtd'))).toBe(false);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it("service_hosts and the root's service groups place services, as kolla-ansible's inventory", async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'kolla-groups-'));
     try {
