@@ -220,7 +220,7 @@ service "nova_compute" {
     environment  = var.common_env
     volumes = concat(
       ["nova_compute:/var/lib/nova/", "kolla_logs:/var/log/kolla/"],
-      local.libvirt ? ["libvirtd:/var/lib/libvirt", "/run:/run"] : [],
+      local.libvirt ? ["libvirtd:/var/lib/libvirt", "/run:/run", "/dev:/dev"] : [],
     )
     network_mode = "host"
     privileged   = true
