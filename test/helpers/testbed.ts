@@ -1,7 +1,8 @@
 /**
- * The multi-host testbed (scripts/testbed): hosts 1..N as network namespaces with their own
- * sshd and dockerd. `ensureTestbed` brings it up once per worker (idempotent, fast when it
- * is already up); the rest names its parts for tests.
+ * The multi-host testbed (scripts/testbed): hosts 1..N as network and mount namespaces with
+ * their own sshd and dockerd, and their own /etc/kolla, /var/lib/kolla and /var/log/kolla
+ * (the rest of the filesystem is this machine's). `ensureTestbed` brings it up once per
+ * worker (idempotent, fast when it is already up); the rest names its parts for tests.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -18,6 +19,8 @@ export const TESTBED_TLS = {
 };
 /** In the testbed's subnet, with no host behind it. */
 export const NO_HOST_ADDRESS = '10.77.0.99';
+/** A virtual IP on the testbed's bridge: never a host's own address (scripts/testbed keeps .240 up free). */
+export const TESTBED_VIP = '10.77.0.250';
 
 const SCRIPT = fileURLToPath(new URL('../../scripts/testbed', import.meta.url));
 
@@ -73,7 +76,44 @@ export function testbedDocker(i: number): Dockerode {
   return new Dockerode({ socketPath: testbedSocket(i) });
 }
 
-/** Start a process inside host i's network namespace (nsenter --net). */
+/** Host i's persistent mount namespace (its own /etc/kolla, /var/lib/kolla, /var/log/kolla). */
+export function testbedMntns(i: number): string {
+  return `/run/kolla-testbed/mnt/${i}`;
+}
+
+/** Start a process inside host i, as its sshd and dockerd run: in its mount and network namespaces. */
 export function inHost(i: number, cmd: string, args: string[]): ChildProcess {
-  return spawn('nsenter', [`--net=/run/netns/kolla-tb${i}`, cmd, ...args], { stdio: 'ignore' });
+  return spawn('nsenter', [`--mount=${testbedMntns(i)}`, `--net=/run/netns/kolla-tb${i}`, cmd, ...args], {
+    stdio: 'ignore',
+  });
+}
+
+export interface HostRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Run a shell command on host i as root over SSH (so in that host's own view of the filesystem). */
+export function onHost(i: number, command: string): Promise<HostRun> {
+  const args = [
+    '-i',
+    TESTBED_KEY,
+    '-o',
+    `UserKnownHostsFile=${TESTBED_KNOWN_HOSTS}`,
+    '-o',
+    'StrictHostKeyChecking=yes',
+    '-o',
+    'BatchMode=yes',
+    '-o',
+    'ConnectTimeout=10',
+    `root@${testbedAddress(i)}`,
+    command,
+  ];
+  return new Promise((resolve) => {
+    execFile('ssh', args, { timeout: 60_000 }, (err, stdout, stderr) => {
+      const code = err ? (typeof err.code === 'number' ? err.code : null) : 0;
+      resolve({ code, stdout, stderr });
+    });
+  });
 }
