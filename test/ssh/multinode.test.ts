@@ -12,6 +12,7 @@ import { cleanupProject, dockerHealth, ensureDocker } from '../helpers/docker.js
 import { buildOnce, kolla, ROOT, type RunResult } from '../helpers/kolla.js';
 import {
   ensureTestbed,
+  onHost,
   testbedDocker,
   TESTBED_KEY,
   TESTBED_KNOWN_HOSTS,
@@ -26,8 +27,8 @@ let dir: string;
 
 /**
  * The example with each host's Docker socket settable for the testbed (whose hosts share
- * one filesystem, so each engine has its own socket path). A no-op once the example itself
- * has the `testbed_dir` variable.
+ * this machine's /run, so each engine has its own socket path). A no-op once the example
+ * itself has the `testbed_dir` variable.
  */
 export function adaptForTestbed(hcl: string): string {
   if (hcl.includes('testbed_dir')) return hcl;
@@ -35,7 +36,7 @@ export function adaptForTestbed(hcl: string): string {
 variable "testbed_dir" {
   type        = string
   default     = ""
-  description = "scripts/testbed's directory; its hosts share one filesystem, so each has its own Docker socket there."
+  description = "scripts/testbed's directory, where each of its hosts has its own Docker socket."
 }
 `;
   return hcl
@@ -59,9 +60,13 @@ beforeAll(async () => {
   cpSync(path.join(ROOT, 'examples', 'multinode'), dir, { recursive: true });
   const main = path.join(dir, 'main.hcl');
   writeFileSync(main, adaptForTestbed(readFileSync(main, 'utf8')));
-  // A fresh state here: nothing of an earlier run may be left on the hosts.
-  for (const i of [1, 2, 3]) await cleanupProject(testbedDocker(i), PROJECT);
-  rmSync(CONFIG_DIR, { recursive: true, force: true });
+  // A fresh state here: nothing of an earlier run may be left on the hosts (each has its own
+  // /etc/kolla).
+  for (const i of [1, 2, 3]) {
+    await cleanupProject(testbedDocker(i), PROJECT);
+    const r = await onHost(i, `rm -rf ${CONFIG_DIR}`);
+    expect(r.code, r.stderr).toBe(0);
+  }
 }, 900_000);
 
 afterAll(async () => {
@@ -87,6 +92,10 @@ describe('examples/multinode on three SSH hosts', () => {
     // The api container uses host networking on node1: it listens on node1's address.
     const res = await fetch('http://10.77.0.11:8080/api.conf');
     expect(await res.text()).toBe('[DEFAULT]\nhost = node1\nagents = node1,node2,node3\n');
+    // kolla wrote its config files on node1 only (config_dir is per host on the testbed).
+    const api = await onHost(1, `cat ${CONFIG_DIR}/api/api.conf`);
+    expect(api.stdout).toBe('[DEFAULT]\nhost = node1\nagents = node1,node2,node3\n');
+    for (const i of [2, 3]) expect((await onHost(i, `test -e ${CONFIG_DIR}/api`)).code).toBe(1);
 
     const t1 = Date.now();
     const p = await kolla(['plan', '-detailed-exitcode', ...vars], { cwd: dir, env });
