@@ -21,23 +21,20 @@ variable "subnet" {
 variable "testbed_dir" {
   type        = string
   default     = ""
-  description = "scripts/testbed's directory: its hosts share one filesystem, so each has its own Docker socket there."
+  description = "scripts/testbed's directory, where each of its hosts has its own Docker socket (they share this machine's /run)."
 }
 
 locals {
   image = "kolla-test/busybox:1"
-  # Each testbed host's dockerd listens on its own socket (see scripts/testbed).
+  # Each testbed host's dockerd listens on its own socket (see scripts/testbed); its
+  # /etc/kolla and /var/lib/kolla (config files, host locks) are its own already.
   socket = { for i in [1, 2, 3] : "node${i}" => var.testbed_dir == "" ? "/var/run/docker.sock" : "${var.testbed_dir}/${i}/docker.sock" }
-  # ... and so are apply's host locks (the default, /var/lib/kolla/locks, would be one
-  # directory for all three).
-  lock_dir = { for i in [1, 2, 3] : "node${i}" => var.testbed_dir == "" ? "/var/lib/kolla/locks" : "${var.testbed_dir}/${i}/locks" }
 }
 
 host "node1" {
   address       = "${var.subnet}.11"
   identity_file = var.ssh_key
   docker_socket = local.socket["node1"]
-  lock_dir      = local.lock_dir["node1"]
   groups        = ["control", "network"]
   vars          = { api_interface = "veth0" }
 }
@@ -46,7 +43,6 @@ host "node2" {
   address       = "${var.subnet}.12"
   identity_file = var.ssh_key
   docker_socket = local.socket["node2"]
-  lock_dir      = local.lock_dir["node2"]
   groups        = ["compute"]
 }
 
@@ -54,7 +50,6 @@ host "node3" {
   address       = "${var.subnet}.13"
   identity_file = var.ssh_key
   docker_socket = local.socket["node3"]
-  lock_dir      = local.lock_dir["node3"]
   groups        = ["compute"]
 }
 
