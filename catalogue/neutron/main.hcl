@@ -5,6 +5,8 @@
 # bootstrap-servers and neutron_external_interface).
 
 locals {
+  # Every service on every host (compute hosts too) talks to RabbitMQ where it runs.
+  transport_url = "rabbit://${join(",", [for h in var.rabbitmq_hosts : "openstack:${var.rabbitmq_password}@${hosts[h].vars.api_interface_address}:5672"])}//"
   # A service checked by its RabbitMQ connection may take a while under load (privsep,
   # iptables, the first RPC round): failures count only after this (kolla's own probe still
   # opens the gate at the first success).

@@ -4,6 +4,8 @@
 # kolla-ansible's order; a task discovers every compute host into the cell once it is up.
 
 locals {
+  # Every service on every host (compute hosts too) talks to RabbitMQ where it runs.
+  transport_url = "rabbit://${join(",", [for h in var.rabbitmq_hosts : "openstack:${var.rabbitmq_password}@${hosts[h].vars.api_interface_address}:5672"])}//"
   # A service checked by its RabbitMQ connection may take a while under load (privsep,
   # iptables, the first RPC round): failures count only after this (kolla's own probe still
   # opens the gate at the first success).

@@ -70,6 +70,11 @@ variable "memcache_secret_key" {
   description = "The key of memcached's token cache (passwords.yml: memcache_secret_key)."
 }
 
+variable "rabbitmq_hosts" {
+  type        = list(string)
+  description = "The hosts RabbitMQ runs on (each host's vars.api_interface_address is used): the transport URL of every service on every host, compute hosts included."
+}
+
 variable "memcached_hosts" {
   type        = list(string)
   description = "The hosts memcached runs on (each host's vars.api_interface_address is used)."

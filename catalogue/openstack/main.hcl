@@ -227,6 +227,7 @@ module "placement" {
 }
 
 module "nova" {
+  rabbitmq_hosts            = local.hosts.rabbitmq
   volume_prefix               = var.volume_prefix
   source                      = "kolla/nova"
   enabled                     = var.enable_nova
@@ -263,6 +264,7 @@ module "nova" {
 }
 
 module "neutron" {
+  rabbitmq_hosts            = local.hosts.rabbitmq
   volume_prefix             = var.volume_prefix
   source                    = "kolla/neutron"
   enabled                   = var.enable_neutron
