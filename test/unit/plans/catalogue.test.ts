@@ -194,6 +194,16 @@ host "cmp1" {
       expect(task.attrs).toContainEqual(
         expect.objectContaining({ path: 'until', after: 'kolla_nova_wait_computes cmp1 ctl1' }),
       );
+      // The new host's services reach RabbitMQ where it runs, not at their own address.
+      const conf = (await loadHere()).instances.find(
+        (i) =>
+          i.kind === 'config' &&
+          i.host === 'cmp1' &&
+          i.service === 'nova_compute' &&
+          i.path.endsWith('nova.conf'),
+      ) as Instance & { kind: 'config' };
+      expect(conf.content).toMatch(/^transport_url = rabbit:\/\/openstack:.*@10\.0\.0\.11:5672\/\/$/m);
+      expect(conf.content).toContain('my_ip = 10.0.0.21');
       const onNew = changed.filter((c) => c.host === 'cmp1' && c.kind === 'container');
       expect(
         onNew.map((c) => `${c.action} ${(c.after as { spec: { name: string } }).spec.name}`).sort(),
