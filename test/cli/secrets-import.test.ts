@@ -87,13 +87,21 @@ describe('kolla secrets import', () => {
       'keystone_admin_password',
       'keystone_database_password',
       'memcache_secret_key',
+      'metadata_secret',
+      'neutron_database_password',
+      'neutron_keystone_password',
+      'nova_api_database_password',
+      'nova_database_password',
+      'nova_keystone_password',
+      'placement_database_password',
+      'placement_keystone_password',
       'rabbitmq_cluster_cookie',
       'rabbitmq_password',
     ];
     expect(secrets).toEqual(Object.fromEntries(names.map((n) => [`module.openstack.${n}`, values[n]])));
     for (const v of Object.values(values)) expect(r.stdout + r.stderr).not.toContain(v);
     expect(r.stdout).toContain('module.openstack.database_password ← database_password');
-    expect(r.stdout).toContain('Imported 8 secret(s)');
+    expect(r.stdout).toContain('Imported 16 secret(s)');
     // Everything is there: the plan needs no generate.
     const v = await runKolla(['validate', '--chdir', dir], { cwd: dir, timeoutMs: 60_000 });
     expect(v.code, v.stderr).toBe(0);
@@ -107,9 +115,10 @@ describe('kolla secrets import', () => {
     });
     expect(r.code, r.stderr).toBe(0);
     const out = JSON.parse(r.stdout) as { imported: unknown[]; missing: string[]; unused: string[] };
-    expect(out.imported).toHaveLength(8);
+    expect(out.imported).toHaveLength(16);
     expect(out.missing).toEqual([]);
-    expect(out.unused).toContain('nova_database_password');
+    expect(out.unused).toContain('heat_database_password');
+    expect(out.unused).not.toContain('nova_database_password');
     expect(out.unused).toContain('nova_ssh_key');
   });
 
