@@ -20,7 +20,7 @@ export function secretMarker(name: string): string {
   return `((secret.${markerName(name)}))`;
 }
 
-/** The key as a marker writes it: parentheses and whitespace as `\uXXXX`. */
+/** The key as a marker writes it: parentheses and whitespace as JSON unicode escapes. */
 function markerName(key: string): string {
   return key.replace(/[()\s]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
