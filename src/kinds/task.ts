@@ -137,7 +137,7 @@ export const taskKind: ResourceKind<'task'> = {
     return undefined;
   },
   async undo(e, ctx) {
-    ctx.note(`${e.address} ran and cannot be undone (irreversible)`);
+    ctx.note(`${e.address} may have run (it was started) and cannot be undone (irreversible)`);
   },
   describeUndo: () => undefined, // nothing to undo: undo() says so
   toState(i, _c, _prev, _observed, { masker }) {
