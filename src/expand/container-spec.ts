@@ -20,7 +20,8 @@ function strList(v: Value | undefined): string[] {
   return Array.isArray(v) ? v.map((x) => String(x)) : [];
 }
 
-function command(attr: string, v: Value | undefined): string[] | undefined {
+/** A command argument as argv: a list as it is, a string split as a shell would. */
+export function command(attr: string, v: Value | undefined): string[] | undefined {
   if (v === undefined || v === null) return undefined;
   if (Array.isArray(v)) return v.map((x) => String(x));
   const w = shellWords(String(v));

@@ -12,8 +12,7 @@ import { referencesOf } from '../config/hcl/traversal.js';
 import { didYouMean } from '../diags/suggest.js';
 import { taskAddr } from '../addrs/address.js';
 import { durationMs } from '../config/duration.js';
-import { shellWords } from './shell-words.js';
-import { checkDuration, SpecError } from './container-spec.js';
+import { checkDuration, command, SpecError } from './container-spec.js';
 import { evalAttrs, type ExpandContext } from './context.js';
 import type { PlacedService } from './services.js';
 import type { ContainerInstance, TaskInstance } from './instances.js';
@@ -102,15 +101,10 @@ export function expandTasks(
   return out;
 }
 
+/** The container spec's command splitting, and an empty command is an error. */
 function argv(attr: string, v: Value | undefined): string[] | undefined {
-  if (v === undefined || v === null) return undefined;
-  if (Array.isArray(v)) {
-    if (v.length === 0) throw new SpecError(attr, `${attr} is empty`);
-    return v.map((x) => String(x));
-  }
-  const w = shellWords(String(v));
-  if (typeof w === 'string') throw new SpecError(attr, `Cannot split ${attr}: ${w}`);
-  if (w.length === 0) throw new SpecError(attr, `${attr} is empty`);
+  const w = command(attr, v);
+  if (w && w.length === 0) throw new SpecError(attr, `${attr} is empty`);
   return w;
 }
 

@@ -14,7 +14,7 @@ import { showSpec } from './container.js';
 import { sha256 } from './config-file.js';
 import { ensureImagesOnHosts, imagesNeeded, StepError } from './images-on-hosts.js';
 import type { PlanContext, ResourceKind } from './kind.js';
-import { noopChange } from './kind.js';
+import { forgetOneOff, noopChange } from './kind.js';
 
 /** Config files by service and host, built once per list of instances. */
 const filesIndex = new WeakMap<readonly Instance[], Map<string, ConfigInstance[]>>();
@@ -75,20 +75,7 @@ export const bootstrapKind: ResourceKind<'bootstrap'> = {
   wants: (i, req) => void req.images.push(i.spec.image),
   wantsForState: () => undefined,
   plan,
-  planDelete: (r, ctx) => ({
-    address: r.address,
-    kind: 'bootstrap',
-    host: r.host,
-    action: 'delete',
-    reasons: [
-      ctx.options.destroy
-        ? 'destroy: kolla forgets it (a one-off task; nothing to remove)'
-        : 'no longer in the configuration (forgotten; nothing to remove)',
-    ],
-    attrs: [],
-    before: r,
-    dependsOn: [],
-  }),
+  planDelete: forgetOneOff,
   prepare: (changes, instances, ctx) =>
     ensureImagesOnHosts(
       imagesNeeded(changes, instances, (i) => (i.kind === 'bootstrap' ? i.spec.image : undefined)),

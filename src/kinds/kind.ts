@@ -184,3 +184,24 @@ export function noopChange(
   if (prior) c.before = prior;
   return c;
 }
+
+/**
+ * The delete of a one-off step (a bootstrap, a task) the configuration no longer names: kolla
+ * only forgets it, there is nothing on the host to remove.
+ */
+export function forgetOneOff(r: ResourceOf<'bootstrap' | 'task'>, ctx: Pick<PlanContext, 'options'>): Change {
+  return {
+    address: r.address,
+    kind: r.kind,
+    host: r.host,
+    action: 'delete',
+    reasons: [
+      ctx.options.destroy
+        ? 'destroy: kolla forgets it (a one-off task; nothing to remove)'
+        : 'no longer in the configuration (forgotten; nothing to remove)',
+    ],
+    attrs: [],
+    before: r,
+    dependsOn: [],
+  };
+}

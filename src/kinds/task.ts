@@ -14,7 +14,7 @@ import { execIn } from '../providers/docker/exec-ops.js';
 import { sha256 } from './config-file.js';
 import { StepError } from './images-on-hosts.js';
 import type { PlanContext, ResourceKind, StepContext } from './kind.js';
-import { noopChange } from './kind.js';
+import { forgetOneOff, noopChange } from './kind.js';
 
 const OUTPUT_LINES = 20;
 
@@ -117,20 +117,7 @@ export const taskKind: ResourceKind<'task'> = {
   wants: () => undefined,
   wantsForState: () => undefined,
   plan,
-  planDelete: (r, ctx) => ({
-    address: r.address,
-    kind: 'task',
-    host: r.host,
-    action: 'delete',
-    reasons: [
-      ctx.options.destroy
-        ? 'destroy: kolla forgets it (a one-off task; nothing to remove)'
-        : 'no longer in the configuration (forgotten; nothing to remove)',
-    ],
-    attrs: [],
-    before: r,
-    dependsOn: [],
-  }),
+  planDelete: forgetOneOff,
   async apply(_c, inst, ctx) {
     await ctx.log({ op: 'run-task', host: inst.host, address: inst.address });
     await run(inst, ctx);
