@@ -100,6 +100,17 @@ service "neutron_linuxbridge_agent" {
     on_each_host = true
   }
 
+  # Host preparation: the host's /run/netns is a shared mount, so that the DHCP and metadata
+  # agents' namespaces (a "/run/netns:/run/netns:shared" volume) are the host's.
+  bootstrap "shared_netns" {
+    image        = var.linuxbridge_agent_image
+    command      = "kolla_neutron_shared_netns"
+    user         = "root"
+    cap_add      = ["SYS_ADMIN", "SYS_PTRACE", "SYS_CHROOT"] # mount, and enter the host's mount namespace
+    pid_mode     = "host"
+    on_each_host = true
+  }
+
   container "neutron_linuxbridge_agent" {
     image        = var.linuxbridge_agent_image
     command      = "neutron-linuxbridge-agent --config-file /etc/neutron/neutron.conf --config-file /etc/neutron/plugins/ml2/linuxbridge_agent.ini"
@@ -119,7 +130,7 @@ service "neutron_linuxbridge_agent" {
 
 service "neutron_dhcp_agent" {
   hosts      = var.network_hosts
-  depends_on = [service.neutron_server]
+  depends_on = [service.neutron_server, service.neutron_linuxbridge_agent]
 
   config "neutron.conf" {
     template  = "templates/neutron.conf.j2"
@@ -143,7 +154,7 @@ service "neutron_dhcp_agent" {
     image        = var.dhcp_agent_image
     command      = "neutron-dhcp-agent --config-file /etc/neutron/neutron.conf --config-file /etc/neutron/dhcp_agent.ini"
     environment  = var.common_env
-    volumes      = ["neutron_metadata_socket:/var/lib/neutron/kolla/", "kolla_logs:/var/log/kolla/"]
+    volumes      = ["neutron_metadata_socket:/var/lib/neutron/kolla/", "/run/netns:/run/netns:shared", "kolla_logs:/var/log/kolla/"]
     network_mode = "host"
     privileged   = true
     healthcheck {
@@ -158,7 +169,7 @@ service "neutron_dhcp_agent" {
 
 service "neutron_metadata_agent" {
   hosts      = var.network_hosts
-  depends_on = [service.neutron_server]
+  depends_on = [service.neutron_server, service.neutron_linuxbridge_agent]
 
   config "neutron.conf" {
     template  = "templates/neutron.conf.j2"
@@ -182,7 +193,7 @@ service "neutron_metadata_agent" {
     image        = var.metadata_agent_image
     command      = "neutron-metadata-agent --config-file /etc/neutron/neutron.conf --config-file /etc/neutron/metadata_agent.ini"
     environment  = var.common_env
-    volumes      = ["neutron_metadata_socket:/var/lib/neutron/kolla/", "kolla_logs:/var/log/kolla/"]
+    volumes      = ["neutron_metadata_socket:/var/lib/neutron/kolla/", "/run/netns:/run/netns:shared", "kolla_logs:/var/log/kolla/"]
     network_mode = "host"
     privileged   = true
     healthcheck {

@@ -42,9 +42,13 @@ export default class Validate extends KollaCommand {
     const n = p.expansion?.instances.length ?? 0;
     this.out(
       this.colours.green(
-        `Success! The configuration is valid (${n} instances on ${p.config?.hosts.length ?? 0} hosts).`,
+        `Success! The configuration is valid (${plural(n, 'instance')} on ${plural(p.config?.hosts.length ?? 0, 'host')}).`,
       ),
     );
     return result;
   }
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
 }

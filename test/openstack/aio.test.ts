@@ -106,6 +106,7 @@ let etc: string; // its config_dir
 let secrets: Record<string, string> = {};
 const outputs: string[] = []; // every kolla output, checked for secrets at the end
 let image: { id: string; sha256: string; bytes: Buffer } | undefined;
+let dhcpNamespace: string | undefined; // the network's qdhcp- namespace, on the host
 
 function sh(cmd: string, args: string[], timeoutMs: number): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -241,11 +242,24 @@ beforeAll(async () => {
   const main = readFileSync(path.join(dir, 'main.hcl'), 'utf8');
   const patched = main
     .replace('project    = "openstack"', `project    = "${project}"`)
-    .replace('config_dir = "/etc/kolla"', `config_dir = "${etc}"`);
+    .replace('config_dir = "/etc/kolla"', `config_dir = "${etc}"`)
+    // Two inputs of the profile only this test sets: its own volume names, and a keystone
+    // image to break an apply with.
+    .replace(
+      '  nova_compute_virt_type = var.nova_compute_virt_type\n',
+      '  nova_compute_virt_type = var.nova_compute_virt_type\n' +
+        '  volume_prefix          = var.volume_prefix\n' +
+        '  keystone_image_full    = var.keystone_image_full\n',
+    );
   expect(patched).toContain(project);
   expect(patched).toContain(etc);
+  expect(patched).toContain('volume_prefix          = var.volume_prefix');
   expect(patched).toContain('source                 = "kolla/openstack"');
   writeFileSync(path.join(dir, 'main.hcl'), patched);
+  writeFileSync(
+    path.join(dir, 'test.hcl'),
+    'variable "volume_prefix" { default = "" }\nvariable "keystone_image_full" {\n  type    = string\n  default = null\n}\n',
+  );
   // Its own volumes: a deployment of the example (scripts/demo.sh) keeps its data in the
   // example's volume names, even while scripts/test.sh has its containers out of the way.
   writeFileSync(
@@ -263,6 +277,8 @@ beforeAll(async () => {
 }, 3_000_000);
 
 afterAll(async () => {
+  // The DHCP agent's namespace is the host's: it outlives the agent's container.
+  if (dhcpNamespace) await sh('ip', ['netns', 'delete', dhcpNamespace], 30_000).catch(() => {});
   if (dir) {
     const r = await kolla(['destroy', '-auto-approve', '--include-volumes', '--no-color'], { cwd: dir });
     if (r.code !== 0) process.stderr.write(`aio: destroy failed:\n${r.stderr}\n`);
@@ -405,7 +421,7 @@ describe('OpenStack all-in-one', () => {
     );
     expect(hypervisors.map((h) => `${h['Hypervisor Hostname']} ${h.State}`)).toEqual(['aio up']);
 
-    await openstack(
+    const net = await openstack<{ id: string }>(
       'network',
       'create',
       '--share',
@@ -448,9 +464,16 @@ describe('OpenStack all-in-one', () => {
     const last = Number(addresses[0]!.split('.')[3]);
     expect(last).toBeGreaterThanOrEqual(10);
     expect(last).toBeLessThanOrEqual(99);
-    // The DHCP agent serves the network from its namespace.
-    const ns = await exec('neutron_dhcp_agent', ['ip', 'netns', 'list']);
-    expect(ns.out).toMatch(/qdhcp-/);
+    // The DHCP agent serves the network from a namespace that is the host's (its
+    // /run/netns is shared, as kolla-ansible shares it), with an address of the subnet and the
+    // metadata address, and the namespace outlives a restart of the agent.
+    dhcpNamespace = `qdhcp-${net.id}`;
+    const inNs = async (): Promise<string> =>
+      sh('ip', ['netns', 'exec', dhcpNamespace!, 'ip', '-4', '-o', 'addr', 'show'], 30_000);
+    expect(await sh('ip', ['netns', 'list'], 30_000)).toContain(dhcpNamespace);
+    expect(await inNs()).toMatch(/inet 10\.77\.100\.\d+\/24 .*inet 169\.254\.169\.254\/32/s);
+    await docker.getContainer('neutron_dhcp_agent').restart();
+    expect(await inNs()).toMatch(/inet 10\.77\.100\.\d+\/24/);
 
     const del = await exec('kolla_toolbox', ['openstack', 'server', 'delete', '--wait', 'aio-server']);
     expect(del.code, del.stderr).toBe(0);

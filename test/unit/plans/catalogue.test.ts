@@ -40,8 +40,8 @@ function controlPlaneOnly(): string {
   writeFileSync(
     main,
     readFileSync(main, 'utf8').replace(
-      '  volume_prefix          = var.volume_prefix\n',
-      '  volume_prefix          = var.volume_prefix\n  enable_nova           = false\n  enable_neutron        = false\n',
+      '  nova_compute_virt_type = var.nova_compute_virt_type\n',
+      '  nova_compute_virt_type = var.nova_compute_virt_type\n  enable_nova           = false\n  enable_neutron        = false\n',
     ),
   );
   return dir;
@@ -121,8 +121,8 @@ describe('kolla/openstack against the hand-written all-in-one', () => {
       writeFileSync(
         path.join(dir, 'main.hcl'),
         readFileSync(path.join(dir, 'main.hcl'), 'utf8').replace(
-          '  volume_prefix          = var.volume_prefix\n',
-          '  volume_prefix          = var.volume_prefix\n  docker_registry       = "registry.example:4000"\n  openstack_tag         = "zed-debian"\n',
+          '  nova_compute_virt_type = var.nova_compute_virt_type\n',
+          '  nova_compute_virt_type = var.nova_compute_virt_type\n  docker_registry       = "registry.example:4000"\n  openstack_tag         = "zed-debian"\n',
         ),
       );
       const r = await loadConfig({ dir, env: {}, syntaxCache: false });
