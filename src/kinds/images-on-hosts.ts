@@ -1,8 +1,8 @@
 /**
  * Images first: before an apply stops anything, every image its new containers and
- * bootstrap tasks run is on its host. A remote host that lacks one gets it from this
- * machine's engine over its own connection (save → load) when this machine has it;
- * otherwise it pulls. Shared by the container and bootstrap kinds' prepare().
+ * bootstrap tasks run is on its host. A remote host that lacks one, or has another build of
+ * it under the same tag, gets this machine's over its own connection (save → load) when
+ * this machine has it; otherwise it pulls when it lacks it. Shared by the container and bootstrap kinds' prepare().
  */
 import type { Change } from '../plans/plan.js';
 import type { Instance } from '../expand/instances.js';
@@ -52,11 +52,16 @@ export async function ensureImagesOnHosts(
     const docker = await ctx.transport(host).docker();
     for (const ref of refs) {
       try {
-        if (ctx.isRemote(host) && (await imageId(docker, ref)) === undefined) {
+        if (ctx.isRemote(host)) {
+          // This machine's image wins: one the host lacks, or has in another build (the tag
+          // stays, the ID changes), is sent to it.
           controller ??= await new LocalTransport().docker();
-          if ((await imageId(controller, ref)) !== undefined) {
-            ctx.message('info', `Sending image ${ref} to host "${host}"...`);
-            await ensureImageOnHost(docker, ref, controller);
+          const want = await imageId(controller, ref);
+          if (want !== undefined) {
+            if ((await imageId(docker, ref)) !== want) {
+              ctx.message('info', `Sending image ${ref} to host "${host}"...`);
+              await ensureImageOnHost(docker, ref, controller);
+            }
             continue;
           }
         }

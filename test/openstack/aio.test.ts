@@ -14,6 +14,9 @@
  *   - a second compute host (testbed host 1, over SSH) added to the inventory: its
  *     nova_compute and linuxbridge agent start there, discover_computes maps it into the
  *     cell, a server is scheduled onto it, and no container of the first host restarts;
+ *   - a VXLAN tenant network between the two hosts: a port bound on testbed host 1 (a veth
+ *     plugged as nova plugs a guest) takes its DHCP lease across the tunnel from the DHCP
+ *     agent of the first host, whose namespace is the host's (/run/netns shared);
  *   - a second plan has no changes;
  *   - a changed `[token] expiration` override is an INI diff and a restart of keystone only,
  *     and new tokens expire accordingly;
@@ -107,6 +110,7 @@ let secrets: Record<string, string> = {};
 const outputs: string[] = []; // every kolla output, checked for secrets at the end
 let image: { id: string; sha256: string; bytes: Buffer } | undefined;
 let dhcpNamespace: string | undefined; // the network's qdhcp- namespace, on the host
+let vxlanGuestNamespace: string | undefined; // the VXLAN case's own namespace
 
 function sh(cmd: string, args: string[], timeoutMs: number): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -243,13 +247,14 @@ beforeAll(async () => {
   const patched = main
     .replace('project    = "openstack"', `project    = "${project}"`)
     .replace('config_dir = "/etc/kolla"', `config_dir = "${etc}"`)
-    // Two inputs of the profile only this test sets: its own volume names, and a keystone
-    // image to break an apply with.
+    // Inputs of the profile only this test sets: its own volume names, a keystone image to
+    // break an apply with, and VXLAN tenant networks (between this host and the testbed's).
     .replace(
       '  nova_compute_virt_type = var.nova_compute_virt_type\n',
       '  nova_compute_virt_type = var.nova_compute_virt_type\n' +
         '  volume_prefix          = var.volume_prefix\n' +
-        '  keystone_image_full    = var.keystone_image_full\n',
+        '  keystone_image_full    = var.keystone_image_full\n' +
+        '  neutron_enable_vxlan   = true\n',
     );
   expect(patched).toContain(project);
   expect(patched).toContain(etc);
@@ -278,7 +283,9 @@ beforeAll(async () => {
 
 afterAll(async () => {
   // The DHCP agent's namespace is the host's: it outlives the agent's container.
-  if (dhcpNamespace) await sh('ip', ['netns', 'delete', dhcpNamespace], 30_000).catch(() => {});
+  for (const ns of [dhcpNamespace, vxlanGuestNamespace]) {
+    if (ns) await sh('ip', ['netns', 'delete', ns], 30_000).catch(() => {});
+  }
   if (dir) {
     const r = await kolla(['destroy', '-auto-approve', '--include-volumes', '--no-color'], { cwd: dir });
     if (r.code !== 0) process.stderr.write(`aio: destroy failed:\n${r.stderr}\n`);
@@ -692,6 +699,117 @@ group "kolla-toolbox" { hosts = ["aio"] }
     const del = await exec('kolla_toolbox', ['openstack', 'server', 'delete', '--wait', 'aio-server-tb1']);
     expect(del.code, del.stderr).toBe(0);
   }, 1_200_000);
+
+  it('VXLAN between the hosts: a port bound on tb1 takes a DHCP lease across the tunnel from the first host', async () => {
+    const net = await openstack<{
+      id: string;
+      'provider:network_type': string;
+      'provider:segmentation_id': number;
+    }>('network', 'create', 'aio-vx');
+    expect(net['provider:network_type']).toBe('vxlan');
+    await openstack(
+      'subnet',
+      'create',
+      '--network',
+      'aio-vx',
+      '--subnet-range',
+      '10.77.101.0/24',
+      '--gateway',
+      'none',
+      'aio-vx-subnet',
+    );
+    // A port bound to tb1, plugged as nova would plug a guest's: a tap device on tb1 (one end
+    // of a veth pair), its other end with the port's MAC in a namespace of this test's own,
+    // where busybox's DHCP client asks for a lease. The DHCP agent answers from the first host.
+    const port = await openstack<{ id: string; mac_address: string; fixed_ips: unknown }>(
+      'port',
+      'create',
+      '--network',
+      'aio-vx',
+      '--host',
+      'tb1',
+      '--device-owner',
+      'compute:kolla-test',
+      'aio-vx-port',
+    );
+    const ip = /10\.77\.101\.\d+/.exec(JSON.stringify(port.fixed_ips))?.[0];
+    expect(ip).toBeDefined();
+    const tap = `tap${port.id.slice(0, 11)}`;
+    vxlanGuestNamespace = 'kolla-aio-vxguest';
+    await sh('ip', ['netns', 'add', vxlanGuestNamespace], 30_000);
+    await sh(
+      'ip',
+      [
+        '-n',
+        'kolla-tb1',
+        'link',
+        'add',
+        tap,
+        'type',
+        'veth',
+        'peer',
+        'name',
+        'vxg0',
+        'netns',
+        vxlanGuestNamespace,
+      ],
+      30_000,
+    );
+    await sh(
+      'ip',
+      ['-n', vxlanGuestNamespace, 'link', 'set', 'vxg0', 'address', port.mac_address, 'up'],
+      30_000,
+    );
+    await sh('ip', ['-n', 'kolla-tb1', 'link', 'set', tap, 'up'], 30_000);
+    await eventually(async () => {
+      const p = await openstack<{ status: string }>('port', 'show', port.id);
+      expect(p.status).toBe('ACTIVE');
+    }, 120_000);
+    // The linuxbridge agents made the tunnel's ends: VNI of the network, from each host's address.
+    const vni = `vxlan id ${net['provider:segmentation_id']}`;
+    const onTb1 = await sh('ip', ['-n', 'kolla-tb1', '-d', 'link', 'show', 'type', 'vxlan'], 30_000);
+    expect(onTb1).toContain(vni);
+    expect(onTb1).toContain(`local ${testbedAddress(1)}`);
+    const here = await sh('ip', ['-d', 'link', 'show', 'type', 'vxlan'], 30_000);
+    expect(here).toContain(vni);
+    expect(here).toContain(`local ${ADDRESS}`);
+    const lease = await eventually(
+      () =>
+        sh(
+          'ip',
+          [
+            'netns',
+            'exec',
+            vxlanGuestNamespace!,
+            'busybox',
+            'udhcpc',
+            '-i',
+            'vxg0',
+            '-n',
+            '-q',
+            '-t',
+            '5',
+            '-T',
+            '2',
+            '-s',
+            '/bin/true',
+          ],
+          60_000,
+        ),
+      180_000,
+    );
+    expect(lease).toContain(`lease of ${ip} obtained`);
+
+    await sh('ip', ['netns', 'delete', vxlanGuestNamespace], 30_000);
+    vxlanGuestNamespace = undefined;
+    for (const args of [
+      ['port', 'delete', port.id],
+      ['network', 'delete', 'aio-vx'],
+    ]) {
+      const r = await exec('kolla_toolbox', ['openstack', ...args]);
+      expect(r.code, r.stderr).toBe(0);
+    }
+  }, 600_000);
 
   it('a second plan has no changes', async () => {
     const p = await run(['plan', '-detailed-exitcode']);

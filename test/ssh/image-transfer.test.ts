@@ -7,7 +7,7 @@ import type Dockerode from 'dockerode';
 import { HostConnections } from '../../src/engine/hosts.js';
 import { ensureImageOnHost } from '../../src/providers/docker/image-transfer.js';
 import { imageId } from '../../src/providers/docker/image-ops.js';
-import { ensureDocker, IMAGE_2 } from '../helpers/docker.js';
+import { ensureDocker, IMAGE_1, IMAGE_2 } from '../helpers/docker.js';
 import { ensureTestbed, testbedDocker, testbedHost, TESTBED_KNOWN_HOSTS } from '../helpers/testbed.js';
 
 let local: Dockerode;
@@ -38,6 +38,30 @@ describe('ensureImageOnHost', () => {
     expect(await imageId(testbedDocker(2), IMAGE_2)).toBe(await imageId(local, IMAGE_2));
     expect(progress.join('\n')).toContain(`Loaded image: ${IMAGE_2}`);
     expect(await ensureImageOnHost(target, IMAGE_2, local)).toBe(false);
+  });
+
+  it('replaces another build of the image under the same tag (a rebuilt image)', async () => {
+    const target = await conns.get('tb2').docker();
+    const tag = { repo: 'kolla-test/rebuilt', tag: `t${process.pid}` };
+    const ref = `${tag.repo}:${tag.tag}`;
+    // The host has IMAGE_2 under the tag (an older build); this machine has IMAGE_1 under it.
+    await testbedDocker(2).getImage(IMAGE_2).tag(tag);
+    await local.getImage(IMAGE_1).tag(tag);
+    try {
+      expect(await imageId(testbedDocker(2), ref)).toBe(await imageId(local, IMAGE_2));
+      expect(await ensureImageOnHost(target, ref, local)).toBe(true);
+      expect(await imageId(testbedDocker(2), ref)).toBe(await imageId(local, IMAGE_1));
+      expect(await ensureImageOnHost(target, ref, local)).toBe(false);
+    } finally {
+      await testbedDocker(2)
+        .getImage(ref)
+        .remove()
+        .catch(() => {});
+      await local
+        .getImage(ref)
+        .remove()
+        .catch(() => {});
+    }
   });
 
   it('fails naming the image when the source does not have it either', async () => {

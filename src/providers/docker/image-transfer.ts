@@ -28,8 +28,11 @@ export async function ensureImageOnHost(
   source: Dockerode,
   opts: TransferOptions = {},
 ): Promise<boolean> {
-  if ((await imageId(target, ref)) !== undefined) return false;
+  // The host has it when it has the same image (a rebuilt image keeps its tag and changes its
+  // ID: a host with the older one gets the new one); a source without it leaves the host's.
+  const have = await imageId(target, ref);
   const want = await imageId(source, ref);
+  if (have !== undefined && (want === undefined || have === want)) return false;
   if (want === undefined) {
     throw new Error(`image ${ref} is neither on the host nor on the engine it would be copied from`);
   }
