@@ -24,6 +24,14 @@ const lines = [
   'Modules shipped with kolla (`source = "kolla/NAME"`, offline). Generated from the modules by',
   '`node scripts/gen-catalogue-reference.mjs`; do not edit by hand.',
   '',
+  '**Versions.** The catalogue is versioned with kolla: a new kolla may render other containers or',
+  'config files from the same module call. The state records the kolla version of its last apply,',
+  'and when a configuration that calls catalogue modules is planned by another version, `kolla plan`',
+  '(and `apply`) says so first, even when nothing changes: `Catalogue: kolla/openstack changes from',
+  "0.1.0 (the state's last apply) to 0.2.0.` (`plan --json` has `catalogue` with `modules`, `from`, `to`).",
+  'Only the modules the configuration itself calls are named (kolla/openstack, not the service',
+  'modules it calls); nothing is said for an empty state.',
+  '',
 ];
 for (const name of readdirSync(catalogue, { withFileTypes: true })
   .filter((e) => e.isDirectory())

@@ -5,6 +5,7 @@
  */
 import { formatModulePath, parseAddress } from '../addrs/address.js';
 import type { AttrChange, Change, Plan } from '../plans/plan.js';
+import { catalogueChangeLine } from '../plans/catalogue.js';
 import type { Palette } from './colour.js';
 import { resourceTitle } from '../addrs/address.js';
 
@@ -123,6 +124,10 @@ export function renderPlan(plan: Plan, p: Palette): string {
 
 function renderPlanText(plan: Plan, p: Palette): string {
   const out: string[] = [];
+  if (plan.catalogue) {
+    out.push(p.bold(catalogueChangeLine(plan.catalogue)));
+    out.push('');
+  }
   if (plan.limit) {
     out.push(
       `${p.yellow(p.bold('Limited'))} to host${plan.limit.length > 1 ? 's' : ''} ${plan.limit.join(', ')} (--limit): other hosts were not read, and their state is kept as it was.`,

@@ -20,6 +20,7 @@ import { refreshWorld } from './refresh.js';
 import type { HostConnections } from './hosts.js';
 import type { EventSink } from './events.js';
 import { kollaVersion } from '../version.js';
+import { catalogueChange, catalogueModulesCalled } from '../plans/catalogue.js';
 import { phase } from '../timing.js';
 
 export interface PlanContext {
@@ -131,6 +132,8 @@ export async function computePlan(ctx: PlanContext): Promise<PlanResult> {
   });
   if (moves.moved.length) plan.moved = moves.moved;
   if (forget.size) plan.forgotten = [...forget].sort();
+  const catalogue = catalogueChange(catalogueModulesCalled(config.modules), ctx.prior, kollaVersion());
+  if (catalogue) plan.catalogue = catalogue;
   phase('plan computed');
   if (limit) plan.limit = config.hosts.map((h) => h.name).filter((h) => limit.has(h));
   return { plan, world, hostErrors, diagnostics };

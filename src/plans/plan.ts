@@ -4,6 +4,7 @@
  */
 import type { Instance, InstanceKind } from '../expand/instances.js';
 import type { ResourceState } from '../states/state.js';
+import type { CatalogueChange } from './catalogue.js';
 
 /**
  * `create` +, `update` ~ (in place), `replace` -/+, `delete` -, `restart` ↻ (files changed,
@@ -112,6 +113,8 @@ export interface Plan {
   moved?: { from: string; to: string }[];
   /** Resources the state forgets without destroying them (removed blocks). */
   forgotten?: string[];
+  /** The configuration calls catalogue modules and the state was last applied by another kolla version. */
+  catalogue?: CatalogueChange;
 }
 
 export function summarise(changes: Change[]): PlanSummary {
