@@ -1,6 +1,7 @@
 /**
  * Rendering one config block for one host: the template (or literal content) and each
- * existing override file, all rendered as templates, merged in order by format; and the
+ * existing override file, all rendered as templates, merged in order by format, then the
+ * block's inline `override_values` as the last layer; and the
  * config.json that tells the image's kolla_start what to copy where and what to run.
  */
 import { shellJoin } from './shell-quote.js';
@@ -10,7 +11,7 @@ import type { Value } from '../config/hcl/ast.js';
 import type { DecodedBlock } from '../config/decode.js';
 import { DiagnosticError, type Diagnostics } from '../diags/diagnostic.js';
 import { renderTemplateString } from '../render/template.js';
-import { mergeLayers, type ConfigFormat } from '../render/layers.js';
+import { InlineValuesError, mergeLayers, type ConfigFormat, type InlineValues } from '../render/layers.js';
 import { KOLLA_CONFIG_MOUNT } from './instances.js';
 import { insideDir } from './host-paths.js';
 
@@ -88,14 +89,20 @@ export function renderConfigFile(
     layers.push(out);
   }
   const format = (typeof cv['format'] === 'string' ? cv['format'] : 'raw') as ConfigFormat;
+  // The schema makes it an object (or null: none).
+  const values = (cv['override_values'] ?? undefined) as InlineValues | undefined;
   try {
-    return mergeLayers(format, layers, cv['extend_lists'] === true);
+    return mergeLayers(format, layers, cv['extend_lists'] === true, values);
   } catch (e) {
-    diags.error(
-      `Cannot merge config "${cfg.labels[0]}" as ${format}`,
-      cfg.labelRanges[0],
-      (e as Error).message,
-    );
+    const inline = e instanceof InlineValuesError;
+    const summary = `Cannot merge ${inline ? 'the override_values of ' : ''}config "${cfg.labels[0]}" as ${format}`;
+    // Inline values are the same on every host: reported once.
+    if (!inline || !diags.some((d) => d.summary === summary))
+      diags.error(
+        summary,
+        inline ? cfg.attrs.get('override_values')!.expr.range : cfg.labelRanges[0],
+        (e as Error).message,
+      );
     return undefined;
   }
 }
