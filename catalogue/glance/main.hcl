@@ -8,6 +8,7 @@ service "glance" {
     template  = "templates/glance-api.conf.j2"
     overrides = ["${var.overrides_dir}/global.conf", "${var.overrides_dir}/glance.conf", "${var.overrides_dir}/glance/glance-api.conf", "${var.overrides_dir}/glance/${host.name}/glance-api.conf"]
     format    = "ini"
+    override_values = lookup(var.config_overrides, "glance-api.conf", {})
     dest      = "/etc/glance/glance-api.conf"
     owner     = "glance"
     perm      = "0600"

@@ -8,6 +8,7 @@ service "keystone" {
     template  = "templates/keystone.conf.j2"
     overrides = ["${var.overrides_dir}/global.conf", "${var.overrides_dir}/keystone.conf", "${var.overrides_dir}/keystone/keystone.conf", "${var.overrides_dir}/keystone/${host.name}/keystone.conf"]
     format    = "ini"
+    override_values = lookup(var.config_overrides, "keystone.conf", {})
     dest      = "/etc/keystone/keystone.conf"
     owner     = "keystone"
     perm      = "0600"
@@ -17,6 +18,7 @@ service "keystone" {
     template  = "templates/keystone-uwsgi.ini.j2"
     overrides = ["${var.overrides_dir}/keystone/keystone-uwsgi.ini"]
     format    = "ini"
+    override_values = lookup(var.config_overrides, "keystone-uwsgi.ini", {})
     dest      = "/etc/keystone/keystone-uwsgi.ini"
     owner     = "keystone"
     perm      = "0600"

@@ -30,6 +30,12 @@ variable "overrides_dir" {
   description = "The operator's override files, in kolla-ansible's layout (global.conf, <service>.conf, <service>/<file>, <service>/<host>/<file>): kolla-ansible's node_custom_config."
 }
 
+variable "config_overrides" {
+  type        = map(map(map(any)))
+  default     = {}
+  description = "Inline overrides, by file name as kolla-ansible's config directory names it (e.g. { \"nova.conf\" = { DEFAULT = { cpu_allocation_ratio = 16 } } }): sections of keys, merged into that file after the override files (they win)."
+}
+
 variable "public_url" {
   type        = string
   description = "Keystone's public endpoint, e.g. http://10.0.0.10:5000 (kolla-ansible's keystone_public_url)."

@@ -8,6 +8,7 @@ service "mariadb" {
     template  = "templates/galera.cnf.j2"
     overrides = ["${var.overrides_dir}/galera.cnf", "${var.overrides_dir}/mariadb/${host.name}/galera.cnf"]
     format    = "ini"
+    override_values = lookup(var.config_overrides, "galera.cnf", {})
     dest      = "/etc/mysql/my.cnf"
     owner     = "mysql"
     perm      = "0600"

@@ -23,6 +23,7 @@ service "neutron_server" {
     template  = "templates/neutron.conf.j2"
     overrides = concat(local.overrides, ["${var.overrides_dir}/neutron/neutron-server.conf", "${var.overrides_dir}/neutron/${host.name}/neutron.conf"])
     format    = "ini"
+    override_values = lookup(var.config_overrides, "neutron.conf", {})
     dest      = "/etc/neutron/neutron.conf"
     owner     = "neutron"
     perm      = "0600"
@@ -32,6 +33,7 @@ service "neutron_server" {
     template  = "templates/ml2_conf.ini.j2"
     overrides = ["${var.overrides_dir}/neutron/ml2_conf.ini", "${var.overrides_dir}/neutron/${host.name}/ml2_conf.ini"]
     format    = "ini"
+    override_values = lookup(var.config_overrides, "ml2_conf.ini", {})
     dest      = "/etc/neutron/plugins/ml2/ml2_conf.ini"
     owner     = "neutron"
     perm      = "0600"
@@ -77,6 +79,7 @@ service "neutron_linuxbridge_agent" {
     template  = "templates/neutron.conf.j2"
     overrides = concat(local.overrides, ["${var.overrides_dir}/neutron/neutron-linuxbridge-agent.conf", "${var.overrides_dir}/neutron/${host.name}/neutron.conf"])
     format    = "ini"
+    override_values = lookup(var.config_overrides, "neutron.conf", {})
     dest      = "/etc/neutron/neutron.conf"
     owner     = "neutron"
     perm      = "0600"
@@ -86,6 +89,7 @@ service "neutron_linuxbridge_agent" {
     template  = "templates/linuxbridge_agent.ini.j2"
     overrides = ["${var.overrides_dir}/neutron/linuxbridge_agent.ini", "${var.overrides_dir}/neutron/${host.name}/linuxbridge_agent.ini"]
     format    = "ini"
+    override_values = lookup(var.config_overrides, "linuxbridge_agent.ini", {})
     dest      = "/etc/neutron/plugins/ml2/linuxbridge_agent.ini"
     owner     = "neutron"
     perm      = "0600"
@@ -136,6 +140,7 @@ service "neutron_dhcp_agent" {
     template  = "templates/neutron.conf.j2"
     overrides = concat(local.overrides, ["${var.overrides_dir}/neutron/neutron-dhcp-agent.conf", "${var.overrides_dir}/neutron/${host.name}/neutron.conf"])
     format    = "ini"
+    override_values = lookup(var.config_overrides, "neutron.conf", {})
     dest      = "/etc/neutron/neutron.conf"
     owner     = "neutron"
     perm      = "0600"
@@ -145,6 +150,7 @@ service "neutron_dhcp_agent" {
     template  = "templates/dhcp_agent.ini.j2"
     overrides = ["${var.overrides_dir}/neutron/dhcp_agent.ini", "${var.overrides_dir}/neutron/${host.name}/dhcp_agent.ini"]
     format    = "ini"
+    override_values = lookup(var.config_overrides, "dhcp_agent.ini", {})
     dest      = "/etc/neutron/dhcp_agent.ini"
     owner     = "neutron"
     perm      = "0600"
@@ -175,6 +181,7 @@ service "neutron_metadata_agent" {
     template  = "templates/neutron.conf.j2"
     overrides = concat(local.overrides, ["${var.overrides_dir}/neutron/neutron-metadata-agent.conf", "${var.overrides_dir}/neutron/${host.name}/neutron.conf"])
     format    = "ini"
+    override_values = lookup(var.config_overrides, "neutron.conf", {})
     dest      = "/etc/neutron/neutron.conf"
     owner     = "neutron"
     perm      = "0600"
@@ -184,6 +191,7 @@ service "neutron_metadata_agent" {
     template  = "templates/metadata_agent.ini.j2"
     overrides = ["${var.overrides_dir}/neutron/metadata_agent.ini", "${var.overrides_dir}/neutron/${host.name}/metadata_agent.ini"]
     format    = "ini"
+    override_values = lookup(var.config_overrides, "metadata_agent.ini", {})
     dest      = "/etc/neutron/metadata_agent.ini"
     owner     = "neutron"
     perm      = "0600"

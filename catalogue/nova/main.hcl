@@ -24,6 +24,7 @@ service "nova_conductor" {
     template  = "templates/nova.conf.j2"
     overrides = concat(local.overrides, ["${var.overrides_dir}/nova/nova-conductor.conf", "${var.overrides_dir}/nova/${host.name}/nova.conf"])
     format    = "ini"
+    override_values = lookup(var.config_overrides, "nova.conf", {})
     dest      = "/etc/nova/nova.conf"
     owner     = "nova"
     perm      = "0600"
@@ -102,6 +103,7 @@ service "nova" {
     template  = "templates/nova.conf.j2"
     overrides = concat(local.overrides, ["${var.overrides_dir}/nova/nova-api.conf", "${var.overrides_dir}/nova/${host.name}/nova.conf"])
     format    = "ini"
+    override_values = lookup(var.config_overrides, "nova.conf", {})
     dest      = "/etc/nova/nova.conf"
     owner     = "nova"
     perm      = "0600"
@@ -112,6 +114,7 @@ service "nova" {
     template  = "templates/nova.conf.j2"
     overrides = concat(local.overrides, ["${var.overrides_dir}/nova/nova-scheduler.conf", "${var.overrides_dir}/nova/${host.name}/nova.conf"])
     format    = "ini"
+    override_values = lookup(var.config_overrides, "nova.conf", {})
     dest      = "/etc/nova/nova.conf"
     owner     = "nova"
     perm      = "0600"
@@ -211,6 +214,7 @@ service "nova_compute" {
     template  = "templates/nova.conf.j2"
     overrides = concat(local.overrides, ["${var.overrides_dir}/nova/nova-compute.conf", "${var.overrides_dir}/nova/${host.name}/nova.conf"])
     format    = "ini"
+    override_values = lookup(var.config_overrides, "nova.conf", {})
     dest      = "/etc/nova/nova.conf"
     owner     = "nova"
     perm      = "0600"

@@ -128,15 +128,16 @@ module "kolla_toolbox" {
 }
 
 module "mariadb" {
-  volume_prefix = var.volume_prefix
-  source        = "kolla/mariadb"
-  image         = local.images.mariadb
-  hosts         = local.hosts.mariadb
-  common_env    = local.common_env
-  healthcheck   = local.healthcheck
-  overrides_dir = local.overrides
-  root_password = secret.database_password
-  databases     = local.databases
+  volume_prefix    = var.volume_prefix
+  source           = "kolla/mariadb"
+  image            = local.images.mariadb
+  hosts            = local.hosts.mariadb
+  common_env       = local.common_env
+  healthcheck      = local.healthcheck
+  overrides_dir    = local.overrides
+  config_overrides = var.config_overrides
+  root_password    = secret.database_password
+  databases        = local.databases
 }
 
 module "memcached" {
@@ -168,6 +169,7 @@ module "keystone" {
   common_env                 = local.common_env
   healthcheck                = local.healthcheck
   overrides_dir              = local.overrides
+  config_overrides           = var.config_overrides
   public_url                 = local.keystone_public_url
   keystone_internal_url      = local.keystone_internal_url
   database_address           = local.api_address
@@ -191,6 +193,7 @@ module "glance" {
   common_env                = local.common_env
   healthcheck               = local.healthcheck
   overrides_dir             = local.overrides
+  config_overrides          = var.config_overrides
   url                       = local.glance_url
   keystone_internal_url     = local.keystone_internal_url
   database_address          = local.api_address
@@ -214,6 +217,7 @@ module "placement" {
   common_env                  = local.common_env
   healthcheck                 = local.healthcheck
   overrides_dir               = local.overrides
+  config_overrides            = var.config_overrides
   url                         = local.placement_url
   keystone_internal_url       = local.keystone_internal_url
   database_address            = local.api_address
@@ -244,6 +248,7 @@ module "nova" {
   common_env                  = local.common_env
   healthcheck                 = local.healthcheck
   overrides_dir               = local.overrides
+  config_overrides            = var.config_overrides
   url                         = local.nova_url
   glance_url                  = local.glance_url
   neutron_url                 = var.enable_neutron ? local.neutron_url : null
@@ -282,6 +287,7 @@ module "neutron" {
   common_env                = local.common_env
   healthcheck               = local.healthcheck
   overrides_dir             = local.overrides
+  config_overrides          = var.config_overrides
   url                       = local.neutron_url
   nova_metadata_host        = local.api_address
   keystone_internal_url     = local.keystone_internal_url

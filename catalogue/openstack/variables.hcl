@@ -60,6 +60,12 @@ variable "node_custom_config" {
   description = "The operator's override files, relative to the root module's folder, in kolla-ansible's layout (global.conf, <service>.conf, <service>/<file>, <service>/<host>/<file>)."
 }
 
+variable "config_overrides" {
+  type        = map(map(map(any)))
+  default     = {}
+  description = "Inline overrides, one more layer after the files of node_custom_config (they win): file name as kolla-ansible's config directory names it → section → key → value, e.g. { \"nova.conf\" = { DEFAULT = { cpu_allocation_ratio = 16 } } }. The files: galera.cnf, keystone.conf, keystone-uwsgi.ini, glance-api.conf, placement.conf, placement-api-uwsgi.ini, nova.conf, neutron.conf, ml2_conf.ini, linuxbridge_agent.ini, dhcp_agent.ini, metadata_agent.ini. A name no config file reads is a warning."
+}
+
 variable "base_image_template" {
   type        = string
   default     = "docker/base/Dockerfile.j2"

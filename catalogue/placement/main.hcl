@@ -8,6 +8,7 @@ service "placement" {
     template  = "templates/placement.conf.j2"
     overrides = ["${var.overrides_dir}/global.conf", "${var.overrides_dir}/placement.conf", "${var.overrides_dir}/placement/placement.conf", "${var.overrides_dir}/placement/${host.name}/placement.conf"]
     format    = "ini"
+    override_values = lookup(var.config_overrides, "placement.conf", {})
     dest      = "/etc/placement/placement.conf"
     owner     = "placement"
     perm      = "0600"
@@ -17,6 +18,7 @@ service "placement" {
     template  = "templates/placement-api-uwsgi.ini.j2"
     overrides = ["${var.overrides_dir}/placement/placement-api-uwsgi.ini"]
     format    = "ini"
+    override_values = lookup(var.config_overrides, "placement-api-uwsgi.ini", {})
     dest      = "/etc/placement/placement-api-uwsgi.ini"
     owner     = "placement"
     perm      = "0600"

@@ -30,6 +30,12 @@ variable "overrides_dir" {
   description = "The operator's override files, in kolla-ansible's layout (global.conf, <service>.conf, <service>/<file>, <service>/<host>/<file>): kolla-ansible's node_custom_config."
 }
 
+variable "config_overrides" {
+  type        = map(map(map(any)))
+  default     = {}
+  description = "Inline overrides, by file name as kolla-ansible's config directory names it (e.g. { \"nova.conf\" = { DEFAULT = { cpu_allocation_ratio = 16 } } }): sections of keys, merged into that file after the override files (they win)."
+}
+
 variable "toolbox_image" {
   type        = string
   description = "The kolla_toolbox image, whose kolla_ks_register registers the service in Keystone."
