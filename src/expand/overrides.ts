@@ -101,15 +101,22 @@ interface Origin {
   name: string;
 }
 
-/** Follow `var.NAME` up through the module calls that pass it. */
+/** Follow `var.NAME` up through the module calls that pass it, and `local.NAME` to its value. */
 function originOf(m: ModuleInstance, e: Expr, byPath: Map<string, ModuleInstance>): Origin {
   let name = e.kind === 'getattr' ? e.name : 'the map';
-  for (;;) {
-    if (e.kind !== 'getattr' || e.object.kind !== 'variable' || e.object.name !== 'var' || !m.call) break;
-    const arg = m.call.attrs.get(e.name);
+  for (let hops = 0; hops < 64 && e.kind === 'getattr' && e.object.kind === 'variable'; hops++) {
+    const attr = e.name;
+    if (e.object.name === 'local') {
+      const def = m.blocks.find((b) => b.type === 'locals' && b.attrs.has(attr))?.attrs.get(attr);
+      if (!def) break;
+      e = def.expr;
+      continue;
+    }
+    if (e.object.name !== 'var' || !m.call) break;
+    const arg = m.call.attrs.get(attr);
     const parent = byPath.get(formatModulePath(m.path.slice(0, -1)));
     if (!arg || !parent) break;
-    name = e.name;
+    name = attr;
     e = arg.expr;
     m = parent;
   }
