@@ -172,6 +172,10 @@ function renderPlanText(plan: Plan, p: Palette): string {
   }
   if (real.length === 0) {
     out.push(p.green(p.bold('No changes.')) + ' Your infrastructure matches the configuration.');
+    if (plan.catalogue)
+      out.push(
+        `\`kolla apply\` records kolla ${plan.catalogue.to} in the state; nothing changes on the hosts.`,
+      );
     return out.join('\n') + '\n';
   }
   out.push(

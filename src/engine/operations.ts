@@ -317,7 +317,9 @@ async function applyOperationInner(o: ApplyOptions, masker: SecretMasker): Promi
       if (recovered) base.recovered = recovered;
       // An empty plan is applied only the first time, to record the state and outputs.
       // After --continue the state must learn what the interrupted apply left running.
-      if (!hasChanges(plan) && prior && recovered !== 'continued') return base;
+      // After an upgrade of kolla the state records the catalogue's new version (the plan
+      // says so until then).
+      if (!hasChanges(plan) && prior && recovered !== 'continued' && !plan.catalogue) return base;
       if (hasChanges(plan) && !(await o.approve(plan))) return { ...base, cancelled: true };
       // moved and removed blocks: the state follows the moves and forgets what was removed
       // (a destroy keeps the addresses the state has: it removes everything it names).

@@ -2,7 +2,8 @@
  * `kolla plan` (text and --json) through the real binary says when the catalogue modules the
  * configuration calls come from another kolla version than the state's last apply: with a
  * state as an apply of this configuration leaves it, written with an older kolla_version,
- * the plan has no changes and still says so; with this version's, it says nothing.
+ * the plan has no changes and still says so, and `kolla apply` (nothing changes on
+ * the hosts) records the new version; with this version's, it says nothing.
  * -refresh=false: the state alone is compared, no host is read.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -67,6 +68,24 @@ describe('kolla plan and the catalogue version', () => {
     const schema = JSON.parse(readFileSync(path.join(ROOT, 'schemas/plan.schema.json'), 'utf8')) as object;
     const validate = new Ajv({ allErrors: true, strict: false }).compile(schema);
     expect(validate(plan), JSON.stringify(validate.errors)).toBe(true);
+  });
+
+  it('kolla apply records this version in the state, without any change on the hosts; then the plan says nothing', async () => {
+    const dir = project(OLD);
+    const p = await runKolla(['plan', '-refresh=false', '--chdir', dir]);
+    expect(p.stdout).toContain(
+      `\`kolla apply\` records kolla ${VERSION} in the state; nothing changes on the hosts.`,
+    );
+    const a = await runKolla(['apply', '-auto-approve', '-refresh=false', '--chdir', dir]);
+    expect(a.stderr).toBe('');
+    expect(a.code).toBe(0);
+    expect(a.stdout).toContain('Apply complete! Resources: 0 added, 0 changed, 0 destroyed, 0 restarted.');
+    const state = JSON.parse(readFileSync(path.join(dir, 'kolla.state.json'), 'utf8')) as State;
+    expect(state.kolla_version).toBe(VERSION);
+    expect(state.serial).toBe(applied.serial + 1);
+    expect(state.resources).toEqual(applied.resources);
+    const again = await runKolla(['plan', '-refresh=false', '--chdir', dir]);
+    expect(again.stdout).not.toContain('Catalogue:');
   });
 
   it('says nothing when the state was applied by this version', async () => {

@@ -103,7 +103,11 @@ describe('the plan shows it', () => {
       "Catalogue: kolla/openstack changes from 0.1.0 (the state's last apply) to 0.2.0.",
     );
     expect(noChanges).toContain('No changes.');
+    expect(noChanges).toContain(
+      '`kolla apply` records kolla 0.2.0 in the state; nothing changes on the hosts.',
+    );
     delete none.catalogue;
     expect(renderPlan(none, plain)).not.toContain('Catalogue:');
+    expect(renderPlan(none, plain)).not.toContain('kolla apply` records');
   });
 });
