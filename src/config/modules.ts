@@ -269,8 +269,9 @@ export function resolveSource(
   rootDir: string,
   diags: Diagnostics,
 ): { dir: string; shownAs: string } | undefined {
-  const a = call.attrs.get('source')!;
+  const a = call.attrs.get('source');
   const name = call.labels[0]!;
+  if (!a) return undefined; // the schema check says it is missing
   let source: string | undefined;
   if (a.expr.kind === 'literal' && typeof a.expr.value === 'string') source = a.expr.value;
   else if (a.expr.kind === 'template' && a.expr.parts.every((p) => p.kind === 'text'))

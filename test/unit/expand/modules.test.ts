@@ -120,6 +120,14 @@ module "b" {
     ]);
   });
 
+  it('a module block without a source', async () => {
+    const e = await expandHcl(`${HOST}
+module "a" {
+  name = "x"
+}`);
+    expect(e.messages()).toEqual(['main.hcl:3:1: Missing required argument "source" in module "a"']);
+  });
+
   it('an input of the wrong type, placed at the argument', async () => {
     const e = await expandHcl(
       `${HOST}
