@@ -18,6 +18,8 @@ export interface PrepareOptions {
   env?: NodeJS.ProcessEnv;
   /** A used secret without a value is an error (plan, apply) or only a warning (validate). */
   requireSecrets?: boolean;
+  /** false: parse every file afresh, without the syntax cache in `.kolla/` (tests). */
+  syntaxCache?: boolean;
 }
 
 export interface Prepared {
