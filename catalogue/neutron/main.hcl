@@ -104,6 +104,16 @@ service "neutron_linuxbridge_agent" {
     on_each_host = true
   }
 
+  # Host preparation: frames a neutron bridge forwards between two ports that are not a
+  # guest's (a VXLAN tunnel, the DHCP agent's port) pass Docker's FORWARD policy.
+  bootstrap "bridge_forwarding" {
+    image        = var.linuxbridge_agent_image
+    command      = "kolla_neutron_bridge_forward"
+    user         = "root"
+    cap_add      = ["NET_ADMIN", "NET_RAW"]
+    on_each_host = true
+  }
+
   # Host preparation: the host's /run/netns is a shared mount, so that the DHCP and metadata
   # agents' namespaces (a "/run/netns:/run/netns:shared" volume) are the host's.
   bootstrap "shared_netns" {
