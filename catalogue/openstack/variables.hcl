@@ -50,8 +50,8 @@ variable "healthcheck_interval" {
 
 variable "healthcheck_start_period" {
   type        = string
-  default     = "30s"
-  description = "Grace period after a start before failed healthchecks count."
+  default     = "60s"
+  description = "Grace period after a start before failed healthchecks count (a success counts at once: kolla probes itself right after the start)."
 }
 
 variable "node_custom_config" {

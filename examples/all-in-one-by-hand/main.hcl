@@ -62,7 +62,7 @@ variable "healthcheck_interval" {
 
 variable "healthcheck_start_period" {
   type        = string
-  default     = "30s"
+  default     = "60s"
   description = "Grace period after a start before failed healthchecks count."
 }
 
