@@ -12,12 +12,19 @@ import { didYouMean } from '../diags/suggest.js';
 import { LocalTransport } from '../transport/local.js';
 import { ancestorsOf, buildImageGraph, type ImageGraph } from './image-graph.js';
 import { imageRefMap, imageSpecs } from './image-spec.js';
+import { localImage, type LocalImage } from './builder.js';
 import { buildState, HashMemo, runBuild, type BuildEvent, type ImageResult } from './run-build.js';
 import { KollaError } from '../diags/kolla-error.js';
+import { BuildCache } from './build-cache.js';
 
 export interface ImageGraphOptions {
   /** `--template-override` files. */
   templateOverrides?: string[];
+  /**
+   * Keep rendered Dockerfiles and context hashes in `.kolla/build-cache.json` between runs
+   * (default true; see build-cache.ts), or in this cache.
+   */
+  cache?: boolean | BuildCache;
 }
 
 /** Evaluate the image blocks, render their Dockerfiles and link parents to children. */
@@ -33,6 +40,9 @@ export function loadImageGraph(
       refs: imageRefMap(config),
       configDir: config.dir,
       ...(opts.templateOverrides ? { overrides: opts.templateOverrides } : {}),
+      ...(opts.cache !== false
+        ? { cache: opts.cache instanceof BuildCache ? opts.cache : new BuildCache(config.dir) }
+        : {}),
     },
     diagnostics,
   );
@@ -138,7 +148,9 @@ export async function buildHashOf(
   const { graph, diagnostics } = loadImageGraph(config, opts);
   resolveNames(graph, [name], diagnostics);
   if (diagnostics.hasErrors()) throw new ImageConfigError(diagnostics);
-  return new HashMemo(graph).of(name.replace(/^image\./, ''));
+  const hash = await new HashMemo(graph).of(name.replace(/^image\./, ''));
+  graph.cache?.save();
+  return hash;
 }
 
 export interface ImageBuildState {
@@ -167,12 +179,29 @@ export async function imageBuildStates(
   if (diagnostics.hasErrors()) throw new ImageConfigError(diagnostics);
   const docker = opts.docker ?? (await new LocalTransport().docker());
   const memo = new HashMemo(graph);
+  // Every image's hash and engine state at once (each reference inspected once): the
+  // engine answers in parallel, and a plan waits for one round instead of one per image.
+  const lookups = new Map<string, Promise<LocalImage | undefined>>();
+  const lookup = (ref: string): Promise<LocalImage | undefined> => {
+    let p = lookups.get(ref);
+    if (!p) lookups.set(ref, (p = localImage(docker, ref)));
+    return p;
+  };
+  const settled = await Promise.allSettled(
+    wanted.map(async (name) => {
+      const hash = await memo.of(name);
+      return { hash, s: await buildState(docker, graph.nodes.get(name)!, hash, lookup) };
+    }),
+  );
+  graph.cache?.save();
   const out: ImageBuildState[] = [];
   const stale = new Set<string>();
-  for (const name of wanted) {
+  wanted.forEach((name, i) => {
+    const r = settled[i]!;
+    // The first failure in build order, as when the images were asked one by one.
+    if (r.status === 'rejected') throw r.reason;
+    const { hash, s } = r.value;
     const node = graph.nodes.get(name)!;
-    const hash = await memo.of(name);
-    const s = await buildState(docker, node, hash);
     const st: ImageBuildState = { name, ref: node.spec.ref, hash, upToDate: s.upToDate };
     if (s.id !== undefined) st.id = s.id;
     if (s.reason !== undefined) st.reason = s.reason;
@@ -182,6 +211,6 @@ export async function imageBuildStates(
     }
     if (!st.upToDate) stale.add(name);
     out.push(st);
-  }
+  });
   return out;
 }

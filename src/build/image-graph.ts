@@ -8,6 +8,7 @@ import type { Diagnostics } from '../diags/diagnostic.js';
 import { DiagnosticError } from '../diags/diagnostic.js';
 import { Dag } from '../graph/dag.js';
 import { sameRef, type ImageSpec } from './image-spec.js';
+import type { BuildCache } from './build-cache.js';
 import { fromLines, renderDockerfile, type RenderOptions } from './render-dockerfile.js';
 
 export interface ImageNode {
@@ -25,6 +26,8 @@ export interface ImageGraph {
   nodes: Map<string, ImageNode>;
   /** Parents before children; otherwise in declaration order. */
   order: string[];
+  /** Where build hashes are kept between runs (the render options' cache). */
+  cache?: BuildCache;
 }
 
 /**
@@ -123,7 +126,7 @@ export function buildImageGraph(specs: ImageSpec[], opts: RenderOptions, diags: 
     order.push(name);
   };
   for (const name of [...nodes.keys()].sort((a, b) => declared.get(a)! - declared.get(b)!)) visit(name);
-  return { nodes, order };
+  return opts.cache ? { nodes, order, cache: opts.cache } : { nodes, order };
 }
 
 /** Every ancestor of `name`, nearest first. */

@@ -13,6 +13,7 @@ import { nunjucksLib } from '../lazy/modules.js';
 import { DiagnosticError, errorAt } from '../diags/diagnostic.js';
 import { kollaVersion } from '../version.js';
 import type { ImageSpec } from './image-spec.js';
+import { RenderTracker, type BuildCache } from './build-cache.js';
 
 export interface RenderOptions {
   /** Name → full reference of every image block (`image.NAME`). */
@@ -25,6 +26,8 @@ export interface RenderOptions {
    * their `{% extends %}` line dropped.
    */
   overrides?: string[];
+  /** Rendered Dockerfiles kept between runs. */
+  cache?: BuildCache;
 }
 
 /** Render the Dockerfile of `spec`; `parentRef` is the declared parent's reference. */
@@ -35,15 +38,43 @@ export function renderDockerfile(
 ): string {
   const dirs = [path.dirname(spec.template), opts.configDir];
   for (const o of opts.overrides ?? []) dirs.push(path.dirname(path.resolve(o)));
-  const env = environment([...new Set(dirs)]);
+  const searchPaths = [...new Set(dirs)];
   const vars = templateVars(spec, parentRef, opts.refs);
-  const display = path.relative(opts.configDir, spec.template) || spec.template;
+  const overrides = opts.overrides ?? [];
+  if (!opts.cache)
+    return renderWithEnv(spec, vars, searchPaths, overrides, opts.configDir, new RenderTracker());
+  // Everything the result depends on besides the files the rendering reads (which the cache
+  // checks itself). The display names only appear in errors, which are never cached.
+  const inputs = {
+    template: spec.template,
+    searchPaths,
+    overrides: overrides.map((o) => path.resolve(o)),
+    vars,
+  };
+  return opts.cache.renderDockerfile(inputs, (track) =>
+    renderWithEnv(spec, vars, searchPaths, overrides, opts.configDir, track),
+  );
+}
+
+function renderWithEnv(
+  spec: ImageSpec,
+  vars: Record<string, unknown>,
+  searchPaths: string[],
+  overrides: string[],
+  configDir: string,
+  track: RenderTracker,
+): string {
+  const env = environment(searchPaths);
+  track.loaders((env as unknown as { loaders: unknown[] }).loaders);
+  const display = path.relative(configDir, spec.template) || spec.template;
+  track.file(spec.template);
   const own = compile(env, readTemplate(spec.template, display), display, spec.template);
-  if (!opts.overrides || opts.overrides.length === 0) return render(own, vars, display, spec.template);
-  const merged = mergeOverrides(opts.overrides);
-  const overrideName = path.basename(opts.overrides[0]!);
-  const top = compile(env, merged, overrideName, path.resolve(opts.overrides[0]!));
-  return render(top, { ...vars, parent_template: own }, overrideName, path.resolve(opts.overrides[0]!));
+  if (overrides.length === 0) return render(own, vars, display, spec.template);
+  for (const o of overrides) track.file(path.resolve(o));
+  const merged = mergeOverrides(overrides);
+  const overrideName = path.basename(overrides[0]!);
+  const top = compile(env, merged, overrideName, path.resolve(overrides[0]!));
+  return render(top, { ...vars, parent_template: own }, overrideName, path.resolve(overrides[0]!));
 }
 
 /** kolla-build's _merge_overrides: the first file whole, the others without their extends line. */

@@ -90,7 +90,11 @@ export class HashMemo {
     const node = this.graph.nodes.get(name);
     if (!node) throw new Error(`no image "${name}" in the image graph`);
     const parentHashes = await Promise.all(node.parents.map((p) => this.of(p)));
-    const ctx = await contextHash({ dir: node.spec.context, dockerfile: node.dockerfile });
+    const src = { dir: node.spec.context, dockerfile: node.dockerfile };
+    const cache = this.graph.cache;
+    const ctx = cache
+      ? await cache.contextHash(src.dir, src.dockerfile, () => contextHash(src))
+      : await contextHash(src);
     return combineBuildHash({
       contextHash: ctx,
       args: node.spec.args,
@@ -111,10 +115,20 @@ export interface BuildState {
   base?: LocalImage;
 }
 
-/** Whether the image `node` describes, with build hash `hash`, is on the engine already. */
-export async function buildState(docker: Dockerode, node: ImageNode, hash: string): Promise<BuildState> {
-  const base = node.baseRef !== undefined ? await localImage(docker, node.baseRef) : undefined;
-  const have = await localImage(docker, node.spec.ref);
+/**
+ * Whether the image `node` describes, with build hash `hash`, is on the engine already.
+ * `lookup` finds an image by reference (default: inspect it on `docker`).
+ */
+export async function buildState(
+  docker: Dockerode,
+  node: ImageNode,
+  hash: string,
+  lookup: (ref: string) => Promise<LocalImage | undefined> = (ref) => localImage(docker, ref),
+): Promise<BuildState> {
+  const [base, have] = await Promise.all([
+    node.baseRef !== undefined ? lookup(node.baseRef) : undefined,
+    lookup(node.spec.ref),
+  ]);
   const out: BuildState = { upToDate: false };
   if (base) out.base = base;
   if (!have) return { ...out, reason: 'missing' };
@@ -346,5 +360,6 @@ export async function runBuild(
     }
     await Promise.race(running.values());
   }
+  graph.cache?.save();
   return order.map((n) => results.get(n)!).filter((r) => r !== undefined);
 }

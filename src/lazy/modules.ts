@@ -6,7 +6,9 @@
  * V8's code cache (src/lazy/code-cache.ts), where Node 20 has no loader for a dynamic
  * import() without --experimental-vm-modules (eslint forbids import() in src/).
  */
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import path from 'node:path';
 import type * as YamlModule from 'yaml';
 import type * as DiffModule from 'diff';
 import type NunjucksModule from 'nunjucks';
@@ -33,4 +35,26 @@ export function tarFsLib(): typeof TarFsModule {
 
 export function ssh2Lib(): typeof Ssh2Module {
   return require('ssh2') as typeof Ssh2Module;
+}
+
+/**
+ * The version of the installed package `name` (from the package.json above its entry
+ * point), or '?' when it cannot be read: caches that hold a package's output name it.
+ */
+export function packageVersion(name: string): string {
+  try {
+    let dir = path.dirname(require.resolve(name));
+    for (;;) {
+      const file = path.join(dir, 'package.json');
+      if (existsSync(file)) {
+        const pkg = JSON.parse(readFileSync(file, 'utf8')) as { name?: string; version?: string };
+        if (pkg.name === name) return pkg.version ?? '?';
+      }
+      const up = path.dirname(dir);
+      if (up === dir) return '?';
+      dir = up;
+    }
+  } catch {
+    return '?';
+  }
 }
