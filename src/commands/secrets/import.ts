@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Args } from '@oclif/core';
-import { parse as parseYaml } from 'yaml';
 import { KollaCommand, commonFlags, varFlags, UserError } from '../../cli/base-command.js';
 import { loadConfig } from '../../config/load.js';
+import { yaml } from '../../lazy/modules.js';
 import { importPasswords, SECRETS_FILE, type ImportResult } from '../../secrets/secrets-file.js';
 
 export default class SecretsImport extends KollaCommand {
@@ -24,7 +24,7 @@ export default class SecretsImport extends KollaCommand {
     const file = path.resolve(args.file);
     let doc: unknown;
     try {
-      doc = parseYaml(readFileSync(file, 'utf8'));
+      doc = yaml().parse(readFileSync(file, 'utf8'));
     } catch (e) {
       throw new UserError(`cannot read ${file} as YAML: ${(e as Error).message.split('\n')[0]}`);
     }
