@@ -167,8 +167,12 @@ async function checkHost(
         },
   );
 
-  checks.push(...(await checkPorts(t, docker, containers, project)));
-  checks.push(await checkDisk(t, docker, opts.minFreeBytes ?? DEFAULT_MIN_FREE_BYTES));
+  // Independent reads: side by side, one wait instead of two (they end a plan's wait).
+  const [ports, disk] = await Promise.all([
+    checkPorts(t, docker, containers, project),
+    checkDisk(t, docker, opts.minFreeBytes ?? DEFAULT_MIN_FREE_BYTES),
+  ]);
+  checks.push(...ports, disk);
   return done();
 }
 
