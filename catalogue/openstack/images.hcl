@@ -100,3 +100,13 @@ image "nova_libvirt" {
   parent   = image.base
   tag      = var.openstack_release
 }
+image "haproxy" {
+  template = "docker/haproxy/Dockerfile.j2"
+  parent   = image.base
+  tag      = var.openstack_release
+}
+image "keepalived" {
+  template = "docker/keepalived/Dockerfile.j2"
+  parent   = image.base
+  tag      = var.openstack_release
+}
