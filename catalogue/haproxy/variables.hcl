@@ -42,8 +42,8 @@ variable "monitor_port" {
 
 variable "max_connections" {
   type        = number
-  default     = 40000
-  description = "haproxy's global maxconn (kolla-ansible's haproxy_max_connections)."
+  default     = 4000
+  description = "haproxy's global maxconn (kolla-ansible's haproxy_max_connections, 40000 there). haproxy needs about two open files per connection and refuses to start when the container's hard limit (dockerd's) is lower: 40000 needs more than 80000."
 }
 
 variable "timeouts" {
