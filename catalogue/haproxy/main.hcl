@@ -1,13 +1,16 @@
 # kolla-ansible's loadbalancer role, its haproxy half: haproxy on every host of the group,
 # listening on the VIP (bound even where the VIP is not: net.ipv4.ip_nonlocal_bind=1), with
 # the global settings in haproxy.cfg and the services' sections in services.d/. Each host's
-# own address is host.vars.api_interface_address, else the host's address.
+# own address is host.vars.api_interface_address, else the host's address. The stats page
+# (user openstack) takes its password from the secret haproxy_password (kolla-ansible's name).
+# Frontends are a map of { port, mode, backends, options }; kolla/keepalived moves the VIP
+# (track_urls = module.haproxy.monitor_url). The services.d snippet is one file with a
+# `listen` section per frontend (kolla's config blocks are fixed, one per file).
 
 locals {
   addresses = { for h in var.hosts : h => try(hosts[h].vars.api_interface_address, hosts[h].address) }
 }
 
-# kolla-ansible's passwords.yml name: the stats page's password (user openstack).
 secret "haproxy_password" {}
 
 service "haproxy" {

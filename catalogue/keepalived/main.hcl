@@ -2,13 +2,15 @@
 # on one host of the group, unicast between the hosts' own addresses (as kolla-ansible's),
 # with the track script check_alive taking the VIP away from a host whose haproxy stops
 # answering. Each host's own address is host.vars.api_interface_address, else its address.
+# VRRP's PASS authentication uses the secret keepalived_password (kolla-ansible's name; 8
+# characters, all keepalived reads). The container runs with host networking and NET_ADMIN,
+# NET_BROADCAST, NET_RAW.
 
 locals {
   addresses = { for h in var.hosts : h => try(hosts[h].vars.api_interface_address, hosts[h].address) }
   priority  = { for i, h in var.hosts : h => lookup(var.priorities, h, length(var.hosts) - i) }
 }
 
-# kolla-ansible's passwords.yml name: VRRP's PASS authentication (keepalived uses 8 characters).
 secret "keepalived_password" {
   length = 8
 }
