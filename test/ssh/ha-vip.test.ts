@@ -10,7 +10,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { cleanupProject, ensureDocker } from '../helpers/docker.js';
@@ -264,6 +264,23 @@ describe('haproxy and keepalived from the catalogue on tb2 and tb3', () => {
         signal: AbortSignal.timeout(3000),
       });
       expect(mon.status).toBe(200);
+    }
+
+    // The stats page on each host's own address, behind the secret haproxy_password (user openstack).
+    const secrets = JSON.parse(readFileSync(path.join(dir, 'kolla.secrets.json'), 'utf8')) as Record<
+      string,
+      string
+    >;
+    const auth = Buffer.from(`openstack:${secrets['module.haproxy.haproxy_password']}`).toString('base64');
+    for (const i of HOSTS) {
+      const url = `http://${testbedAddress(i)}:1984/;csv`;
+      expect((await fetch(url, { signal: AbortSignal.timeout(3000) })).status).toBe(401);
+      const stats = await fetch(url, {
+        headers: { authorization: `Basic ${auth}` },
+        signal: AbortSignal.timeout(3000),
+      });
+      expect(stats.status).toBe(200);
+      expect(await stats.text()).toMatch(/^web,tb3,/m);
     }
 
     // Both hosts start as BACKUP; the first host has the higher priority and takes the VIP.
