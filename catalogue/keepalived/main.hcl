@@ -1,7 +1,7 @@
 # kolla-ansible's loadbalancer role, its keepalived half: one VRRP instance holding the VIP
-# on one host of the group, unicast between the hosts' own addresses (as kolla-ansible's),
-# with the track script check_alive taking the VIP away from a host whose haproxy stops
-# answering. Each host's own address is host.vars.api_interface_address, else its address.
+# on one host of the group, unicast between the hosts' own addresses (kolla-ansible's default)
+# or multicast, with the track script check_alive taking the VIP away from a host whose
+# haproxy stops answering. Each host's own address is host.vars.api_interface_address, else its address.
 # VRRP's PASS authentication uses the secret keepalived_password (kolla-ansible's name; 8
 # characters, all keepalived reads). The container runs with host networking and NET_ADMIN,
 # NET_BROADCAST, NET_RAW.

@@ -31,7 +31,7 @@ variable "virtual_router_id" {
 variable "priorities" {
   type        = map(number)
   default     = {}
-  description = "VRRP priority (1-254) by host name; a host not listed gets (number of hosts - its index), so the first host is the highest."
+  description = "VRRP priority (1-254) by host name; a host not listed gets (number of hosts - its index), so the first host is the highest (kolla-ansible gives index + 1: the last host highest)."
 }
 
 variable "preempt" {
@@ -44,6 +44,16 @@ variable "track_urls" {
   type        = map(string)
   default     = {}
   description = "By host name, a URL the track script check_alive curls every 2 seconds (e.g. module.haproxy.monitor_url): after 2 failures the host gives up the VIP, after 10 successes it may hold it again. A host not listed has no track script."
+}
+
+variable "traffic_mode" {
+  type        = string
+  default     = "unicast"
+  description = "How VRRP advertisements travel (kolla-ansible's keepalived_traffic_mode): \"unicast\" from each host's address to the others', or \"multicast\" (224.0.0.18 on `interface`)."
+  validation {
+    condition     = contains(["unicast", "multicast"], var.traffic_mode)
+    error_message = "traffic_mode is \"unicast\" or \"multicast\"."
+  }
 }
 
 variable "advert_int" {
