@@ -154,7 +154,8 @@ export function diffDatabase(
     const have = new Set(live.privileges.map((p) => p.toUpperCase()));
     d.grant = d.createUser ? want : want.filter((p) => !have.has(p));
     const wantSet = new Set(want);
-    d.revoke = d.createUser ? [] : [...have].filter((p) => !wantSet.has(p)).sort();
+    // ALL PRIVILEGES also grants those of newer servers (DELETE HISTORY, SHOW CREATE ROUTINE).
+    d.revoke = d.createUser || wantsAll(spec) ? [] : [...have].filter((p) => !wantSet.has(p)).sort();
     if (!d.createUser && d.grant.length)
       d.reasons.push(`${account} lacks ${d.grant.join(', ')} on ${spec.schema}`);
     if (d.revoke.length)
@@ -177,6 +178,10 @@ export function diffDatabase(
   else if (d.createSchema || d.createUser || d.setPassword || d.grant.length || d.revoke.length)
     d.action = prior || live?.schemaExists || live?.account ? 'update' : 'create';
   return d;
+}
+
+function wantsAll(spec: DatabaseSpec): boolean {
+  return spec.privileges.some((p) => /^ALL( PRIVILEGES)?$/i.test(p.trim()));
 }
 
 function liveHasPassword(

@@ -86,6 +86,10 @@ describe('diffDatabase', () => {
       "GRANT INSERT ON `keystone`.* TO 'keystone'@'%';\nREVOKE DROP ON `keystone`.* FROM 'keystone'@'%';\n",
     );
   });
+  it('ALL PRIVILEGES does not revoke what a newer server adds to it (DELETE HISTORY)', () => {
+    const live = { ...liveOk(), privileges: [...ALL_SCHEMA_PRIVILEGES, 'DELETE HISTORY'] };
+    expect(diffDatabase(spec, toRecord(spec, undefined), live).action).toBe('noop');
+  });
   it('without a refresh the state is the truth', () => {
     expect(diffDatabase(spec, toRecord(spec, undefined), undefined).action).toBe('noop');
     const d = diffDatabase(spec, toRecord({ ...spec, password: 'old' }, undefined), undefined);
