@@ -6,7 +6,7 @@ service "glance" {
 
   config "glance-api.conf" {
     template  = "templates/glance-api.conf.j2"
-    overrides = ["${var.overrides_dir}/global.conf", "${var.overrides_dir}/glance.conf", "${var.overrides_dir}/glance/glance-api.conf", "${var.overrides_dir}/glance/${host.name}/glance-api.conf"]
+    overrides = ["${var.globals.overrides_dir}/global.conf", "${var.globals.overrides_dir}/glance.conf", "${var.globals.overrides_dir}/glance/glance-api.conf", "${var.globals.overrides_dir}/glance/${host.name}/glance-api.conf"]
     format    = "ini"
     override_values = lookup(var.config_overrides, "glance-api.conf", {})
     dest      = "/etc/glance/glance-api.conf"
@@ -35,21 +35,21 @@ service "glance" {
   container "glance_api" {
     image        = var.image
     command      = "glance-api"
-    environment  = var.common_env
+    environment  = var.globals.common_env
     volumes      = ["glance:/var/lib/glance/", "kolla_logs:/var/log/kolla/"]
     network_mode = "host"
     listen_ports = [9292]
     healthcheck {
       test         = ["CMD-SHELL", "healthcheck_curl ${var.url}"]
-      interval     = var.healthcheck.interval
-      retries      = var.healthcheck.retries
-      start_period = var.healthcheck.start_period
-      timeout      = var.healthcheck.timeout
+      interval     = var.globals.healthcheck.interval
+      retries      = var.globals.healthcheck.retries
+      start_period = var.globals.healthcheck.start_period
+      timeout      = var.globals.healthcheck.timeout
     }
   }
 }
 
 volume "glance" {
-  name  = "${var.volume_prefix}glance"
+  name  = "${var.globals.volume_prefix}glance"
   hosts = var.hosts
 }

@@ -6,7 +6,7 @@ service "keystone" {
 
   config "keystone.conf" {
     template  = "templates/keystone.conf.j2"
-    overrides = ["${var.overrides_dir}/global.conf", "${var.overrides_dir}/keystone.conf", "${var.overrides_dir}/keystone/keystone.conf", "${var.overrides_dir}/keystone/${host.name}/keystone.conf"]
+    overrides = ["${var.globals.overrides_dir}/global.conf", "${var.globals.overrides_dir}/keystone.conf", "${var.globals.overrides_dir}/keystone/keystone.conf", "${var.globals.overrides_dir}/keystone/${host.name}/keystone.conf"]
     format    = "ini"
     override_values = lookup(var.config_overrides, "keystone.conf", {})
     dest      = "/etc/keystone/keystone.conf"
@@ -16,7 +16,7 @@ service "keystone" {
 
   config "keystone-uwsgi.ini" {
     template  = "templates/keystone-uwsgi.ini.j2"
-    overrides = ["${var.overrides_dir}/keystone/keystone-uwsgi.ini"]
+    overrides = ["${var.globals.overrides_dir}/keystone/keystone-uwsgi.ini"]
     format    = "ini"
     override_values = lookup(var.config_overrides, "keystone-uwsgi.ini", {})
     dest      = "/etc/keystone/keystone-uwsgi.ini"
@@ -47,7 +47,7 @@ service "keystone" {
 
   bootstrap "bootstrap" {
     image   = var.image
-    command = "keystone-manage bootstrap --bootstrap-username admin --bootstrap-project-name admin --bootstrap-role-name admin --bootstrap-service-name keystone --bootstrap-admin-url ${var.keystone_internal_url} --bootstrap-internal-url ${var.keystone_internal_url} --bootstrap-public-url ${var.public_url} --bootstrap-region-id ${var.openstack_region_name}"
+    command = "keystone-manage bootstrap --bootstrap-username admin --bootstrap-project-name admin --bootstrap-role-name admin --bootstrap-service-name keystone --bootstrap-admin-url ${var.globals.keystone_internal_url} --bootstrap-internal-url ${var.globals.keystone_internal_url} --bootstrap-public-url ${var.public_url} --bootstrap-region-id ${var.globals.openstack_region_name}"
     environment = {
       OS_BOOTSTRAP_PASSWORD = var.keystone_admin_password
     }
@@ -57,26 +57,26 @@ service "keystone" {
   container "keystone" {
     image        = var.image
     command      = "uwsgi --ini /etc/keystone/keystone-uwsgi.ini"
-    environment  = var.common_env
+    environment  = var.globals.common_env
     volumes      = ["keystone_fernet_tokens:/etc/keystone/fernet-keys", "keystone_credential_keys:/etc/keystone/credential-keys", "kolla_logs:/var/log/kolla/"]
     network_mode = "host"
     listen_ports = [5000]
     healthcheck {
       test         = ["CMD-SHELL", "healthcheck_curl ${var.public_url}/v3"]
-      interval     = var.healthcheck.interval
-      retries      = var.healthcheck.retries
-      start_period = var.healthcheck.start_period
-      timeout      = var.healthcheck.timeout
+      interval     = var.globals.healthcheck.interval
+      retries      = var.globals.healthcheck.retries
+      start_period = var.globals.healthcheck.start_period
+      timeout      = var.globals.healthcheck.timeout
     }
   }
 }
 
 volume "keystone_fernet_tokens" {
-  name  = "${var.volume_prefix}keystone_fernet_tokens"
+  name  = "${var.globals.volume_prefix}keystone_fernet_tokens"
   hosts = var.hosts
 }
 volume "keystone_credential_keys" {
-  name  = "${var.volume_prefix}keystone_credential_keys"
+  name  = "${var.globals.volume_prefix}keystone_credential_keys"
   hosts = var.hosts
 }
 

@@ -6,12 +6,12 @@
 
 locals {
   # Every service on every host (compute hosts too) talks to RabbitMQ where it runs.
-  transport_url = "rabbit://${join(",", [for h in var.rabbitmq_hosts : "openstack:${var.rabbitmq_password}@${hosts[h].vars.api_interface_address}:5672"])}//"
+  transport_url = "rabbit://${join(",", [for h in var.globals.rabbitmq_hosts : "openstack:${var.rabbitmq_password}@${hosts[h].vars.api_interface_address}:5672"])}//"
   # A service checked by its RabbitMQ connection may take a while under load (privsep,
   # iptables, the first RPC round): failures count only after this (kolla's own probe still
   # opens the gate at the first success).
   rpc_start_period = "120s"
-  overrides     = [for f in ["global.conf", "neutron.conf"] : "${var.overrides_dir}/${f}"]
+  overrides     = [for f in ["global.conf", "neutron.conf"] : "${var.globals.overrides_dir}/${f}"]
   agent_hosts   = distinct(concat(var.network_hosts, var.compute_hosts))
   interfaces    = join(" ", [for net, iface in var.physical_networks : iface])
 }
@@ -21,7 +21,7 @@ service "neutron_server" {
 
   config "neutron.conf" {
     template  = "templates/neutron.conf.j2"
-    overrides = concat(local.overrides, ["${var.overrides_dir}/neutron/neutron-server.conf", "${var.overrides_dir}/neutron/${host.name}/neutron.conf"])
+    overrides = concat(local.overrides, ["${var.globals.overrides_dir}/neutron/neutron-server.conf", "${var.globals.overrides_dir}/neutron/${host.name}/neutron.conf"])
     format    = "ini"
     override_values = lookup(var.config_overrides, "neutron.conf", {})
     dest      = "/etc/neutron/neutron.conf"
@@ -31,7 +31,7 @@ service "neutron_server" {
 
   config "ml2_conf.ini" {
     template  = "templates/ml2_conf.ini.j2"
-    overrides = ["${var.overrides_dir}/neutron/ml2_conf.ini", "${var.overrides_dir}/neutron/${host.name}/ml2_conf.ini"]
+    overrides = ["${var.globals.overrides_dir}/neutron/ml2_conf.ini", "${var.globals.overrides_dir}/neutron/${host.name}/ml2_conf.ini"]
     format    = "ini"
     override_values = lookup(var.config_overrides, "ml2_conf.ini", {})
     dest      = "/etc/neutron/plugins/ml2/ml2_conf.ini"
@@ -57,16 +57,16 @@ service "neutron_server" {
   container "neutron_server" {
     image        = var.server_image
     command      = "neutron-server --config-file /etc/neutron/neutron.conf --config-file /etc/neutron/plugins/ml2/ml2_conf.ini"
-    environment  = var.common_env
+    environment  = var.globals.common_env
     volumes      = ["kolla_logs:/var/log/kolla/"]
     network_mode = "host"
     listen_ports = [9696]
     healthcheck {
       test         = ["CMD-SHELL", "healthcheck_curl ${var.url}"]
-      interval     = var.healthcheck.interval
-      retries      = var.healthcheck.retries
-      start_period = var.healthcheck.start_period
-      timeout      = var.healthcheck.timeout
+      interval     = var.globals.healthcheck.interval
+      retries      = var.globals.healthcheck.retries
+      start_period = var.globals.healthcheck.start_period
+      timeout      = var.globals.healthcheck.timeout
     }
   }
 }
@@ -77,7 +77,7 @@ service "neutron_linuxbridge_agent" {
 
   config "neutron.conf" {
     template  = "templates/neutron.conf.j2"
-    overrides = concat(local.overrides, ["${var.overrides_dir}/neutron/neutron-linuxbridge-agent.conf", "${var.overrides_dir}/neutron/${host.name}/neutron.conf"])
+    overrides = concat(local.overrides, ["${var.globals.overrides_dir}/neutron/neutron-linuxbridge-agent.conf", "${var.globals.overrides_dir}/neutron/${host.name}/neutron.conf"])
     format    = "ini"
     override_values = lookup(var.config_overrides, "neutron.conf", {})
     dest      = "/etc/neutron/neutron.conf"
@@ -87,7 +87,7 @@ service "neutron_linuxbridge_agent" {
 
   config "linuxbridge_agent.ini" {
     template  = "templates/linuxbridge_agent.ini.j2"
-    overrides = ["${var.overrides_dir}/neutron/linuxbridge_agent.ini", "${var.overrides_dir}/neutron/${host.name}/linuxbridge_agent.ini"]
+    overrides = ["${var.globals.overrides_dir}/neutron/linuxbridge_agent.ini", "${var.globals.overrides_dir}/neutron/${host.name}/linuxbridge_agent.ini"]
     format    = "ini"
     override_values = lookup(var.config_overrides, "linuxbridge_agent.ini", {})
     dest      = "/etc/neutron/plugins/ml2/linuxbridge_agent.ini"
@@ -128,16 +128,16 @@ service "neutron_linuxbridge_agent" {
   container "neutron_linuxbridge_agent" {
     image        = var.linuxbridge_agent_image
     command      = "neutron-linuxbridge-agent --config-file /etc/neutron/neutron.conf --config-file /etc/neutron/plugins/ml2/linuxbridge_agent.ini"
-    environment  = var.common_env
+    environment  = var.globals.common_env
     volumes      = ["/lib/modules:/lib/modules:ro", "kolla_logs:/var/log/kolla/"]
     network_mode = "host"
     privileged   = true
     healthcheck {
       test         = ["CMD-SHELL", "healthcheck_port neutron-linuxbridge-agent 5672"]
-      interval     = var.healthcheck.interval
-      retries      = var.healthcheck.retries
+      interval     = var.globals.healthcheck.interval
+      retries      = var.globals.healthcheck.retries
       start_period = local.rpc_start_period
-      timeout      = var.healthcheck.timeout
+      timeout      = var.globals.healthcheck.timeout
     }
   }
 }
@@ -148,7 +148,7 @@ service "neutron_dhcp_agent" {
 
   config "neutron.conf" {
     template  = "templates/neutron.conf.j2"
-    overrides = concat(local.overrides, ["${var.overrides_dir}/neutron/neutron-dhcp-agent.conf", "${var.overrides_dir}/neutron/${host.name}/neutron.conf"])
+    overrides = concat(local.overrides, ["${var.globals.overrides_dir}/neutron/neutron-dhcp-agent.conf", "${var.globals.overrides_dir}/neutron/${host.name}/neutron.conf"])
     format    = "ini"
     override_values = lookup(var.config_overrides, "neutron.conf", {})
     dest      = "/etc/neutron/neutron.conf"
@@ -158,7 +158,7 @@ service "neutron_dhcp_agent" {
 
   config "dhcp_agent.ini" {
     template  = "templates/dhcp_agent.ini.j2"
-    overrides = ["${var.overrides_dir}/neutron/dhcp_agent.ini", "${var.overrides_dir}/neutron/${host.name}/dhcp_agent.ini"]
+    overrides = ["${var.globals.overrides_dir}/neutron/dhcp_agent.ini", "${var.globals.overrides_dir}/neutron/${host.name}/dhcp_agent.ini"]
     format    = "ini"
     override_values = lookup(var.config_overrides, "dhcp_agent.ini", {})
     dest      = "/etc/neutron/dhcp_agent.ini"
@@ -169,16 +169,16 @@ service "neutron_dhcp_agent" {
   container "neutron_dhcp_agent" {
     image        = var.dhcp_agent_image
     command      = "neutron-dhcp-agent --config-file /etc/neutron/neutron.conf --config-file /etc/neutron/dhcp_agent.ini"
-    environment  = var.common_env
+    environment  = var.globals.common_env
     volumes      = ["neutron_metadata_socket:/var/lib/neutron/kolla/", "/run/netns:/run/netns:shared", "kolla_logs:/var/log/kolla/"]
     network_mode = "host"
     privileged   = true
     healthcheck {
       test         = ["CMD-SHELL", "healthcheck_port neutron-dhcp-agent 5672"]
-      interval     = var.healthcheck.interval
-      retries      = var.healthcheck.retries
+      interval     = var.globals.healthcheck.interval
+      retries      = var.globals.healthcheck.retries
       start_period = local.rpc_start_period
-      timeout      = var.healthcheck.timeout
+      timeout      = var.globals.healthcheck.timeout
     }
   }
 }
@@ -189,7 +189,7 @@ service "neutron_metadata_agent" {
 
   config "neutron.conf" {
     template  = "templates/neutron.conf.j2"
-    overrides = concat(local.overrides, ["${var.overrides_dir}/neutron/neutron-metadata-agent.conf", "${var.overrides_dir}/neutron/${host.name}/neutron.conf"])
+    overrides = concat(local.overrides, ["${var.globals.overrides_dir}/neutron/neutron-metadata-agent.conf", "${var.globals.overrides_dir}/neutron/${host.name}/neutron.conf"])
     format    = "ini"
     override_values = lookup(var.config_overrides, "neutron.conf", {})
     dest      = "/etc/neutron/neutron.conf"
@@ -199,7 +199,7 @@ service "neutron_metadata_agent" {
 
   config "metadata_agent.ini" {
     template  = "templates/metadata_agent.ini.j2"
-    overrides = ["${var.overrides_dir}/neutron/metadata_agent.ini", "${var.overrides_dir}/neutron/${host.name}/metadata_agent.ini"]
+    overrides = ["${var.globals.overrides_dir}/neutron/metadata_agent.ini", "${var.globals.overrides_dir}/neutron/${host.name}/metadata_agent.ini"]
     format    = "ini"
     override_values = lookup(var.config_overrides, "metadata_agent.ini", {})
     dest      = "/etc/neutron/metadata_agent.ini"
@@ -210,22 +210,22 @@ service "neutron_metadata_agent" {
   container "neutron_metadata_agent" {
     image        = var.metadata_agent_image
     command      = "neutron-metadata-agent --config-file /etc/neutron/neutron.conf --config-file /etc/neutron/metadata_agent.ini"
-    environment  = var.common_env
+    environment  = var.globals.common_env
     volumes      = ["neutron_metadata_socket:/var/lib/neutron/kolla/", "/run/netns:/run/netns:shared", "kolla_logs:/var/log/kolla/"]
     network_mode = "host"
     privileged   = true
     healthcheck {
       test         = ["CMD-SHELL", "healthcheck_port neutron-metadata-agent 5672"]
-      interval     = var.healthcheck.interval
-      retries      = var.healthcheck.retries
+      interval     = var.globals.healthcheck.interval
+      retries      = var.globals.healthcheck.retries
       start_period = local.rpc_start_period
-      timeout      = var.healthcheck.timeout
+      timeout      = var.globals.healthcheck.timeout
     }
   }
 }
 
 volume "neutron_metadata_socket" {
-  name  = "${var.volume_prefix}neutron_metadata_socket"
+  name  = "${var.globals.volume_prefix}neutron_metadata_socket"
   hosts = var.network_hosts
 }
 

@@ -3,26 +3,20 @@ variable "hosts" {
   description = "Where it runs: host names (kolla-ansible's inventory group of the service)."
 }
 
-variable "common_env" {
-  type        = map(string)
-  default     = { KOLLA_CONFIG_STRATEGY = "COPY_ALWAYS" }
-  description = "Environment of every container (kolla-ansible's KOLLA_CONFIG_STRATEGY)."
-}
-
-variable "healthcheck" {
-  type    = object({ interval = string, retries = number, start_period = string, timeout = string })
-  default = {
-    interval     = "5s"
-    retries      = 3
-    start_period = "30s"
-    timeout      = "30s"
-  }
-  description = "Healthcheck timings (kolla-ansible's default_container_healthcheck_*)."
-}
-
-variable "overrides_dir" {
-  type        = string
-  description = "The operator's override files, in kolla-ansible's layout (global.conf, <service>.conf, <service>/<file>, <service>/<host>/<file>): kolla-ansible's node_custom_config."
+variable "globals" {
+  type = object({
+    common_env                = map(string)
+    healthcheck               = object({ interval = string, retries = number, start_period = string, timeout = string })
+    overrides_dir             = string
+    volume_prefix             = string
+    keystone_internal_url     = string
+    database_address          = string
+    memcached_hosts           = list(string)
+    rabbitmq_hosts            = list(string)
+    openstack_region_name     = string
+    openstack_service_workers = number
+  })
+  description = "The deployment-wide settings every OpenStack service shares, as kolla-ansible's globals.yml holds them (kolla/openstack builds it once): common_env (every container's environment: KOLLA_CONFIG_STRATEGY), healthcheck (default_container_healthcheck_*), overrides_dir (node_custom_config: global.conf, <service>.conf, <service>/<file>, <service>/<host>/<file>), volume_prefix, keystone_internal_url, database_address, memcached_hosts and rabbitmq_hosts (host names; each host's vars.api_interface_address is used), openstack_region_name, openstack_service_workers."
 }
 
 variable "config_overrides" {
@@ -34,28 +28,6 @@ variable "config_overrides" {
 variable "toolbox_image" {
   type        = string
   description = "The kolla_toolbox image, whose kolla_ks_register registers the service in Keystone."
-}
-
-variable "keystone_internal_url" {
-  type        = string
-  description = "Keystone's internal endpoint, e.g. http://10.0.0.10:5000 (kolla-ansible's keystone_internal_url)."
-}
-
-variable "database_address" {
-  type        = string
-  description = "Where MariaDB listens (kolla-ansible's database_address)."
-}
-
-variable "openstack_region_name" {
-  type        = string
-  default     = "RegionOne"
-  description = "The region of the endpoints (kolla-ansible's openstack_region_name)."
-}
-
-variable "openstack_service_workers" {
-  type        = number
-  default     = 2
-  description = "API worker processes (kolla-ansible's openstack_service_workers)."
 }
 
 variable "admin_env" {
@@ -74,16 +46,6 @@ variable "memcache_secret_key" {
   type        = string
   sensitive   = true
   description = "The key of memcached's token cache (passwords.yml: memcache_secret_key)."
-}
-
-variable "rabbitmq_hosts" {
-  type        = list(string)
-  description = "The hosts RabbitMQ runs on (each host's vars.api_interface_address is used): the transport URL of every service on every host, compute hosts included."
-}
-
-variable "memcached_hosts" {
-  type        = list(string)
-  description = "The hosts memcached runs on (each host's vars.api_interface_address is used)."
 }
 
 variable "server_image" {
@@ -160,10 +122,4 @@ variable "metadata_secret" {
   type        = string
   sensitive   = true
   description = "The shared secret of the metadata proxy (passwords.yml: metadata_secret)."
-}
-
-variable "volume_prefix" {
-  type        = string
-  default     = ""
-  description = "Put before every Docker volume name of the module: a second deployment on the same engine (a test beside the real one) keeps its data apart."
 }

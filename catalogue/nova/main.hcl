@@ -5,12 +5,12 @@
 
 locals {
   # Every service on every host (compute hosts too) talks to RabbitMQ where it runs.
-  transport_url = "rabbit://${join(",", [for h in var.rabbitmq_hosts : "openstack:${var.rabbitmq_password}@${hosts[h].vars.api_interface_address}:5672"])}//"
+  transport_url = "rabbit://${join(",", [for h in var.globals.rabbitmq_hosts : "openstack:${var.rabbitmq_password}@${hosts[h].vars.api_interface_address}:5672"])}//"
   # A service checked by its RabbitMQ connection may take a while under load (privsep,
   # iptables, the first RPC round): failures count only after this (kolla's own probe still
   # opens the gate at the first success).
   rpc_start_period = "120s"
-  overrides = [for f in ["global.conf", "nova.conf"] : "${var.overrides_dir}/${f}"]
+  overrides = [for f in ["global.conf", "nova.conf"] : "${var.globals.overrides_dir}/${f}"]
   # The libvirt driver (qemu): libvirtd in nova_libvirt, which nova_compute reaches over TCP.
   libvirt = var.compute_virt_type != "fake"
 }
@@ -22,7 +22,7 @@ service "nova_conductor" {
 
   config "nova.conf" {
     template  = "templates/nova.conf.j2"
-    overrides = concat(local.overrides, ["${var.overrides_dir}/nova/nova-conductor.conf", "${var.overrides_dir}/nova/${host.name}/nova.conf"])
+    overrides = concat(local.overrides, ["${var.globals.overrides_dir}/nova/nova-conductor.conf", "${var.globals.overrides_dir}/nova/${host.name}/nova.conf"])
     format    = "ini"
     override_values = lookup(var.config_overrides, "nova.conf", {})
     dest      = "/etc/nova/nova.conf"
@@ -68,15 +68,15 @@ service "nova_conductor" {
   container "nova_conductor" {
     image        = var.conductor_image
     command      = "nova-conductor"
-    environment  = var.common_env
+    environment  = var.globals.common_env
     volumes      = ["kolla_logs:/var/log/kolla/"]
     network_mode = "host"
     healthcheck {
       test         = ["CMD-SHELL", "healthcheck_port nova-conductor 5672"]
-      interval     = var.healthcheck.interval
-      retries      = var.healthcheck.retries
+      interval     = var.globals.healthcheck.interval
+      retries      = var.globals.healthcheck.retries
       start_period = local.rpc_start_period
-      timeout      = var.healthcheck.timeout
+      timeout      = var.globals.healthcheck.timeout
     }
   }
 
@@ -101,7 +101,7 @@ service "nova" {
   config "nova-api.conf" {
     container = "nova_api"
     template  = "templates/nova.conf.j2"
-    overrides = concat(local.overrides, ["${var.overrides_dir}/nova/nova-api.conf", "${var.overrides_dir}/nova/${host.name}/nova.conf"])
+    overrides = concat(local.overrides, ["${var.globals.overrides_dir}/nova/nova-api.conf", "${var.globals.overrides_dir}/nova/${host.name}/nova.conf"])
     format    = "ini"
     override_values = lookup(var.config_overrides, "nova.conf", {})
     dest      = "/etc/nova/nova.conf"
@@ -112,7 +112,7 @@ service "nova" {
   config "nova-scheduler.conf" {
     container = "nova_scheduler"
     template  = "templates/nova.conf.j2"
-    overrides = concat(local.overrides, ["${var.overrides_dir}/nova/nova-scheduler.conf", "${var.overrides_dir}/nova/${host.name}/nova.conf"])
+    overrides = concat(local.overrides, ["${var.globals.overrides_dir}/nova/nova-scheduler.conf", "${var.globals.overrides_dir}/nova/${host.name}/nova.conf"])
     format    = "ini"
     override_values = lookup(var.config_overrides, "nova.conf", {})
     dest      = "/etc/nova/nova.conf"
@@ -123,32 +123,32 @@ service "nova" {
   container "nova_api" {
     image        = var.api_image
     command      = "nova-api"
-    environment  = var.common_env
+    environment  = var.globals.common_env
     volumes      = ["kolla_logs:/var/log/kolla/"]
     network_mode = "host"
     privileged   = true
     listen_ports = [8774, 8775]
     healthcheck {
       test         = ["CMD-SHELL", "healthcheck_curl ${var.url}"]
-      interval     = var.healthcheck.interval
-      retries      = var.healthcheck.retries
-      start_period = var.healthcheck.start_period
-      timeout      = var.healthcheck.timeout
+      interval     = var.globals.healthcheck.interval
+      retries      = var.globals.healthcheck.retries
+      start_period = var.globals.healthcheck.start_period
+      timeout      = var.globals.healthcheck.timeout
     }
   }
 
   container "nova_scheduler" {
     image        = var.scheduler_image
     command      = "nova-scheduler"
-    environment  = var.common_env
+    environment  = var.globals.common_env
     volumes      = ["kolla_logs:/var/log/kolla/"]
     network_mode = "host"
     healthcheck {
       test         = ["CMD-SHELL", "healthcheck_port nova-scheduler 5672"]
-      interval     = var.healthcheck.interval
-      retries      = var.healthcheck.retries
+      interval     = var.globals.healthcheck.interval
+      retries      = var.globals.healthcheck.retries
       start_period = local.rpc_start_period
-      timeout      = var.healthcheck.timeout
+      timeout      = var.globals.healthcheck.timeout
     }
   }
 }
@@ -163,7 +163,7 @@ service "nova_libvirt" {
 
   config "libvirtd.conf" {
     template  = "templates/libvirtd.conf.j2"
-    overrides = ["${var.overrides_dir}/nova/libvirtd.conf"]
+    overrides = ["${var.globals.overrides_dir}/nova/libvirtd.conf"]
     dest      = "/etc/libvirt/libvirtd.conf"
     owner     = "root"
     perm      = "0600"
@@ -171,7 +171,7 @@ service "nova_libvirt" {
 
   config "qemu.conf" {
     template  = "templates/qemu.conf.j2"
-    overrides = ["${var.overrides_dir}/nova/qemu.conf"]
+    overrides = ["${var.globals.overrides_dir}/nova/qemu.conf"]
     dest      = "/etc/libvirt/qemu.conf"
     owner     = "root"
     perm      = "0600"
@@ -180,7 +180,7 @@ service "nova_libvirt" {
   container "nova_libvirt" {
     image        = var.libvirt_image
     command      = "libvirtd --listen"
-    environment  = var.common_env
+    environment  = var.globals.common_env
     volumes      = ["/run:/run", "/dev:/dev", "libvirtd:/var/lib/libvirt", "nova_compute:/var/lib/nova/", "nova_libvirt_qemu:/etc/libvirt/qemu", "kolla_logs:/var/log/kolla/"]
     network_mode = "host"
     pid_mode     = "host"
@@ -188,20 +188,20 @@ service "nova_libvirt" {
     listen_ports = [16509]
     healthcheck {
       test         = ["CMD-SHELL", "virsh -c qemu+tcp://${host.vars.api_interface_address}/system version"]
-      interval     = var.healthcheck.interval
-      retries      = var.healthcheck.retries
-      start_period = var.healthcheck.start_period
-      timeout      = var.healthcheck.timeout
+      interval     = var.globals.healthcheck.interval
+      retries      = var.globals.healthcheck.retries
+      start_period = var.globals.healthcheck.start_period
+      timeout      = var.globals.healthcheck.timeout
     }
   }
 }
 
 volume "libvirtd" {
-  name  = "${var.volume_prefix}libvirtd"
+  name  = "${var.globals.volume_prefix}libvirtd"
   hosts = local.libvirt ? var.compute_hosts : []
 }
 volume "nova_libvirt_qemu" {
-  name  = "${var.volume_prefix}nova_libvirt_qemu"
+  name  = "${var.globals.volume_prefix}nova_libvirt_qemu"
   hosts = local.libvirt ? var.compute_hosts : []
 }
 
@@ -212,7 +212,7 @@ service "nova_compute" {
 
   config "nova.conf" {
     template  = "templates/nova.conf.j2"
-    overrides = concat(local.overrides, ["${var.overrides_dir}/nova/nova-compute.conf", "${var.overrides_dir}/nova/${host.name}/nova.conf"])
+    overrides = concat(local.overrides, ["${var.globals.overrides_dir}/nova/nova-compute.conf", "${var.globals.overrides_dir}/nova/${host.name}/nova.conf"])
     format    = "ini"
     override_values = lookup(var.config_overrides, "nova.conf", {})
     dest      = "/etc/nova/nova.conf"
@@ -223,7 +223,7 @@ service "nova_compute" {
   container "nova_compute" {
     image        = var.compute_image
     command      = "nova-compute"
-    environment  = var.common_env
+    environment  = var.globals.common_env
     volumes = concat(
       ["nova_compute:/var/lib/nova/", "kolla_logs:/var/log/kolla/"],
       local.libvirt ? ["libvirtd:/var/lib/libvirt", "/run:/run", "/dev:/dev"] : [],
@@ -233,16 +233,16 @@ service "nova_compute" {
     ipc_mode     = "host"
     healthcheck {
       test         = ["CMD-SHELL", "healthcheck_port nova-compute 5672"]
-      interval     = var.healthcheck.interval
-      retries      = var.healthcheck.retries
+      interval     = var.globals.healthcheck.interval
+      retries      = var.globals.healthcheck.retries
       start_period = local.rpc_start_period
-      timeout      = var.healthcheck.timeout
+      timeout      = var.globals.healthcheck.timeout
     }
   }
 }
 
 volume "nova_compute" {
-  name  = "${var.volume_prefix}nova_compute"
+  name  = "${var.globals.volume_prefix}nova_compute"
   hosts = var.compute_hosts
 }
 

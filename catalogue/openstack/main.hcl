@@ -13,13 +13,25 @@ locals {
   nova_url              = "http://${local.api_address}:8774"
   neutron_url           = "http://${local.api_address}:9696"
   enable_placement      = var.enable_nova
-  overrides             = "${path.root}/${var.node_custom_config}"
-  common_env            = { KOLLA_CONFIG_STRATEGY = "COPY_ALWAYS" }
-  healthcheck = {
-    interval     = var.healthcheck_interval
-    retries      = 3
-    start_period = var.healthcheck_start_period
-    timeout      = "30s"
+  # The deployment-wide settings, as kolla-ansible's globals.yml holds them: one argument
+  # of every OpenStack service module (its input "globals"); the infrastructure modules take
+  # the few they read.
+  globals = {
+    common_env = { KOLLA_CONFIG_STRATEGY = "COPY_ALWAYS" }
+    healthcheck = {
+      interval     = var.healthcheck_interval
+      retries      = 3
+      start_period = var.healthcheck_start_period
+      timeout      = "30s"
+    }
+    overrides_dir             = "${path.root}/${var.node_custom_config}"
+    volume_prefix             = var.volume_prefix
+    keystone_internal_url     = local.keystone_internal_url
+    database_address          = local.api_address
+    memcached_hosts           = local.hosts.memcached
+    rabbitmq_hosts            = local.hosts.rabbitmq
+    openstack_region_name     = var.openstack_region_name
+    openstack_service_workers = var.openstack_service_workers
   }
   # The service databases the mariadb bootstrap creates: "database:user:password".
   databases = concat(
@@ -120,21 +132,21 @@ module "kolla_toolbox" {
   source                  = "kolla/kolla_toolbox"
   image                   = local.images.kolla_toolbox
   hosts                   = local.hosts.toolbox
-  common_env              = local.common_env
-  healthcheck             = local.healthcheck
+  common_env              = local.globals.common_env
+  healthcheck             = local.globals.healthcheck
   keystone_internal_url   = local.keystone_internal_url
   openstack_region_name   = var.openstack_region_name
   keystone_admin_password = secret.keystone_admin_password
 }
 
 module "mariadb" {
-  volume_prefix    = var.volume_prefix
   source           = "kolla/mariadb"
+  volume_prefix    = var.volume_prefix
   image            = local.images.mariadb
   hosts            = local.hosts.mariadb
-  common_env       = local.common_env
-  healthcheck      = local.healthcheck
-  overrides_dir    = local.overrides
+  common_env       = local.globals.common_env
+  healthcheck      = local.globals.healthcheck
+  overrides_dir    = local.globals.overrides_dir
   config_overrides = var.config_overrides
   root_password    = secret.database_password
   databases        = local.databases
@@ -144,38 +156,30 @@ module "memcached" {
   source         = "kolla/memcached"
   image          = local.images.memcached
   hosts          = local.hosts.memcached
-  common_env     = local.common_env
-  healthcheck    = local.healthcheck
+  common_env     = local.globals.common_env
+  healthcheck    = local.globals.healthcheck
   listen_address = local.api_address
 }
 
 module "rabbitmq" {
-  volume_prefix = var.volume_prefix
   source            = "kolla/rabbitmq"
+  volume_prefix     = var.volume_prefix
   image             = local.images.rabbitmq
   hosts             = local.hosts.rabbitmq
-  common_env        = local.common_env
-  healthcheck       = local.healthcheck
+  common_env        = local.globals.common_env
+  healthcheck       = local.globals.healthcheck
   rabbitmq_password = secret.rabbitmq_password
   cluster_cookie    = secret.rabbitmq_cluster_cookie
 }
 
 module "keystone" {
-  volume_prefix = var.volume_prefix
   source                     = "kolla/keystone"
   depends_on                 = [module.mariadb, module.memcached]
   image                      = coalesce(var.keystone_image_full, local.images.keystone)
   hosts                      = local.hosts.keystone
-  common_env                 = local.common_env
-  healthcheck                = local.healthcheck
-  overrides_dir              = local.overrides
+  globals                    = local.globals
   config_overrides           = var.config_overrides
   public_url                 = local.keystone_public_url
-  keystone_internal_url      = local.keystone_internal_url
-  database_address           = local.api_address
-  memcached_hosts            = local.hosts.memcached
-  openstack_region_name      = var.openstack_region_name
-  openstack_service_workers  = var.openstack_service_workers
   fernet_token_expiry        = var.fernet_token_expiry
   keystone_admin_password    = secret.keystone_admin_password
   keystone_database_password = secret.keystone_database_password
@@ -183,28 +187,20 @@ module "keystone" {
 }
 
 module "glance" {
-  volume_prefix = var.volume_prefix
-  source                    = "kolla/glance"
-  enabled                   = var.enable_glance
-  depends_on                = [module.keystone, module.rabbitmq]
-  image                     = local.images.glance_api
-  toolbox_image             = local.images.kolla_toolbox
-  hosts                     = local.hosts.glance
-  common_env                = local.common_env
-  healthcheck               = local.healthcheck
-  overrides_dir             = local.overrides
-  config_overrides          = var.config_overrides
-  url                       = local.glance_url
-  keystone_internal_url     = local.keystone_internal_url
-  database_address          = local.api_address
-  memcached_hosts           = local.hosts.memcached
-  openstack_region_name     = var.openstack_region_name
-  openstack_service_workers = var.openstack_service_workers
-  admin_env                 = local.admin_env
-  glance_database_password  = secret.glance_database_password
-  glance_keystone_password  = secret.glance_keystone_password
-  rabbitmq_password         = secret.rabbitmq_password
-  memcache_secret_key       = secret.memcache_secret_key
+  source                   = "kolla/glance"
+  enabled                  = var.enable_glance
+  depends_on               = [module.keystone, module.rabbitmq]
+  image                    = local.images.glance_api
+  toolbox_image            = local.images.kolla_toolbox
+  hosts                    = local.hosts.glance
+  globals                  = local.globals
+  config_overrides         = var.config_overrides
+  url                      = local.glance_url
+  admin_env                = local.admin_env
+  glance_database_password = secret.glance_database_password
+  glance_keystone_password = secret.glance_keystone_password
+  rabbitmq_password        = secret.rabbitmq_password
+  memcache_secret_key      = secret.memcache_secret_key
 }
 
 module "placement" {
@@ -214,16 +210,9 @@ module "placement" {
   image                       = local.images.placement_api
   toolbox_image               = local.images.kolla_toolbox
   hosts                       = local.hosts.placement
-  common_env                  = local.common_env
-  healthcheck                 = local.healthcheck
-  overrides_dir               = local.overrides
+  globals                     = local.globals
   config_overrides            = var.config_overrides
   url                         = local.placement_url
-  keystone_internal_url       = local.keystone_internal_url
-  database_address            = local.api_address
-  memcached_hosts             = local.hosts.memcached
-  openstack_region_name       = var.openstack_region_name
-  openstack_service_workers   = var.openstack_service_workers
   admin_env                   = local.admin_env
   placement_database_password = secret.placement_database_password
   placement_keystone_password = secret.placement_keystone_password
@@ -231,8 +220,6 @@ module "placement" {
 }
 
 module "nova" {
-  rabbitmq_hosts            = local.hosts.rabbitmq
-  volume_prefix               = var.volume_prefix
   source                      = "kolla/nova"
   enabled                     = var.enable_nova
   depends_on                  = [module.keystone, module.rabbitmq, module.placement, module.glance]
@@ -245,18 +232,11 @@ module "nova" {
   hosts                       = local.hosts.nova
   compute_hosts               = local.hosts.compute
   compute_virt_type           = var.nova_compute_virt_type
-  common_env                  = local.common_env
-  healthcheck                 = local.healthcheck
-  overrides_dir               = local.overrides
+  globals                     = local.globals
   config_overrides            = var.config_overrides
   url                         = local.nova_url
   glance_url                  = local.glance_url
   neutron_url                 = var.enable_neutron ? local.neutron_url : null
-  keystone_internal_url       = local.keystone_internal_url
-  database_address            = local.api_address
-  memcached_hosts             = local.hosts.memcached
-  openstack_region_name       = var.openstack_region_name
-  openstack_service_workers   = var.openstack_service_workers
   admin_env                   = local.admin_env
   nova_database_password      = secret.nova_database_password
   nova_api_database_password  = secret.nova_api_database_password
@@ -269,8 +249,6 @@ module "nova" {
 }
 
 module "neutron" {
-  rabbitmq_hosts            = local.hosts.rabbitmq
-  volume_prefix             = var.volume_prefix
   source                    = "kolla/neutron"
   enabled                   = var.enable_neutron
   depends_on                = [module.keystone, module.rabbitmq]
@@ -284,17 +262,10 @@ module "neutron" {
   compute_hosts             = var.enable_nova ? local.hosts.compute : []
   physical_networks         = var.neutron_physical_networks
   enable_vxlan              = var.neutron_enable_vxlan
-  common_env                = local.common_env
-  healthcheck               = local.healthcheck
-  overrides_dir             = local.overrides
+  globals                   = local.globals
   config_overrides          = var.config_overrides
   url                       = local.neutron_url
   nova_metadata_host        = local.api_address
-  keystone_internal_url     = local.keystone_internal_url
-  database_address          = local.api_address
-  memcached_hosts           = local.hosts.memcached
-  openstack_region_name     = var.openstack_region_name
-  openstack_service_workers = var.openstack_service_workers
   admin_env                 = local.admin_env
   neutron_database_password = secret.neutron_database_password
   neutron_keystone_password = secret.neutron_keystone_password

@@ -6,7 +6,7 @@ service "placement" {
 
   config "placement.conf" {
     template  = "templates/placement.conf.j2"
-    overrides = ["${var.overrides_dir}/global.conf", "${var.overrides_dir}/placement.conf", "${var.overrides_dir}/placement/placement.conf", "${var.overrides_dir}/placement/${host.name}/placement.conf"]
+    overrides = ["${var.globals.overrides_dir}/global.conf", "${var.globals.overrides_dir}/placement.conf", "${var.globals.overrides_dir}/placement/placement.conf", "${var.globals.overrides_dir}/placement/${host.name}/placement.conf"]
     format    = "ini"
     override_values = lookup(var.config_overrides, "placement.conf", {})
     dest      = "/etc/placement/placement.conf"
@@ -16,7 +16,7 @@ service "placement" {
 
   config "placement-api-uwsgi.ini" {
     template  = "templates/placement-api-uwsgi.ini.j2"
-    overrides = ["${var.overrides_dir}/placement/placement-api-uwsgi.ini"]
+    overrides = ["${var.globals.overrides_dir}/placement/placement-api-uwsgi.ini"]
     format    = "ini"
     override_values = lookup(var.config_overrides, "placement-api-uwsgi.ini", {})
     dest      = "/etc/placement/placement-api-uwsgi.ini"
@@ -42,16 +42,16 @@ service "placement" {
   container "placement_api" {
     image        = var.image
     command      = "uwsgi --ini /etc/placement/placement-api-uwsgi.ini"
-    environment  = var.common_env
+    environment  = var.globals.common_env
     volumes      = ["kolla_logs:/var/log/kolla/"]
     network_mode = "host"
     listen_ports = [8780]
     healthcheck {
       test         = ["CMD-SHELL", "healthcheck_curl ${var.url}"]
-      interval     = var.healthcheck.interval
-      retries      = var.healthcheck.retries
-      start_period = var.healthcheck.start_period
-      timeout      = var.healthcheck.timeout
+      interval     = var.globals.healthcheck.interval
+      retries      = var.globals.healthcheck.retries
+      start_period = var.globals.healthcheck.start_period
+      timeout      = var.globals.healthcheck.timeout
     }
   }
 }
