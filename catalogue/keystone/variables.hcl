@@ -10,15 +10,15 @@ variable "hosts" {
 
 variable "globals" {
   type = object({
-    common_env                = map(string)
-    healthcheck               = object({ interval = string, retries = number, start_period = string, timeout = string })
-    overrides_dir             = string
-    volume_prefix             = string
-    keystone_internal_url     = string
-    database_address          = string
-    memcached_hosts           = list(string)
-    rabbitmq_hosts            = list(string)
-    openstack_region_name     = string
+    common_env                = map(string),
+    healthcheck               = object({ interval = string, retries = number, start_period = string, timeout = string }),
+    overrides_dir             = string,
+    volume_prefix             = string,
+    keystone_internal_url     = string,
+    database_address          = string,
+    memcached_hosts           = list(string),
+    rabbitmq_hosts            = list(string),
+    openstack_region_name     = string,
     openstack_service_workers = number
   })
   description = "The deployment-wide settings every OpenStack service shares, as kolla-ansible's globals.yml holds them (kolla/openstack builds it once): common_env (every container's environment: KOLLA_CONFIG_STRATEGY), healthcheck (default_container_healthcheck_*), overrides_dir (node_custom_config: global.conf, <service>.conf, <service>/<file>, <service>/<host>/<file>), volume_prefix, keystone_internal_url, database_address, memcached_hosts and rabbitmq_hosts (host names; each host's vars.api_interface_address is used), openstack_region_name, openstack_service_workers."
