@@ -20,6 +20,10 @@ import {
 } from '../../src/kinds/database.js';
 import { execWithStdin, runSql } from '../../src/providers/docker/sql-exec.js';
 import { ensureDocker, uniqueProject } from '../helpers/docker.js';
+import { imageId } from '../../src/providers/docker/image-ops.js';
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
+import { ROOT, buildOnce, kolla } from '../helpers/kolla.js';
 
 const IMAGE = 'kolla/mariadb:zed';
 const NAME = `${uniqueProject('dbk')}_mariadb`;
@@ -56,6 +60,16 @@ async function canLogin(user: string, password: string): Promise<boolean> {
 
 beforeAll(async () => {
   docker = await ensureDocker();
+  // The catalogue's image, as the all-in-one builds it (debian:bookworm first): on a machine
+  // where the OpenStack demo has not run yet, this test builds it.
+  if ((await imageId(docker, IMAGE)) === undefined) {
+    execFileSync('bash', [path.join(ROOT, 'scripts/debian-base.sh')], { stdio: 'ignore', timeout: 900_000 });
+    buildOnce();
+    const r = await kolla(['build', 'mariadb', '--no-color'], {
+      cwd: path.join(ROOT, 'examples/all-in-one'),
+    });
+    expect(r.code, r.stderr).toBe(0);
+  }
   const c = await docker.createContainer({
     name: NAME,
     Image: IMAGE,
@@ -87,7 +101,7 @@ beforeAll(async () => {
     { user: 'root', timeoutMs: 10_000 },
   );
   if (r.exitCode !== 0) throw new Error(`setting the root password failed: ${r.stderr}`);
-}, 120_000);
+}, 1_800_000);
 
 afterAll(async () => {
   await docker

@@ -9,7 +9,7 @@
  * it all away, the VIP included.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -214,6 +214,8 @@ async function noOpPlan(): Promise<void> {
 beforeAll(async () => {
   await ensureDocker();
   await ensureTestbed(3);
+  // The images are built by the apply FROM debian:bookworm (made here when missing).
+  execFileSync('bash', [path.join(ROOT, 'scripts/debian-base.sh')], { stdio: 'ignore', timeout: 900_000 });
   buildOnce();
   dir = mkdtempSync(path.join(os.tmpdir(), 'kolla-havip-'));
   writeFileSync(path.join(dir, 'main.hcl'), MAIN);
