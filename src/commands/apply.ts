@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { Args, Flags } from '@oclif/core';
 import { createInterface } from 'node:readline/promises';
 import { KollaCommand, commonFlags, varFlags, UserError } from '../cli/base-command.js';
@@ -29,6 +30,8 @@ export abstract class ApplyLike extends KollaCommand {
       throw new UserError(`no terminal to ask for approval; pass -auto-approve to ${o.verb} without asking`);
     }
     const abort = new AbortController();
+    // Every call in flight to every host listens on it (dozens at once over SSH): not a leak.
+    setMaxListeners(0, abort.signal);
     let interrupts = 0;
     const onSigint = (): void => {
       interrupts++;
