@@ -1,16 +1,20 @@
 /**
  * The volume kind: a named Docker volume, labelled with the project and address. Volumes
  * hold data: a destroy keeps them unless asked (`--include-volumes`), a delete removes one
- * only after the new state is committed, and a rollback removes only a volume this apply made.
+ * only after the new state is committed, and a rollback removes only a volume this apply made
+ * (its creation token, journalled before the create, is on the volume).
  */
 import type { StepEntry } from '../states/state.js';
-import { createVolume, removeVolume } from '../providers/docker/volume-ops.js';
+import { randomUUID } from 'node:crypto';
+import { createVolume, removeCreatedVolume, removeVolume } from '../providers/docker/volume-ops.js';
 import type { ResourceKind } from './kind.js';
 import { noopChange } from './kind.js';
 
 interface CreateEntry extends StepEntry {
   op: 'create-volume';
   name: string;
+  /** The token labelled on the volume this step creates (absent in journals of older kollas). */
+  creation?: string;
 }
 
 export const volumeKind: ResourceKind<'volume'> = {
@@ -51,10 +55,19 @@ export const volumeKind: ResourceKind<'volume'> = {
     };
   },
   async apply(_c, inst, ctx) {
-    await ctx.log({ op: 'create-volume', host: inst.host, address: inst.address, name: inst.spec.name });
+    const creation = randomUUID();
+    const entry: CreateEntry = {
+      op: 'create-volume',
+      host: inst.host,
+      address: inst.address,
+      name: inst.spec.name,
+      creation,
+    };
+    await ctx.log(entry);
     await createVolume(await ctx.transport.docker(), inst.spec, {
       project: ctx.project,
       address: inst.address,
+      creation,
     });
     return undefined;
   },
@@ -63,7 +76,13 @@ export const volumeKind: ResourceKind<'volume'> = {
   },
   async undo(e, ctx) {
     const k = e as CreateEntry;
-    await removeVolume(await ctx.transport(k.host).docker(), k.name);
+    const meta = {
+      project: ctx.project,
+      address: k.address,
+      ...(k.creation ? { creation: k.creation } : {}),
+    };
+    const removed = await removeCreatedVolume(await ctx.transport(k.host).docker(), k.name, meta);
+    if (!removed) ctx.note(`volume ${k.name} on ${k.host} kept: this apply did not create it`);
   },
   describeUndo: (e) => `remove new volume ${(e as CreateEntry).name} on ${e.host}`,
   toState: (i) => ({

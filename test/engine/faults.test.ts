@@ -295,3 +295,61 @@ service "s" {
     expect(r.stderr).toMatch(/did not become healthy within 5s/);
   });
 });
+
+describe('a volume that exists but is not the project’s', () => {
+  it('is refused, and the rollback keeps it and its data', async () => {
+    const project = uniqueProject('vkeep');
+    projects.push(project);
+    const name = `${project}_data`;
+    // Made by hand (no kolla labels), with data in it.
+    await docker.createVolume({ Name: name });
+    const seed = await docker.createContainer({
+      Image: IMAGE_1,
+      Cmd: ['sh', '-c', 'echo precious > /data/f'],
+      HostConfig: { Binds: [`${name}:/data`] },
+    });
+    await seed.start();
+    await seed.wait();
+    await seed.remove();
+    try {
+      const dir = configDir({
+        'main.hcl': `
+kolla {
+  project    = "${project}"
+  config_dir = "${mkdtempSync(path.join(os.tmpdir(), 'kolla-etc-'))}"
+}
+host "local" {
+  address    = "127.0.0.1"
+  connection = "local"
+}
+volume "data" {
+  name  = "${name}"
+  hosts = group.all
+}
+`,
+      });
+      const r = await kolla(['apply', '-auto-approve', '--no-color'], { cwd: dir });
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain(`volume ${name} already exists and is not managed by kolla`);
+      expect(r.stdout + r.stderr).toContain(`volume ${name} on local kept: this apply did not create it`);
+      // Still there, with its data.
+      const check = await docker.createContainer({
+        Image: IMAGE_1,
+        Cmd: ['cat', '/data/f'],
+        HostConfig: { Binds: [`${name}:/data:ro`] },
+      });
+      const out = await check.attach({ stream: true, stdout: true, stderr: true });
+      let text = '';
+      out.on('data', (b: Buffer) => (text += b.toString('latin1')));
+      await check.start();
+      await check.wait();
+      await check.remove();
+      expect(text).toContain('precious');
+    } finally {
+      await docker
+        .getVolume(name)
+        .remove()
+        .catch(() => undefined);
+    }
+  });
+});

@@ -6,12 +6,14 @@
 import type Dockerode from 'dockerode';
 import type { VolumeSpec } from '../../expand/instances.js';
 import { dockerMessage, isConflict, isNotFound, wrapDockerError } from './errors.js';
-import { ADDRESS_LABEL, PROJECT_LABEL, RESERVED_LABELS } from './labels.js';
+import { ADDRESS_LABEL, CREATION_LABEL, PROJECT_LABEL, RESERVED_LABELS } from './labels.js';
 import type { ObservedVolume } from './refresh.js';
 
 export interface VolumeMeta {
   project: string;
   address: string;
+  /** A token for this creation (labelled on the volume, kept in the journal): see removeCreatedVolume. */
+  creation?: string;
 }
 
 /**
@@ -49,6 +51,7 @@ export async function createVolume(
   }
   labels[PROJECT_LABEL] = meta.project;
   labels[ADDRESS_LABEL] = meta.address;
+  if (meta.creation !== undefined) labels[CREATION_LABEL] = meta.creation;
   try {
     await docker.createVolume({ Name: spec.name, Driver: driver, Labels: labels });
   } catch (err) {
@@ -72,6 +75,29 @@ export async function removeVolume(docker: Dockerode, name: string): Promise<voi
     }
     throw wrapDockerError(`remove volume ${name}`, err);
   }
+}
+
+/**
+ * Undo of a create: remove the volume only when it is the one that creation made — it carries
+ * the creation's token (or, for a journal written before tokens, this project's and address's
+ * labels). A create that failed, or found the volume already there, made nothing: the volume
+ * there (another project's, one made by hand, or this project's from before) keeps its data.
+ * Returns whether it removed the volume.
+ */
+export async function removeCreatedVolume(
+  docker: Dockerode,
+  name: string,
+  meta: VolumeMeta,
+): Promise<boolean> {
+  const v = await inspectVolume(docker, name);
+  if (v === undefined) return false;
+  const ours =
+    meta.creation !== undefined
+      ? v.labels[CREATION_LABEL] === meta.creation
+      : v.labels[PROJECT_LABEL] === meta.project && v.labels[ADDRESS_LABEL] === meta.address;
+  if (!ours) return false;
+  await removeVolume(docker, name);
+  return true;
 }
 
 export async function inspectVolume(docker: Dockerode, name: string): Promise<ObservedVolume | undefined> {
