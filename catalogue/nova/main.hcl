@@ -48,7 +48,7 @@ service "nova_conductor" {
 
   bootstrap "map_cell0" {
     image   = var.conductor_image
-    command = "nova-manage cell_v2 map_cell0"
+    command = "kolla_nova_map_cell0"
     volumes = ["kolla_logs:/var/log/kolla/"]
   }
 
