@@ -109,7 +109,8 @@ function checkResource(steps: Step[]): string | undefined {
   }
   if (rest.length === 0) return undefined;
   const [sub, ...more] = rest;
-  if (!isName(sub)) return `service.${name.name} is followed by container, config, bootstrap or task`;
+  if (!isName(sub))
+    return `service.${name.name} is followed by container, config, bootstrap, task or database`;
   const hostOnly = (xs: Step[], what: string): string | undefined =>
     xs.length === 0 || (xs.length === 1 && isKey(xs[0]) && typeof xs[0].key === 'string')
       ? undefined
@@ -128,11 +129,12 @@ function checkResource(steps: Step[]): string | undefined {
       return hostOnly(tail, what);
     }
     case 'bootstrap':
-    case 'task': {
+    case 'task':
+    case 'database': {
       const [bname, ...tail] = more;
       if (bname === undefined) return undefined;
       if (!isName(bname))
-        return `${sub.name} needs a name, e.g. ${sub.name}.${sub.name === 'task' ? 'discover_computes' : 'db_sync'}`;
+        return `${sub.name} needs a name, e.g. ${sub.name}.${sub.name === 'task' ? 'discover_computes' : sub.name === 'database' ? 'keystone' : 'db_sync'}`;
       return hostOnly(tail, `service.${name.name}.${sub.name}.${bname.name}`);
     }
     case 'config': {
@@ -141,7 +143,7 @@ function checkResource(steps: Step[]): string | undefined {
       return undefined;
     }
     default:
-      return `unknown step "${sub.name}" in service.${name.name} (container, config, bootstrap or task)`;
+      return `unknown step "${sub.name}" in service.${name.name} (container, config, bootstrap, task or database)`;
   }
 }
 
@@ -288,6 +290,11 @@ export function taskAddr(service: string, name: string, host?: string): string {
   return `service.${service}.task.${name}${host === undefined ? '' : `[${q(host)}]`}`;
 }
 
+/** A database block's address; `key` is its for_each key, when it has one. */
+export function databaseAddr(service: string, name: string, key?: string): string {
+  return `service.${service}.database.${name}${key === undefined ? '' : `[${q(key)}]`}`;
+}
+
 export function volumeAddr(volume: string, host: string): string {
   return `volume.${volume}[${q(host)}]`;
 }
@@ -311,7 +318,8 @@ export function resourceTitle(address: string): string | undefined {
   };
   if (name(0) === 'service') {
     if (name(2) === 'container' && name(4) === 'config_json') return 'config "config.json"';
-    if (name(2) === 'container' || name(2) === 'bootstrap' || name(2) === 'task')
+    if (name(2) === 'database' && key(4) !== undefined) return `database "${key(4)}"`;
+    if (name(2) === 'container' || name(2) === 'bootstrap' || name(2) === 'task' || name(2) === 'database')
       return `${name(2)} "${name(3)}"`;
     if (name(2) === 'config' && key(3) !== undefined) return `config "${key(3)}"`;
   }

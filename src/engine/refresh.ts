@@ -1,9 +1,11 @@
 /**
  * Refresh: read what is really on every host the plan concerns, in parallel — per host one
  * label-filtered container list (with parallel inspects), the project's volumes, the image
- * IDs of the desired images, and the hash of every managed file.
+ * IDs of the desired images, and the hash of every managed file; then what the databases'
+ * servers hold (SQL in their running containers).
  */
 import { imageIds, listVolumes, refreshContainers } from '../providers/docker/refresh.js';
+import { runSql } from '../providers/docker/sql-exec.js';
 import { emptyHostWorld, type HostWorld, type RefreshRequest, type World } from '../providers/world.js';
 import type { HostConnections } from './hosts.js';
 import { isSshError } from '../transport/ssh-errors.js';
@@ -36,6 +38,26 @@ export async function refreshWorld(
         for (const v of volumes) hw.volumes.set(v.name, v);
         hw.images = images;
         for (const [f, h] of hashes) hw.files.set(f, h);
+        const dbs = (hw.databases ??= new Map());
+        await Promise.all(
+          (r.databases ?? []).map(async (d) => {
+            const c = hw.containers.get(d.container);
+            if (c?.state !== 'running' && !containers.others.has(d.container)) {
+              dbs.set(d.address, { error: `container ${d.container} is not running` });
+              return;
+            }
+            try {
+              const output = await runSql(docker, d.container, d.sql, {
+                adminUser: d.adminUser,
+                timeoutMs: d.timeoutMs,
+                ...(d.adminPassword !== undefined ? { adminPassword: d.adminPassword } : {}),
+              });
+              dbs.set(d.address, { output });
+            } catch (e) {
+              dbs.set(d.address, { error: (e as Error).message });
+            }
+          }),
+        );
       } catch (e) {
         hw.error = describeHostError(r.host, e);
       }

@@ -1,6 +1,7 @@
 /**
  * Expansion: the evaluated configuration becomes desired instances per host — containers,
- * volumes, rendered config files with their config.json, bootstrap tasks and images —
+ * volumes, rendered config files with their config.json, bootstrap tasks, post-start tasks,
+ * databases and images —
  * each with its address and its dependencies (explicit `depends_on` and implicit edges).
  *
  * One expander per block type, sharing one context (context.ts), run for the root module and
@@ -15,6 +16,7 @@ import { placeVolumes, volumeInstances, type VolumeUse } from './volumes.js';
 import { containerSink, expandContainers } from './containers.js';
 import { expandBootstraps } from './bootstraps.js';
 import { expandTasks, type ExpandedTask } from './tasks.js';
+import { expandDatabases } from './databases.js';
 import { imageInstances } from './images.js';
 import {
   linkModules,
@@ -58,6 +60,7 @@ export function expand(config: Config, diags: Diagnostics): Expansion {
       sink.instances.push(...bootstraps);
       members.set(svc.name, { containers, bootstraps });
       tasks.push(...expandTasks(ctx, svc, containers));
+      sink.instances.push(...expandDatabases(ctx, svc, containers));
     }
     linkServices(ctx, services, members);
     linkTasks(tasks, members);

@@ -66,7 +66,7 @@ export interface VolumeSpec {
   labels: Record<string, string>;
 }
 
-export type InstanceKind = 'container' | 'volume' | 'config' | 'bootstrap' | 'task' | 'image';
+export type InstanceKind = 'container' | 'volume' | 'config' | 'bootstrap' | 'task' | 'image' | 'database';
 
 interface InstanceBase {
   /** Stable address, e.g. `service.keystone.container.keystone["control01"]`. */
@@ -146,8 +146,43 @@ export interface ImageInstance extends InstanceBase {
   ref: string;
 }
 
+/**
+ * A schema and the account that uses it on a MariaDB server, kept by SQL run (docker exec, the
+ * SQL on stdin) in a running container of the service that declares it.
+ */
+export interface DatabaseInstance extends InstanceBase {
+  kind: 'database';
+  service: string;
+  /** The block's label (and its for_each key, when it has one). */
+  name: string;
+  /** The Docker name of the container the SQL runs in, on its host. */
+  container: string;
+  /** Schema, account, host pattern, privileges and password (unmasked). */
+  spec: DatabaseSpecOf;
+  /** The admin account the SQL logs in as (default root, by unix socket without a password). */
+  adminUser: string;
+  adminPassword?: string;
+  /** Each SQL run is given up after this long. */
+  timeoutMs: number;
+}
+
+/** The same shape as kinds/database.ts's DatabaseSpec (a lower layer cannot import it). */
+export interface DatabaseSpecOf {
+  schema: string;
+  user: string;
+  host: string;
+  privileges: string[];
+  password: string;
+}
+
 export type Instance =
-  ContainerInstance | VolumeInstance | ConfigInstance | BootstrapInstance | TaskInstance | ImageInstance;
+  | ContainerInstance
+  | VolumeInstance
+  | ConfigInstance
+  | BootstrapInstance
+  | TaskInstance
+  | ImageInstance
+  | DatabaseInstance;
 
 /** Extra per-container settings that are not part of the Docker spec. */
 export interface ContainerOptions {

@@ -44,27 +44,9 @@ export interface DatabaseRecord {
   password_verifier: string;
 }
 
-/** MariaDB's schema-level privileges that ALL PRIVILEGES grants on every supported version. */
-export const ALL_SCHEMA_PRIVILEGES = [
-  'SELECT',
-  'INSERT',
-  'UPDATE',
-  'DELETE',
-  'CREATE',
-  'DROP',
-  'REFERENCES',
-  'INDEX',
-  'ALTER',
-  'CREATE TEMPORARY TABLES',
-  'LOCK TABLES',
-  'EXECUTE',
-  'CREATE VIEW',
-  'SHOW VIEW',
-  'CREATE ROUTINE',
-  'ALTER ROUTINE',
-  'EVENT',
-  'TRIGGER',
-];
+// The list lives with the block's expansion (which checks the names given); re-exported here.
+import { ALL_SCHEMA_PRIVILEGES } from '../expand/databases.js';
+export { ALL_SCHEMA_PRIVILEGES };
 
 /** mysql_native_password's stored form of a password: '*' + upper hex SHA1(SHA1(pw)). */
 export function nativePasswordHash(password: string): string {

@@ -14,6 +14,11 @@ export interface HostWorld {
   images: Map<string, string | undefined>;
   /** Path → sha256 of the file (undefined: missing). */
   files: Map<string, string | undefined>;
+  /**
+   * Database address → what its refresh query printed (`mysql -N -B`), or why it could not
+   * run (the container is not running, the server refused). Absent: not asked.
+   */
+  databases?: Map<string, { output: string } | { error: string }>;
   error?: string;
 }
 
@@ -26,6 +31,7 @@ export function emptyHostWorld(): HostWorld {
     volumes: new Map(),
     images: new Map(),
     files: new Map(),
+    databases: new Map(),
   };
 }
 
@@ -34,4 +40,15 @@ export interface RefreshRequest {
   host: string;
   images: string[];
   files: string[];
+  /** Read-only SQL to run in a running container (no secret in it; the admin password apart). */
+  databases?: DatabaseRead[];
+}
+
+export interface DatabaseRead {
+  address: string;
+  container: string;
+  sql: string;
+  adminUser: string;
+  adminPassword?: string;
+  timeoutMs: number;
 }

@@ -75,6 +75,21 @@ export interface ConfigResource extends ResourceBase {
   sensitive: boolean;
 }
 
+/** A schema and its account on a MariaDB server: no password, only a salted verifier of it. */
+export interface DatabaseResource extends ResourceBase {
+  kind: 'database';
+  service: string;
+  /** The container the SQL runs in. */
+  container: string;
+  database: {
+    schema: string;
+    user: string;
+    host: string;
+    privileges: string[];
+    password_verifier: string;
+  };
+}
+
 export interface ImageResource extends ResourceBase {
   kind: 'image';
   /** The reference the image block evaluates to. */
@@ -82,7 +97,13 @@ export interface ImageResource extends ResourceBase {
 }
 
 export type ResourceState =
-  ContainerResource | BootstrapResource | TaskResource | VolumeResource | ConfigResource | ImageResource;
+  | ContainerResource
+  | BootstrapResource
+  | TaskResource
+  | VolumeResource
+  | ConfigResource
+  | ImageResource
+  | DatabaseResource;
 
 /** The state of one kind. */
 export type ResourceOf<K extends InstanceKind> = Extract<ResourceState, { kind: K }>;
