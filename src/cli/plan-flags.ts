@@ -86,6 +86,7 @@ export function diffOptions(flags: {
   refresh?: boolean | undefined;
   destroy?: boolean | undefined;
   'include-volumes'?: boolean | undefined;
+  'include-data'?: boolean | undefined;
 }): DiffOptions {
   for (const a of [...(flags.target ?? []), ...(flags.replace ?? [])]) {
     const parsed = parseAddress(a);
@@ -101,6 +102,7 @@ export function diffOptions(flags: {
     limit: flags.limit ?? [],
     replace: flags.replace ?? [],
     includeVolumes: flags['include-volumes'] === true,
+    includeData: flags['include-data'] === true,
     refreshed: flags.refresh !== false,
   };
 }

@@ -13,6 +13,7 @@ import type { State } from '../states/state.js';
 export interface ApplyRunOptions {
   destroy: boolean;
   includeVolumes?: boolean;
+  includeData?: boolean;
   fromState?: State;
   verb: string;
 }
@@ -60,6 +61,7 @@ export abstract class ApplyLike extends KollaCommand {
           ...(flags as Parameters<typeof diffOptions>[0]),
           destroy: o.destroy,
           'include-volumes': o.includeVolumes,
+          'include-data': o.includeData,
         }),
         ...(planFile ? { planFile } : {}),
         ...(typeof flags['parallelism'] === 'number' ? { parallelism: flags['parallelism'] } : {}),

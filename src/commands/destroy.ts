@@ -5,7 +5,7 @@ import { ApplyLike, applyFlags } from './apply.js';
 
 export default class Destroy extends ApplyLike {
   static override description =
-    'Remove every container and config file kolla manages for this configuration. Volumes are kept (as kolla-ansible does) unless --include-volumes.';
+    "Remove every container and config file kolla manages for this configuration. Volumes are kept (as kolla-ansible does) unless --include-volumes; databases' schemas are kept (their accounts dropped) unless --include-data.";
   static override examples = [
     '<%= config.bin %> destroy',
     '<%= config.bin %> destroy -auto-approve --include-volumes',
@@ -17,6 +17,10 @@ export default class Destroy extends ApplyLike {
     ...planFlags,
     ...applyFlags,
     'include-volumes': Flags.boolean({ description: 'Remove the named volumes too (their data is lost).' }),
+    'include-data': Flags.boolean({
+      description:
+        "Drop the databases' schemas too (their data is lost); without it only their accounts are dropped.",
+    }),
   };
 
   async run(): Promise<unknown> {
@@ -25,6 +29,7 @@ export default class Destroy extends ApplyLike {
     const r = await this.runApply(flags, undefined, {
       destroy: true,
       includeVolumes: flags['include-volumes'],
+      includeData: flags['include-data'],
       verb: 'destroy',
     });
     return r.result?.state ?? r.plan;

@@ -31,6 +31,7 @@ export default class PlanCommand extends KollaCommand {
       description: 'Plan to destroy everything kolla manages (volumes are kept unless --include-volumes).',
     }),
     'include-volumes': Flags.boolean({ description: 'With --destroy: remove volumes too.' }),
+    'include-data': Flags.boolean({ description: "With --destroy: drop the databases' schemas too." }),
     'detailed-exitcode': Flags.boolean({
       description: 'Exit 0 when there are no changes, 2 when there are, 1 on error.',
     }),

@@ -70,7 +70,7 @@ export async function applyPlan(ctx: ApplyContext): Promise<ApplyResult> {
   };
   const observed = new Map<string, Observed>();
   const active = plan.changes.filter((c) => c.action !== 'noop' && c.action !== 'delete');
-  const deletes = plan.changes.filter((c) => c.action === 'delete');
+  const deletes = dependantsFirst(plan.changes.filter((c) => c.action === 'delete'));
   const settleMs = durationMs(config.settings.settleTime);
   const stepContext = (host: string, address: string): StepContext => {
     const s: StepContext = {
@@ -279,6 +279,32 @@ function prepareContext(ctx: ApplyContext): PrepareContext {
       }
     },
   };
+}
+
+/**
+ * Deletes ordered so that what depends on another deleted resource goes first (a database's
+ * account is dropped while its server's container still runs); otherwise in plan order.
+ */
+function dependantsFirst(deletes: Change[]): Change[] {
+  const addrs = new Set(deletes.map((c) => c.address));
+  // A resource waits for every deleted resource that depends on it.
+  const waitsFor = new Map<string, string[]>();
+  for (const c of deletes)
+    for (const d of c.dependsOn)
+      if (addrs.has(d) && d !== c.address) waitsFor.set(d, [...(waitsFor.get(d) ?? []), c.address]);
+  const out: Change[] = [];
+  const done = new Set<string>();
+  const visiting = new Set<string>();
+  const byAddr = new Map(deletes.map((c) => [c.address, c]));
+  const visit = (c: Change): void => {
+    if (done.has(c.address) || visiting.has(c.address)) return;
+    visiting.add(c.address);
+    for (const a of waitsFor.get(c.address) ?? []) visit(byAddr.get(a)!);
+    done.add(c.address);
+    out.push(c);
+  };
+  for (const c of deletes) visit(c);
+  return out;
 }
 
 function describe(e: unknown): string {

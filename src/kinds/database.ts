@@ -14,6 +14,17 @@
  * (`destroy --include-data`).
  */
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { DatabaseInstance, Instance } from '../expand/instances.js';
+import type { DatabaseResource, StepEntry } from '../states/state.js';
+import type { SecretMasker } from '../states/secret-mask.js';
+import type { Transport } from '../transport/transport.js';
+import type { DatabaseRead } from '../providers/world.js';
+import type { AttrChange, Change } from '../plans/plan.js';
+import { runSql } from '../providers/docker/sql-exec.js';
+import { KollaError } from '../diags/kolla-error.js';
+import { StepError } from './images-on-hosts.js';
+import type { PlanContext, ResourceKind, StepContext, UndoContext } from './kind.js';
+import { noopChange } from './kind.js';
 
 /** What a `database` block asks for (the password unmasked). */
 export interface DatabaseSpec {
@@ -267,3 +278,356 @@ export function toRecord(spec: DatabaseSpec, prior: DatabaseRecord | undefined):
         : passwordVerifier(spec.password),
   };
 }
+
+/** SQL that takes the account's privileges on one schema away (the account stays: another block uses it). */
+export function revokeSchemaSql(
+  r: Pick<DatabaseRecord, 'schema' | 'user' | 'host'>,
+  includeData: boolean,
+): string {
+  const out = [
+    `REVOKE ALL PRIVILEGES ON ${grantSchema(r.schema)}.* FROM ${sqlString(r.user)}@${sqlString(r.host)};`,
+  ];
+  if (includeData) out.push(`DROP DATABASE IF EXISTS ${sqlIdent(r.schema)};`);
+  return out.join('\n') + '\n';
+}
+
+// ---------------------------------------------------------------------------------------------
+// The kind: the engine's side (refresh request, plan, apply, delete, undo, state).
+
+interface DbEntry extends StepEntry {
+  op: 'create-database' | 'update-database' | 'drop-database-user';
+  container: string;
+  user: string;
+  account_host: string;
+  schema: string;
+  admin_user: string;
+  /** The admin password's secret marker (never its value). */
+  admin_password?: string;
+  created_user?: boolean;
+  set_password?: boolean;
+  grant?: string[];
+  revoke?: string[];
+  dropped_schema?: boolean;
+}
+
+function specOf(i: DatabaseInstance): DatabaseSpec {
+  return i.spec;
+}
+
+function live(i: DatabaseInstance, ctx: PlanContext): { live?: LiveDatabase; error?: string } {
+  if (!ctx.options.refreshed) return {};
+  const r = ctx.host(i.host).databases?.get(i.address);
+  if (!r) return {};
+  if ('error' in r) return { error: r.error };
+  return { live: parseRefresh(r.output) };
+}
+
+function account(r: { user: string; host: string }): string {
+  return `'${r.user}'@'${r.host}'`;
+}
+
+function plan(inst: DatabaseInstance, s: DatabaseResource | undefined, ctx: PlanContext): Change {
+  const c = noopChange(inst, s, ctx);
+  const spec = specOf(inst);
+  const l = live(inst, ctx);
+  const d = diffDatabase(spec, s?.database, l.live);
+  const notes = [`SQL runs in ${inst.container} as ${inst.adminUser}`];
+  if (l.error && s)
+    notes.push(
+      `the server could not be read (${ctx.masker.maskForDisplay(l.error)}): planned from the state`,
+    );
+  c.notes = notes;
+  for (const detail of d.drift)
+    ctx.drift({
+      address: inst.address,
+      host: inst.host,
+      kind: /dropped/.test(detail) ? 'removed' : 'edited',
+      detail,
+    });
+  if (d.action === 'noop') return c;
+  c.action = d.action;
+  c.reasons = d.reasons;
+  const attrs: AttrChange[] = [];
+  const a = (path: string, before: unknown, after: unknown, sensitive = false): void => {
+    const x: AttrChange = { path, forcesReplacement: false, sensitive };
+    if (before !== undefined) x.before = before;
+    if (after !== undefined) x.after = after;
+    attrs.push(x);
+  };
+  if (d.action === 'create' || !s) {
+    a('schema', undefined, spec.schema);
+    a('user', undefined, spec.user);
+    a('host', undefined, spec.host);
+    a(
+      'privileges',
+      undefined,
+      normalisePrivileges(spec.privileges).length === ALL_SCHEMA_PRIVILEGES.length
+        ? ['ALL PRIVILEGES']
+        : normalisePrivileges(spec.privileges),
+    );
+    a('password', undefined, '(sensitive)', true);
+  } else {
+    if (d.createSchema) a('schema', undefined, spec.schema);
+    if (d.createUser) a('user', undefined, account(spec));
+    if (d.setPassword) a('password', '(sensitive)', '(sensitive)', true);
+    if (d.grant.length || d.revoke.length) {
+      const had = normalisePrivileges(s.database.privileges);
+      a('privileges', d.createUser ? undefined : had, normalisePrivileges(spec.privileges));
+    }
+  }
+  c.attrs = attrs;
+  // The account's old password is not kept anywhere: a rollback cannot put it back.
+  if (d.setPassword && !d.createUser) c.irreversible = true;
+  return c;
+}
+
+function planDelete(r: DatabaseResource, ctx: PlanContext): Change {
+  const includeData = ctx.options.destroy && ctx.options.includeData === true;
+  const shared = sharedAccount(r, ctx.instances);
+  const what = shared
+    ? `revokes ${account(r.database)}'s privileges on ${r.database.schema} (${shared} still uses the account)`
+    : `drops the account ${account(r.database)}`;
+  const data = includeData
+    ? `and the schema ${r.database.schema} with its data (--include-data)`
+    : `keeps the schema ${r.database.schema} and its data${ctx.options.destroy ? ' (destroy --include-data drops it)' : ''}`;
+  return {
+    address: r.address,
+    kind: 'database',
+    host: r.host,
+    action: 'delete',
+    reasons: [`${ctx.options.destroy ? 'destroy' : 'no longer in the configuration'}: ${what}; ${data}`],
+    attrs: [
+      { path: 'schema', before: r.database.schema, forcesReplacement: false, sensitive: false },
+      { path: 'user', before: account(r.database), forcesReplacement: false, sensitive: false },
+    ],
+    before: r,
+    dependsOn: r.dependencies,
+    ...(includeData ? { notes: ['include-data'] } : {}),
+  };
+}
+
+/** Another configured database block on the same server and account, if one is. */
+function sharedAccount(r: DatabaseResource, instances: readonly Instance[]): string | undefined {
+  for (const i of instances)
+    if (
+      i.kind === 'database' &&
+      i.address !== r.address &&
+      i.host === r.host &&
+      i.container === r.container &&
+      i.spec.user === r.database.user &&
+      i.spec.host === r.database.host
+    )
+      return i.address;
+  return undefined;
+}
+
+async function sql(
+  ctx: { transport: Transport; masker: SecretMasker },
+  container: string,
+  text: string,
+  admin: { user: string; password?: string | undefined },
+  timeoutMs: number,
+  redact: string[] = [],
+): Promise<string> {
+  return runSql(await ctx.transport.docker(), container, text, {
+    adminUser: admin.user,
+    timeoutMs,
+    redact,
+    ...(admin.password !== undefined ? { adminPassword: admin.password } : {}),
+  });
+}
+
+async function apply(c: Change, inst: DatabaseInstance, ctx: StepContext): Promise<undefined> {
+  const spec = specOf(inst);
+  const admin = { user: inst.adminUser, password: inst.adminPassword };
+  const prior = c.before?.kind === 'database' ? c.before.database : undefined;
+  try {
+    // What the server holds now (it may have moved since the plan): the diff is made again.
+    const l = parseRefresh(await sql(ctx, inst.container, refreshSql(spec), admin, inst.timeoutMs));
+    const d = diffDatabase(spec, prior, l);
+    if (d.action === 'noop') return undefined;
+    const e: DbEntry = {
+      op: c.action === 'create' ? 'create-database' : 'update-database',
+      host: inst.host,
+      address: inst.address,
+      container: inst.container,
+      user: spec.user,
+      account_host: spec.host,
+      schema: spec.schema,
+      admin_user: inst.adminUser,
+      created_user: d.createUser,
+      set_password: d.setPassword,
+      grant: d.grant,
+      revoke: d.revoke,
+    };
+    if (inst.adminPassword !== undefined) e.admin_password = ctx.masker.mask(inst.adminPassword);
+    await ctx.log(e);
+    await sql(ctx, inst.container, applySql(spec, d), admin, inst.timeoutMs, [spec.password]);
+  } catch (err) {
+    if (err instanceof StepError) throw err;
+    throw new StepError(inst.address, ctx.masker.maskForDisplay((err as Error).message));
+  }
+  return undefined;
+}
+
+async function applyDelete(c: Change, ctx: StepContext): Promise<void> {
+  const r = c.before;
+  if (r?.kind !== 'database') return;
+  const docker = await ctx.transport.docker();
+  const running = await docker
+    .getContainer(r.container)
+    .inspect()
+    .then((x) => x.State.Running)
+    .catch(() => false);
+  if (!running) {
+    ctx.progress(`container ${r.container} is not running: the account is left on its server`, 0);
+    return;
+  }
+  const includeData = c.notes?.includes('include-data') === true;
+  const admin = { user: r.admin_user, password: adminPassword(r.secrets.admin_password, ctx.masker) };
+  const e: DbEntry = {
+    op: 'drop-database-user',
+    host: r.host,
+    address: r.address,
+    container: r.container,
+    user: r.database.user,
+    account_host: r.database.host,
+    schema: r.database.schema,
+    admin_user: r.admin_user,
+    dropped_schema: includeData,
+  };
+  if (r.secrets.admin_password) e.admin_password = r.secrets.admin_password;
+  await ctx.log(e);
+  // Another block still naming the account (nova and nova_cell0 share one): only this schema's grants go.
+  const shared = c.reasons.some((x) => x.includes('still uses the account'));
+  try {
+    await sql(
+      ctx,
+      r.container,
+      shared ? revokeSchemaSql(r.database, includeData) : deleteSql(r.database, includeData),
+      admin,
+      60_000,
+    );
+  } catch (err) {
+    throw new StepError(r.address, ctx.masker.maskForDisplay((err as Error).message));
+  }
+}
+
+function adminPassword(marker: string | undefined, masker: SecretMasker): string | undefined {
+  if (marker === undefined) return undefined;
+  const v = masker.unmask(marker);
+  if (v === marker)
+    throw new KollaError('state', `the admin password's secret ${marker} is no longer in the secrets file`);
+  return v;
+}
+
+async function undo(e: StepEntry, ctx: UndoContext): Promise<void> {
+  const k = e as DbEntry;
+  const target = { schema: k.schema, user: k.user, host: k.account_host };
+  if (k.op === 'drop-database-user') {
+    ctx.note(
+      `${k.address}: the account ${account(target)} was dropped and cannot be re-created by a rollback (kolla keeps no password); the next apply re-creates it${k.dropped_schema ? `; the schema ${k.schema} and its data are gone` : ''}`,
+    );
+    return;
+  }
+  const out: string[] = [];
+  if (k.created_user) out.push(undoCreateSql(target));
+  else {
+    const acct = `${sqlString(k.user)}@${sqlString(k.account_host)}`;
+    if (k.grant?.length) out.push(`REVOKE ${k.grant.join(', ')} ON ${grantSchema(k.schema)}.* FROM ${acct};`);
+    if (k.revoke?.length) out.push(`GRANT ${k.revoke.join(', ')} ON ${grantSchema(k.schema)}.* TO ${acct};`);
+    if (k.set_password)
+      ctx.note(
+        `${k.address}: the password of ${account(target)} was changed and stays changed (kolla never has the old one)`,
+      );
+  }
+  if (k.op === 'create-database') ctx.note(`${k.address}: the schema ${k.schema} is kept (it may hold data)`);
+  if (!out.length) return;
+  await runSql(await ctx.transport(k.host).docker(), k.container, out.join('\n') + '\n', {
+    adminUser: k.admin_user,
+    timeoutMs: 60_000,
+    ...(k.admin_password !== undefined
+      ? { adminPassword: adminPassword(k.admin_password, ctx.masker)! }
+      : {}),
+  });
+}
+
+export const databaseKind: ResourceKind<'database'> = {
+  kind: 'database',
+  // After the containers (the server must run); beside the post-start tasks.
+  planPhase: 3,
+  shape: 'box3d',
+  ops: ['create-database', 'update-database', 'drop-database-user'],
+  wants(i, req) {
+    const d: DatabaseRead = {
+      address: i.address,
+      container: i.container,
+      sql: refreshSql(i.spec),
+      adminUser: i.adminUser,
+      timeoutMs: i.timeoutMs,
+    };
+    if (i.adminPassword !== undefined) d.adminPassword = i.adminPassword;
+    (req.databases ??= []).push(d);
+  },
+  wantsForState: () => undefined,
+  plan,
+  planDelete,
+  apply,
+  applyDelete,
+  undo,
+  describeUndo: (e) => {
+    const k = e as DbEntry;
+    return k.op === 'drop-database-user'
+      ? undefined
+      : k.created_user
+        ? `drop new account '${k.user}'@'${k.account_host}' on ${k.container}`
+        : `revert the grants of '${k.user}'@'${k.account_host}' on ${k.schema}`;
+  },
+  toState(i, _c, prev, _observed, { masker }) {
+    const r: DatabaseResource = {
+      address: i.address,
+      kind: 'database',
+      host: i.host,
+      dependencies: i.dependsOn,
+      service: i.service,
+      container: i.container,
+      database: toRecord(i.spec, prev?.database),
+      admin_user: i.adminUser,
+      secrets: { password: masker.mask(i.spec.password) },
+    };
+    if (i.adminPassword !== undefined) r.secrets.admin_password = masker.mask(i.adminPassword);
+    return r;
+  },
+  fromState(r, masker) {
+    const password = masker.unmask(r.secrets.password);
+    if (password === r.secrets.password) return undefined; // its secret is gone
+    const i: DatabaseInstance = {
+      address: r.address,
+      kind: 'database',
+      host: r.host,
+      dependsOn: r.dependencies,
+      service: r.service,
+      name: r.database.schema,
+      container: r.container,
+      spec: {
+        schema: r.database.schema,
+        user: r.database.user,
+        host: r.database.host,
+        privileges: r.database.privileges,
+        password,
+      },
+      adminUser: r.admin_user,
+      timeoutMs: 60_000,
+    };
+    const admin = r.secrets.admin_password ? masker.unmask(r.secrets.admin_password) : undefined;
+    if (admin !== undefined) i.adminPassword = admin;
+    return i;
+  },
+  show: (r) => [
+    ['container', r.container],
+    ['schema', r.database.schema],
+    ['user', account(r.database)],
+    ['privileges', r.database.privileges.join(', ')],
+    ['password', '(sensitive)'],
+  ],
+};

@@ -37,6 +37,8 @@ export interface DiffOptions {
   limit?: string[];
   replace: string[];
   includeVolumes: boolean;
+  /** destroy --include-data: drop the databases' schemas too (their data is lost). */
+  includeData?: boolean;
   /** False with -refresh=false: the state is taken as the truth. */
   refreshed: boolean;
 }

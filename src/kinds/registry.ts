@@ -13,6 +13,7 @@ import { volumeKind } from './volume.js';
 import { bootstrapKind } from './bootstrap.js';
 import { taskKind } from './task.js';
 import { imageKind } from './image.js';
+import { databaseKind } from './database.js';
 
 const KINDS: { readonly [K in InstanceKind]: ResourceKind<K> } = {
   container: containerKind,
@@ -21,6 +22,7 @@ const KINDS: { readonly [K in InstanceKind]: ResourceKind<K> } = {
   bootstrap: bootstrapKind,
   task: taskKind,
   image: imageKind,
+  database: databaseKind,
 };
 
 /**

@@ -88,6 +88,13 @@ export interface DatabaseResource extends ResourceBase {
     privileges: string[];
     password_verifier: string;
   };
+  /** The account the SQL runs as. */
+  admin_user: string;
+  /**
+   * The secrets the passwords come from, as markers (`((secret.NAME))`), never their values:
+   * a delete logs in with the admin's; `kolla rollback` rebuilds the account with its own.
+   */
+  secrets: { password: string; admin_password?: string };
 }
 
 export interface ImageResource extends ResourceBase {
