@@ -67,7 +67,11 @@ export function makePlan(input: DiffInput): Plan {
       if (!removed.length) return false;
       return addressesAfterMoves(a, input.moves ?? []).some((x) => removed.some((r) => addressMatches(r, x)));
     },
-    isSensitive: (v) => typeof v === 'string' && masker.containsSecret(v),
+    // A whole object (a new container's environment) holds a secret as well as a string does.
+    isSensitive: (v) =>
+      typeof v === 'string'
+        ? masker.containsSecret(v)
+        : v !== null && typeof v === 'object' && JSON.stringify(masker.maskDeep(v)) !== JSON.stringify(v),
     drift: (d) => void drift.push(d),
     error: (d) => void input.diagnostics?.push(d),
   };
@@ -94,6 +98,8 @@ export function makePlan(input: DiffInput): Plan {
     changes.push(...kind.planUnmanaged(ctx, { desired, prior: priorByKind.get(kind.kind) ?? [] }));
   }
 
+  // Attribute values are shown (text and --json): secrets in them become markers.
+  for (const c of changes) c.attrs = c.attrs.map((a) => masker.maskDeep(a));
   const selected = options.targets.length
     ? selectTargets(changes, options.targets, options.destroy)
     : changes;

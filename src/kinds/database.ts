@@ -358,13 +358,7 @@ function plan(inst: DatabaseInstance, s: DatabaseResource | undefined, ctx: Plan
     a('schema', undefined, spec.schema);
     a('user', undefined, spec.user);
     a('host', undefined, spec.host);
-    a(
-      'privileges',
-      undefined,
-      normalisePrivileges(spec.privileges).length === ALL_SCHEMA_PRIVILEGES.length
-        ? ['ALL PRIVILEGES']
-        : normalisePrivileges(spec.privileges),
-    );
+    a('privileges', undefined, shownPrivileges(spec.privileges));
     a('password', undefined, '(sensitive)', true);
   } else {
     if (d.createSchema) a('schema', undefined, spec.schema);
@@ -372,13 +366,19 @@ function plan(inst: DatabaseInstance, s: DatabaseResource | undefined, ctx: Plan
     if (d.setPassword) a('password', '(sensitive)', '(sensitive)', true);
     if (d.grant.length || d.revoke.length) {
       const had = normalisePrivileges(s.database.privileges);
-      a('privileges', d.createUser ? undefined : had, normalisePrivileges(spec.privileges));
+      a('privileges', d.createUser ? undefined : shownPrivileges(had), shownPrivileges(spec.privileges));
     }
   }
   c.attrs = attrs;
   // The account's old password is not kept anywhere: a rollback cannot put it back.
   if (d.setPassword && !d.createUser) c.irreversible = true;
   return c;
+}
+
+/** Privileges as a plan shows them: ALL PRIVILEGES when they are all of them. */
+function shownPrivileges(privs: readonly string[]): string[] {
+  const n = normalisePrivileges(privs);
+  return ALL_SCHEMA_PRIVILEGES.every((p) => n.includes(p)) ? ['ALL PRIVILEGES'] : n;
 }
 
 function planDelete(r: DatabaseResource, ctx: PlanContext): Change {
