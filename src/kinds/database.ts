@@ -388,14 +388,14 @@ function planDelete(r: DatabaseResource, ctx: PlanContext): Change {
     ? `revokes ${account(r.database)}'s privileges on ${r.database.schema} (${shared} still uses the account)`
     : `drops the account ${account(r.database)}`;
   const data = includeData
-    ? `and the schema ${r.database.schema} with its data (--include-data)`
-    : `keeps the schema ${r.database.schema} and its data${ctx.options.destroy ? ' (destroy --include-data drops it)' : ''}`;
+    ? ` and the schema ${r.database.schema} with its data (--include-data)`
+    : `; keeps the schema ${r.database.schema} and its data${ctx.options.destroy ? ' (destroy --include-data drops it)' : ''}`;
   return {
     address: r.address,
     kind: 'database',
     host: r.host,
     action: 'delete',
-    reasons: [`${ctx.options.destroy ? 'destroy' : 'no longer in the configuration'}: ${what}; ${data}`],
+    reasons: [`${ctx.options.destroy ? 'destroy' : 'no longer in the configuration'}: ${what}${data}`],
     attrs: [
       { path: 'schema', before: r.database.schema, forcesReplacement: false, sensitive: false },
       { path: 'user', before: account(r.database), forcesReplacement: false, sensitive: false },
