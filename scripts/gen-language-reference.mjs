@@ -22,6 +22,8 @@ const order = [
   'lifecycle',
   'config',
   'bootstrap',
+  'task',
+  'database',
   'image',
   'output',
   'module',

@@ -1,6 +1,6 @@
 /**
  * Service-level dependencies: every container and bootstrap of a service waits for all
- * containers of the services it depends on (`depends_on`), for the volumes it lists, and a
+ * containers (and databases) of the services it depends on (`depends_on`), for the volumes it lists, and a
  * container for its own service's bootstraps; a task for the containers of the services it
  * names. Then edges to what does not exist are dropped;
  * a missing volume is an error unless it was already reported.
@@ -8,12 +8,19 @@
 import { addressMatches, parseAddress, volumeAddr } from '../addrs/address.js';
 import type { ModuleInstance } from '../config/modules.js';
 import type { ExpandContext } from './context.js';
-import type { BootstrapInstance, ContainerInstance, Instance } from './instances.js';
+import type { BootstrapInstance, ContainerInstance, DatabaseInstance, Instance } from './instances.js';
 import type { PlacedService } from './services.js';
 
 export interface ServiceMembers {
   containers: ContainerInstance[];
   bootstraps: BootstrapInstance[];
+  /** Its database blocks: what depends on the service also waits for its databases. */
+  databases?: DatabaseInstance[];
+}
+
+/** What waits for a service waits for: its containers and its databases. */
+function upstreamOf(m: ServiceMembers | undefined): string[] {
+  return [...(m?.containers ?? []), ...(m?.databases ?? [])].map((i) => i.address);
 }
 
 export function linkServices(
@@ -25,7 +32,7 @@ export function linkServices(
     const upstream: string[] = [];
     for (const d of svc.dependsOnServices) {
       // A disabled dependency is simply absent.
-      for (const c of members.get(d)?.containers ?? []) upstream.push(c.address);
+      upstream.push(...upstreamOf(members.get(d)));
     }
     const own = members.get(svc.name);
     if (!own) continue;
@@ -49,7 +56,7 @@ export function linkTasks(
   members: ReadonlyMap<string, ServiceMembers>,
 ): void {
   for (const { task, after } of tasks) {
-    const upstream = after.flatMap((s) => (members.get(s)?.containers ?? []).map((c) => c.address));
+    const upstream = after.flatMap((s) => upstreamOf(members.get(s)));
     task.dependsOn = [...new Set([...task.dependsOn, ...upstream])];
   }
 }
@@ -83,10 +90,11 @@ function isVolume(address: string): boolean {
 
 /**
  * A module's `depends_on = [module.x]`: everything the module instance runs (containers and
- * bootstraps) waits for every container of module x's instances.
+ * bootstraps) waits for every container and database of module x's instances.
  */
 export function linkModules(instances: readonly Instance[], modules: readonly ModuleInstance[]): void {
-  const containers = instances.filter((i): i is ContainerInstance => i.kind === 'container');
+  // A module's databases too: a service's db_sync waits for the account it logs in with.
+  const containers = instances.filter((i) => i.kind === 'container' || i.kind === 'database');
   for (const m of modules) {
     if (!m.dependsOn.length) continue;
     const upstream = containers

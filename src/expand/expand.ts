@@ -58,9 +58,10 @@ export function expand(config: Config, diags: Diagnostics): Expansion {
       const containers = expandContainers(ctx, svc, sink);
       const bootstraps = expandBootstraps(ctx, svc, containers, sink.volumeUse);
       sink.instances.push(...bootstraps);
-      members.set(svc.name, { containers, bootstraps });
+      const databases = expandDatabases(ctx, svc, containers);
+      sink.instances.push(...databases);
+      members.set(svc.name, { containers, bootstraps, databases });
       tasks.push(...expandTasks(ctx, svc, containers));
-      sink.instances.push(...expandDatabases(ctx, svc, containers));
     }
     linkServices(ctx, services, members);
     linkTasks(tasks, members);

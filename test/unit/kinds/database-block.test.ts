@@ -54,6 +54,8 @@ service "mariadb" {
 }
 `;
 
+const K = 'service.mariadb.database.keystone';
+
 const KEYSTONE = `
   database "keystone" {
     container      = "mariadb"
@@ -117,6 +119,30 @@ describe('database block expansion', () => {
       privileges: ['SELECT', 'INSERT', 'UPDATE', 'DELETE'],
     });
     expect(db(instances, 'service.mariadb.database.nova["nova"]').spec.user).toBe('nova');
+  });
+
+  it("what depends on the server's service waits for its databases (a db_sync for its account)", async () => {
+    const { instances, messages } = await load(
+      main(KEYSTONE) +
+        `
+service "keystone" {
+  hosts      = ["h2"]
+  depends_on = [service.mariadb]
+  bootstrap "db_sync" {
+    image = "keystone"
+  }
+  container "keystone" {
+    image = "keystone"
+  }
+}
+`,
+    );
+    expect(messages).toEqual([]);
+    const boot = instances.find((i) => i.address === 'service.keystone.bootstrap.db_sync')!;
+    expect(boot.dependsOn).toContain(K);
+    expect(
+      instances.find((i) => i.address === 'service.keystone.container.keystone["h2"]')!.dependsOn,
+    ).toContain(K);
   });
 
   it('placed errors: an unknown container and privilege (with a suggestion), a password that is not a secret, a bad name', async () => {
@@ -279,8 +305,6 @@ function plan(
     variables: [],
   });
 }
-
-const K = 'service.mariadb.database.keystone';
 
 describe('database plan', () => {
   it('creates; a server that holds it is a no-op; a dropped account is drift; no secret in the plan', async () => {
