@@ -181,7 +181,8 @@ function privileges(v: Value | undefined): string[] {
 function secret(attr: string, v: Value | undefined, secrets: ReadonlySet<string>): string | undefined {
   if (v === undefined || v === null) return undefined;
   const s = String(v);
-  if (!secrets.has(s))
+  // A declared secret without a value yet (validate before `kolla secrets generate`) is one too.
+  if (!secrets.has(s) && !/^<secret \S+ not generated>$/.test(s))
     throw new SpecError(
       attr,
       `${attr} must be a secret (e.g. ${attr} = secret.keystone_database_password), so that it is masked everywhere and kept out of the state`,

@@ -109,6 +109,10 @@ describe('database block expansion', () => {
     expect(k.spec.password).toBe(SECRETS.keystone_pw);
   });
 
+  it('a declared secret without a value yet is a secret (kolla validate before secrets generate)', async () => {
+    expect((await load(main(KEYSTONE), {})).messages).toEqual([]);
+  });
+
   it('for_each: one per key, each.key the schema, each.value in the arguments', async () => {
     const { instances, messages } = await load(main(NOVA));
     expect(messages).toEqual([]);
