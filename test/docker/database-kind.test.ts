@@ -4,14 +4,15 @@
  * creates the schema and account (the account logs in); the next plan is empty; an account
  * dropped by hand is drift and apply re-creates it; a rotated secret is an ALTER USER (the new
  * password logs in, the old does not); no secret value in any plan, --json output or the state;
- * destroy drops the account and keeps the schema, destroy --include-data drops it.
+ * destroy drops the account and keeps the schema, destroy --include-data drops it; a failed
+ * apply's rollback drops the account it created.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import type Dockerode from 'dockerode';
-import { cleanupProject, ensureDocker, uniqueProject } from '../helpers/docker.js';
+import { IMAGE_1, cleanupProject, ensureDocker, uniqueProject } from '../helpers/docker.js';
 import { ROOT, buildOnce, configDir, kolla, type RunResult } from '../helpers/kolla.js';
 import { imageId } from '../../src/providers/docker/image-ops.js';
 import { execWithStdin } from '../../src/providers/docker/sql-exec.js';
@@ -207,4 +208,38 @@ describe('database block', () => {
     expect((await asRoot(`SHOW DATABASES LIKE '${SCHEMA}';`)).trim()).toBe('');
     expectNoSecret(d.stdout, d.stderr, stateText());
   }, 600_000);
+
+  it('a failed apply is rolled back: the account it created is dropped, the schema kept', async () => {
+    // A service after mariadb (and so after its databases) whose task fails.
+    writeFileSync(
+      path.join(dir, 'main.hcl'),
+      MAIN +
+        `
+service "app" {
+  hosts      = group.all
+  depends_on = [service.mariadb]
+  container "app" {
+    name         = "${project}_app"
+    image        = "${IMAGE_1}"
+    kolla_start  = false
+    network_mode = "none"
+    command      = ["sleep", "2147483647"]
+    stop_timeout = "1s"
+  }
+  task "fails" {
+    container  = "app"
+    depends_on = [service.mariadb]
+    command    = ["sh", "-c", "echo broken; exit 4"]
+  }
+}
+`,
+    );
+    const r = await kolla(['apply', '-auto-approve'], { cwd: dir });
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toContain(`rollback: drop new account 'app_user'@'%'`);
+    expect(r.stderr).toContain(`${ADDR}: the schema ${SCHEMA} is kept (it may hold data)`);
+    expect((await asRoot(`SELECT COUNT(*) FROM mysql.user WHERE User = 'app_user';`)).trim()).toBe('0');
+    expect((await asRoot(`SHOW DATABASES LIKE '${SCHEMA}';`)).trim()).toBe(SCHEMA);
+    expectNoSecret(r.stdout, r.stderr, stateText());
+  }, 300_000);
 });
