@@ -381,6 +381,10 @@ function shownPrivileges(privs: readonly string[]): string[] {
   return ALL_SCHEMA_PRIVILEGES.every((p) => n.includes(p)) ? ['ALL PRIVILEGES'] : n;
 }
 
+/** A delete's notes: the schema goes too (destroy --include-data); only this schema's grants go. */
+const DROP_SCHEMA = 'drops the schema and its data (--include-data)';
+const REVOKE_ONLY = 'revokes only: another database block uses the account';
+
 function planDelete(r: DatabaseResource, ctx: PlanContext): Change {
   const includeData = ctx.options.destroy && ctx.options.includeData === true;
   const shared = sharedAccount(r, ctx.instances);
@@ -402,7 +406,8 @@ function planDelete(r: DatabaseResource, ctx: PlanContext): Change {
     ],
     before: r,
     dependsOn: r.dependencies,
-    ...(includeData ? { notes: ['include-data'] } : {}),
+    // What applyDelete does, as data a saved plan carries (a delete's notes are not rendered).
+    notes: [...(includeData ? [DROP_SCHEMA] : []), ...(shared ? [REVOKE_ONLY] : [])],
   };
 }
 
@@ -483,7 +488,7 @@ async function applyDelete(c: Change, ctx: StepContext): Promise<void> {
     ctx.progress(`container ${r.container} is not running: the account is left on its server`, 0);
     return;
   }
-  const includeData = c.notes?.includes('include-data') === true;
+  const includeData = c.notes?.includes(DROP_SCHEMA) === true;
   const admin = { user: r.admin_user, password: adminPassword(r.secrets.admin_password, ctx.masker) };
   const e: DbEntry = {
     op: 'drop-database-user',
@@ -499,7 +504,7 @@ async function applyDelete(c: Change, ctx: StepContext): Promise<void> {
   if (r.secrets.admin_password) e.admin_password = r.secrets.admin_password;
   await ctx.log(e);
   // Another block still naming the account (nova and nova_cell0 share one): only this schema's grants go.
-  const shared = c.reasons.some((x) => x.includes('still uses the account'));
+  const shared = c.notes?.includes(REVOKE_ONLY) === true;
   try {
     await sql(
       ctx,

@@ -369,6 +369,7 @@ describe('database plan', () => {
     const rest = instances.filter((i) => i.address !== cell0);
     const gone = plan(rest, masker, state, new Map()).changes.find((c) => c.address === cell0)!;
     expect(gone.action).toBe('delete');
+    expect(gone.notes).toEqual(['revokes only: another database block uses the account']);
     expect(gone.reasons[0]).toBe(
       `no longer in the configuration: revokes 'nova'@'%''s privileges on nova_cell0 (service.mariadb.database.nova["nova"] still uses the account); keeps the schema nova_cell0 and its data`,
     );
@@ -377,6 +378,9 @@ describe('database plan', () => {
       `destroy: drops the account 'keystone'@'%'; keeps the schema keystone and its data (destroy --include-data drops it)`,
     );
     const all = plan(instances, masker, state, new Map(), { destroy: true, includeData: true });
+    expect(all.changes.find((c) => c.address === K)!.notes).toEqual([
+      'drops the schema and its data (--include-data)',
+    ]);
     expect(all.changes.find((c) => c.address === K)!.reasons[0]).toBe(
       `destroy: drops the account 'keystone'@'%' and the schema keystone with its data (--include-data)`,
     );
