@@ -284,9 +284,20 @@ export function revokeSchemaSql(
   r: Pick<DatabaseRecord, 'schema' | 'user' | 'host'>,
   includeData: boolean,
 ): string {
-  const out = [
-    `REVOKE ALL PRIVILEGES ON ${grantSchema(r.schema)}.* FROM ${sqlString(r.user)}@${sqlString(r.host)};`,
-  ];
+  // The grant may name the schema as kolla writes it (`nova\_cell0`: _ escaped) or as a
+  // script wrote it before (`nova_cell0`: a pattern); REVOKE of a grant that does not exist
+  // is an error, so each form is revoked only when mysql.db holds it.
+  const acct = `${sqlString(r.user)}@${sqlString(r.host)}`;
+  const out: string[] = [];
+  for (const form of new Set([r.schema.replace(/([_%])/g, '\\$1'), r.schema])) {
+    const revoke = `REVOKE ALL PRIVILEGES ON ${sqlIdent(form)}.* FROM ${acct}`;
+    out.push(
+      `SET @kolla_revoke := IF(EXISTS(SELECT 1 FROM mysql.db WHERE User = ${sqlString(r.user)} AND Host = ${sqlString(r.host)} AND Db = ${sqlString(form)}), ${sqlString(revoke)}, 'DO 0');`,
+      'PREPARE kolla_revoke FROM @kolla_revoke;',
+      'EXECUTE kolla_revoke;',
+      'DEALLOCATE PREPARE kolla_revoke;',
+    );
+  }
   if (includeData) out.push(`DROP DATABASE IF EXISTS ${sqlIdent(r.schema)};`);
   return out.join('\n') + '\n';
 }

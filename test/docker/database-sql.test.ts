@@ -13,6 +13,7 @@ import {
   diffDatabase,
   parseRefresh,
   refreshSql,
+  revokeSchemaSql,
   toRecord,
   undoCreateSql,
   type DatabaseRecord,
@@ -184,5 +185,25 @@ describe('database SQL against MariaDB', () => {
 
     await runSql(docker, NAME, deleteSql(spec, true), admin);
     expect((await live(spec)).schemaExists).toBe(false);
+  });
+
+  it('revoking a shared account on one schema works whether the grant escaped its _ or not (the old bootstrap did not)', async () => {
+    const user = `${spec.user}_sh`;
+    await runSql(
+      docker,
+      NAME,
+      `CREATE USER '${user}'@'%' IDENTIFIED BY 'x'; GRANT ALL PRIVILEGES ON \`a_one\`.* TO '${user}'@'%'; GRANT ALL PRIVILEGES ON \`a\\_two\`.* TO '${user}'@'%'; GRANT SELECT ON \`a_three\`.* TO '${user}'@'%';`,
+      admin,
+    );
+    const grants = async () =>
+      (await runSql(docker, NAME, `SELECT Db FROM mysql.db WHERE User = '${user}' ORDER BY Db;`, admin))
+        .trim()
+        .split('\n');
+    expect(await grants()).toHaveLength(3);
+    await runSql(docker, NAME, revokeSchemaSql({ schema: 'a_one', user, host: '%' }, false), admin);
+    await runSql(docker, NAME, revokeSchemaSql({ schema: 'a_two', user, host: '%' }, false), admin);
+    // Only the other schema's grant is left, and the account.
+    expect(await grants()).toEqual(['a_three']);
+    await runSql(docker, NAME, `DROP USER '${user}'@'%';`, admin);
   });
 });
