@@ -1,5 +1,6 @@
 # kolla-ansible's mariadb role (one node): the server, its data volume, and the bootstrap that
-# creates the data directory, the root password and the services' databases.
+# creates the data directory and the root password, and the services' databases as planned
+# database blocks.
 
 service "mariadb" {
   hosts = var.hosts
@@ -14,14 +15,12 @@ service "mariadb" {
     perm      = "0600"
   }
 
-  # Kolla's mariadb bootstrap (data directory, root password) and the databases and users of
-  # the services (kolla-ansible's "Creating <service> database" tasks): idempotent.
+  # Kolla's mariadb bootstrap (data directory, root password): idempotent.
   bootstrap "databases" {
     image   = var.image
     command = "kolla_mariadb_bootstrap"
     environment = {
       DB_ROOT_PASSWORD = var.root_password
-      DB_SERVICES      = join(" ", var.databases)
     }
     volumes = ["mariadb:/var/lib/mysql", "kolla_logs:/var/log/kolla/"]
   }
@@ -41,6 +40,15 @@ service "mariadb" {
       start_period = var.healthcheck.start_period
       timeout      = var.healthcheck.timeout
     }
+  }
+
+  # The services' schemas and accounts, refreshed from the live server and planned.
+  database "openstack" {
+    for_each       = var.databases
+    container      = "mariadb"
+    user           = each.value.user
+    password       = each.value.password
+    admin_password = var.root_password
   }
 }
 

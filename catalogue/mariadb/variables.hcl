@@ -43,10 +43,9 @@ variable "root_password" {
 }
 
 variable "databases" {
-  type        = list(string)
-  default     = []
-  sensitive   = true
-  description = "The services' databases the bootstrap creates, as \"database:user:password\"."
+  type        = map(object({ user = string, password = string }))
+  default     = {}
+  description = "The services' databases, by schema name: the account that uses each and its password (a secret). Planned as database blocks: created, updated (ALTER USER), drift when dropped by hand."
 }
 
 variable "volume_prefix" {

@@ -33,17 +33,18 @@ locals {
     openstack_region_name     = var.openstack_region_name
     openstack_service_workers = var.openstack_service_workers
   }
-  # The service databases the mariadb bootstrap creates: "database:user:password".
-  databases = concat(
-    ["keystone:keystone:${secret.keystone_database_password}"],
-    var.enable_glance ? ["glance:glance:${secret.glance_database_password}"] : [],
-    local.enable_placement ? ["placement:placement:${secret.placement_database_password}"] : [],
-    var.enable_nova ? [
-      "nova_api:nova_api:${secret.nova_api_database_password}",
-      "nova:nova:${secret.nova_database_password}",
-      "nova_cell0:nova:${secret.nova_database_password}",
-    ] : [],
-    var.enable_neutron ? ["neutron:neutron:${secret.neutron_database_password}"] : [],
+  # The services' databases and accounts (kolla-ansible's "Creating <service> database" and
+  # "... database user and setting permissions" tasks): database blocks of the mariadb module.
+  databases = merge(
+    { keystone = { user = "keystone", password = secret.keystone_database_password } },
+    var.enable_glance ? { glance = { user = "glance", password = secret.glance_database_password } } : {},
+    local.enable_placement ? { placement = { user = "placement", password = secret.placement_database_password } } : {},
+    var.enable_nova ? {
+      nova_api   = { user = "nova_api", password = secret.nova_api_database_password }
+      nova       = { user = "nova", password = secret.nova_database_password }
+      nova_cell0 = { user = "nova", password = secret.nova_database_password }
+    } : {},
+    var.enable_neutron ? { neutron = { user = "neutron", password = secret.neutron_database_password } } : {},
   )
   # Admin credentials of the openstack client (the OS_* of admin-openrc.sh).
   admin_env = {
@@ -189,7 +190,7 @@ module "keystone" {
 module "glance" {
   source                   = "kolla/glance"
   enabled                  = var.enable_glance
-  depends_on               = [module.keystone, module.rabbitmq]
+  depends_on               = [module.mariadb, module.keystone, module.rabbitmq]
   image                    = local.images.glance_api
   toolbox_image            = local.images.kolla_toolbox
   hosts                    = local.hosts.glance
@@ -206,7 +207,7 @@ module "glance" {
 module "placement" {
   source                      = "kolla/placement"
   enabled                     = local.enable_placement
-  depends_on                  = [module.keystone]
+  depends_on                  = [module.mariadb, module.keystone]
   image                       = local.images.placement_api
   toolbox_image               = local.images.kolla_toolbox
   hosts                       = local.hosts.placement
@@ -222,7 +223,7 @@ module "placement" {
 module "nova" {
   source                      = "kolla/nova"
   enabled                     = var.enable_nova
-  depends_on                  = [module.keystone, module.rabbitmq, module.placement, module.glance]
+  depends_on                  = [module.mariadb, module.keystone, module.rabbitmq, module.placement, module.glance]
   api_image                   = local.images.nova_api
   scheduler_image             = local.images.nova_scheduler
   conductor_image             = local.images.nova_conductor
@@ -251,7 +252,7 @@ module "nova" {
 module "neutron" {
   source                    = "kolla/neutron"
   enabled                   = var.enable_neutron
-  depends_on                = [module.keystone, module.rabbitmq]
+  depends_on                = [module.mariadb, module.keystone, module.rabbitmq]
   server_image              = local.images.neutron_server
   linuxbridge_agent_image   = local.images.neutron_linuxbridge_agent
   dhcp_agent_image          = local.images.neutron_dhcp_agent
