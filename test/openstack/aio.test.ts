@@ -16,7 +16,8 @@
  *     cell, a server is scheduled onto it, and no container of the first host restarts;
  *   - a VXLAN tenant network between the two hosts: a port bound on testbed host 1 (a veth
  *     plugged as nova plugs a guest) goes ACTIVE and both linuxbridge agents make the
- *     network's VXLAN device (its VNI, from each host's address);
+ *     network's VXLAN device (its VNI, from each host's address); a DHCP client behind
+ *     that port gets its address through the tunnel from the first host's DHCP agent;
  *   - the DHCP agent's namespace is the host's (/run/netns shared) and outlives its restart;
  *   - a second plan has no changes;
  *   - a changed `[token] expiration` override is an INI diff and a restart of keystone only,
@@ -139,8 +140,11 @@ function ok(r: RunResult): RunResult {
 async function exec(
   container: string,
   cmd: string[],
+  env: string[] = [],
 ): Promise<{ code: number; stdout: Buffer; out: string; stderr: string }> {
-  const e = await docker.getContainer(container).exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true });
+  const e = await docker
+    .getContainer(container)
+    .exec({ Cmd: cmd, Env: env, AttachStdout: true, AttachStderr: true });
   const stream = await e.start({ hijack: true, stdin: false });
   const out: Buffer[] = [];
   const err: Buffer[] = [];
@@ -766,6 +770,12 @@ group "kolla-toolbox" { hosts = ["aio"] }
       30_000,
     );
     await sh('ip', ['-n', 'kolla-tb1', 'link', 'set', tap, 'up'], 30_000);
+    // The agent makes the network's bridge for the tap, but leaves a compute port's tap to the
+    // one that plugged it (nova's os-vif): into the bridge, as os-vif would.
+    const bridge = `brq${net.id.slice(0, 11)}`;
+    await eventually(async () => {
+      await sh('ip', ['-n', 'kolla-tb1', 'link', 'set', tap, 'master', bridge], 30_000);
+    }, 120_000);
     await eventually(async () => {
       const p = await openstack<{ status: string }>('port', 'show', port.id);
       expect(p.status).toBe('ACTIVE');
@@ -778,8 +788,32 @@ group "kolla-toolbox" { hosts = ["aio"] }
     const here = await sh('ip', ['-d', 'link', 'show', 'type', 'vxlan'], 30_000);
     expect(here).toContain(vni);
     expect(here).toContain(`local ${ADDRESS}`);
-    // Left (see the issue's note): busybox's DHCP client behind the tap on tb1 gets no lease
-    // across this tunnel yet, so this case checks the tunnel's ends, not traffic through it.
+    // Traffic through the tunnel: a DHCP client behind the tap on tb1 gets the port's address
+    // from the DHCP agent's dnsmasq on the first host (l2population's forwarding entries).
+    const lease = await eventually(async () => {
+      const out = await sh(
+        'ip',
+        [
+          'netns',
+          'exec',
+          vxlanGuestNamespace!,
+          'busybox',
+          'udhcpc',
+          '-i',
+          'vxg0',
+          '-n',
+          '-q',
+          '-t',
+          '5',
+          '-s',
+          '/bin/true',
+        ],
+        60_000,
+      );
+      expect(out).toMatch(/lease of [\d.]+ obtained/);
+      return out;
+    }, 120_000);
+    expect(lease).toContain(`lease of ${ip} obtained from 10.77.101.`);
     await sh('ip', ['netns', 'delete', vxlanGuestNamespace], 30_000);
     vxlanGuestNamespace = undefined;
     for (const args of [
@@ -796,6 +830,25 @@ group "kolla-toolbox" { hosts = ["aio"] }
     expect(p.code, p.stdout).toBe(0);
     expect(p.stdout).toContain('No changes.');
   }, 120_000);
+
+  it('a database account dropped by hand is drift, and apply re-creates it with its grants', async () => {
+    const root = [`MYSQL_PWD=${secrets['module.openstack.database_password']}`];
+    const sql = (q: string) => exec('mariadb', ['mariadb', '-uroot', `-h${ADDRESS}`, '-N', '-e', q], root);
+    const drop = await sql("DROP USER 'glance'@'%'");
+    expect(drop.code, drop.stderr).toBe(0);
+    const p = await run(['plan', '-detailed-exitcode']);
+    expect(p.code, p.stdout).toBe(2);
+    expect(p.stdout).toContain("account 'glance'@'%' was dropped outside kolla");
+    expect(p.stdout).toMatch(/database\.openstack\["glance"\] will be updated in-place/);
+    // Only the account: no container or bootstrap is touched.
+    expect(p.stdout).toMatch(/Plan: 0 to add, 1 to change, 0 to destroy, 0 to restart\./);
+    ok(await run(['apply', '-auto-approve']));
+    const grants = await sql("SHOW GRANTS FOR 'glance'@'%'");
+    expect(grants.out).toContain('GRANT ALL PRIVILEGES ON `glance`.*');
+    // Glance logs in with it again.
+    const images = await exec('kolla_toolbox', ['openstack', 'image', 'list', '-f', 'value', '-c', 'Name']);
+    expect(images.code, images.stderr).toBe(0);
+  }, 300_000);
 
   it('a changed [token] expiration restarts keystone only, and new tokens follow it', async () => {
     expect(await tokenLifetimeS()).toBeLessThanOrEqual(3600);
