@@ -80,10 +80,10 @@ locals {
     start_period = var.healthcheck_start_period
     timeout      = "30s"
   }
-  # The service databases the mariadb bootstrap creates: "database:user:password".
-  databases = concat(
-    ["keystone:keystone:${secret.keystone_database_password}"],
-    var.enable_glance ? ["glance:glance:${secret.glance_database_password}"] : [],
+  # The services' databases and accounts: database blocks of service "mariadb".
+  databases = merge(
+    { keystone = { user = "keystone", password = secret.keystone_database_password } },
+    var.enable_glance ? { glance = { user = "glance", password = secret.glance_database_password } } : {},
   )
   # Admin credentials of the openstack client in the toolbox (the OS_* of admin-openrc.sh).
   admin_env = {
@@ -215,14 +215,12 @@ service "mariadb" {
     perm      = "0600"
   }
 
-  # Kolla's mariadb bootstrap (data directory, root password) and the databases and users of
-  # the services (kolla-ansible's "Creating <service> database" tasks): idempotent.
+  # Kolla's mariadb bootstrap (data directory, root password): idempotent.
   bootstrap "databases" {
     image   = image.mariadb
     command = "kolla_mariadb_bootstrap"
     environment = {
       DB_ROOT_PASSWORD = secret.database_password
-      DB_SERVICES      = join(" ", local.databases)
     }
     volumes = ["mariadb:/var/lib/mysql", "kolla_logs:/var/log/kolla/"]
   }
@@ -242,6 +240,15 @@ service "mariadb" {
       start_period = local.healthcheck.start_period
       timeout      = local.healthcheck.timeout
     }
+  }
+
+  # The services' schemas and accounts, refreshed from the live server and planned.
+  database "openstack" {
+    for_each       = local.databases
+    container      = "mariadb"
+    user           = each.value.user
+    password       = each.value.password
+    admin_password = secret.database_password
   }
 }
 
@@ -388,7 +395,7 @@ service "keystone" {
 service "glance" {
   hosts      = group.glance-api
   enabled    = var.enable_glance
-  depends_on = [service.keystone, service.rabbitmq]
+  depends_on = [service.mariadb, service.keystone, service.rabbitmq]
 
   config "glance-api.conf" {
     template  = "templates/glance/glance-api.conf.j2"
