@@ -1,9 +1,21 @@
-# kolla-ansible's mariadb role (one node): the server, its data volume, and the bootstrap that
-# creates the data directory and the root password, and the services' databases as planned
-# database blocks.
+# kolla-ansible's mariadb role: the server, its data volume, the bootstrap that creates the data
+# directory and the root password, and the services' databases as planned database blocks.
+# One host: a plain MariaDB.
+# More than one: a Galera cluster of them all (galera.cnf's wsrep_*), in kolla-ansible's order:
+# the bootstrap initialises the data directory on the first host, whose server starts a new
+# cluster (--wsrep-new-cluster, by kolla_mariadb_start: no peer answers and it has no
+# grastate.dat yet); the others then start one at a time (serial = 1), each joining by state
+# transfer and healthy only once Synced in a Primary component. Later starts join a running
+# peer, or bootstrap from the node whose grastate.dat says safe_to_bootstrap (docs/HA.md:
+# recovery after all nodes stopped at once).
+
+locals {
+  galera = length(var.hosts) > 1
+}
 
 service "mariadb" {
-  hosts = var.hosts
+  hosts  = var.hosts
+  serial = 1
 
   config "galera.cnf" {
     template  = "templates/galera.cnf.j2"
@@ -27,14 +39,15 @@ service "mariadb" {
 
   container "mariadb" {
     image        = var.image
-    command      = "/usr/sbin/mariadbd"
-    environment  = var.common_env
+    command      = local.galera ? "kolla_mariadb_start" : "/usr/sbin/mariadbd"
+    environment  = local.galera ? merge(var.common_env, { GALERA_FIRST_NODE = host.name == var.hosts[0] ? "yes" : "no" }) : var.common_env
     volumes      = ["mariadb:/var/lib/mysql", "kolla_logs:/var/log/kolla/"]
     network_mode = "host"
     stop_timeout = "60s"
-    listen_ports = [3306]
+    listen_ports = local.galera ? [3306, 4567] : [3306]
     healthcheck {
-      test         = ["CMD-SHELL", "healthcheck_listen mariadbd 3306"]
+      # Galera: Synced in a Primary component (kolla-ansible's clustercheck).
+      test         = ["CMD-SHELL", local.galera ? "kolla_mariadb_healthcheck" : "healthcheck_listen mariadbd 3306"]
       interval     = var.healthcheck.interval
       retries      = var.healthcheck.retries
       start_period = var.healthcheck.start_period

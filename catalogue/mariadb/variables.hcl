@@ -53,3 +53,9 @@ variable "volume_prefix" {
   default     = ""
   description = "Put before every Docker volume name of the module: a second deployment on the same engine (a test beside the real one) keeps its data apart."
 }
+
+variable "cluster_name" {
+  type        = string
+  default     = "openstack"
+  description = "The Galera cluster's name (kolla-ansible's database_cluster_name), used when `hosts` has more than one host."
+}
