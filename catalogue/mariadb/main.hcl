@@ -45,12 +45,15 @@ service "mariadb" {
     network_mode = "host"
     stop_timeout = "60s"
     listen_ports = local.galera ? [3306, 4567] : [3306]
+
+    # Galera: a joining node is healthy once its state transfer is done and it is Synced.
+    health_timeout = local.galera ? var.sync_timeout : null
     healthcheck {
       # Galera: Synced in a Primary component (kolla-ansible's clustercheck).
       test         = ["CMD-SHELL", local.galera ? "kolla_mariadb_healthcheck" : "healthcheck_listen mariadbd 3306"]
       interval     = var.healthcheck.interval
       retries      = var.healthcheck.retries
-      start_period = var.healthcheck.start_period
+      start_period = local.galera ? var.sync_timeout : var.healthcheck.start_period
       timeout      = var.healthcheck.timeout
     }
   }

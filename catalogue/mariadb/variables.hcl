@@ -59,3 +59,9 @@ variable "cluster_name" {
   default     = "openstack"
   description = "The Galera cluster's name (kolla-ansible's database_cluster_name), used when `hosts` has more than one host."
 }
+
+variable "sync_timeout" {
+  type        = string
+  default     = "600s"
+  description = "In a Galera cluster: how long a node may take to start, receive its state transfer and be Synced (kolla-ansible's wait for the WSREP sync): its healthcheck's start_period and apply's health_timeout. A large database needs more."
+}
