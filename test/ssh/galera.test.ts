@@ -80,7 +80,7 @@ module "mariadb" {
   hosts         = [${HOSTS.map((i) => `"tb${i}"`).join(', ')}]
   overrides_dir = "\${path.root}/config"
   root_password = secret.database_password
-  databases     = ["app:app:\${secret.app_password}"]
+  databases     = { app = { user = "app", password = secret.app_password } }
   volume_prefix = "galera_"
 }
 `;
