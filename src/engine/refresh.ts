@@ -42,12 +42,14 @@ export async function refreshWorld(
         await Promise.all(
           (r.databases ?? []).map(async (d) => {
             const c = hw.containers.get(d.container);
-            if (c?.state !== 'running' && !containers.others.has(d.container)) {
+            // Only this project's own container: the admin password goes nowhere else.
+            if (c?.state !== 'running') {
               dbs.set(d.address, { error: `container ${d.container} is not running` });
               return;
             }
             try {
               const output = await runSql(docker, d.container, d.sql, {
+                project,
                 adminUser: d.adminUser,
                 timeoutMs: d.timeoutMs,
                 ...(d.adminPassword !== undefined ? { adminPassword: d.adminPassword } : {}),

@@ -21,6 +21,7 @@ import type { Transport } from '../transport/transport.js';
 import type { DatabaseRead } from '../providers/world.js';
 import type { AttrChange, Change } from '../plans/plan.js';
 import { runSql } from '../providers/docker/sql-exec.js';
+import { PROJECT_LABEL } from '../providers/docker/labels.js';
 import { KollaError } from '../diags/kolla-error.js';
 import { StepError } from './images-on-hosts.js';
 import type { PlanContext, ResourceKind, StepContext, UndoContext } from './kind.js';
@@ -438,7 +439,7 @@ function sharedAccount(r: DatabaseResource, instances: readonly Instance[]): str
 }
 
 async function sql(
-  ctx: { transport: Transport; masker: SecretMasker },
+  ctx: { transport: Transport; masker: SecretMasker; project: string },
   container: string,
   text: string,
   admin: { user: string; password?: string | undefined },
@@ -446,6 +447,7 @@ async function sql(
   redact: string[] = [],
 ): Promise<string> {
   return runSql(await ctx.transport.docker(), container, text, {
+    project: ctx.project,
     adminUser: admin.user,
     timeoutMs,
     redact,
@@ -493,10 +495,13 @@ async function applyDelete(c: Change, ctx: StepContext): Promise<void> {
   const running = await docker
     .getContainer(r.container)
     .inspect()
-    .then((x) => x.State.Running)
+    .then((x) => x.State.Running && x.Config.Labels?.[PROJECT_LABEL] === ctx.project)
     .catch(() => false);
   if (!running) {
-    ctx.progress(`container ${r.container} is not running: the account is left on its server`, 0);
+    ctx.progress(
+      `container ${r.container} is not running (or not this project's): the account is left on its server`,
+      0,
+    );
     return;
   }
   const includeData = c.notes?.includes(DROP_SCHEMA) === true;
@@ -560,6 +565,7 @@ async function undo(e: StepEntry, ctx: UndoContext): Promise<void> {
   if (k.op === 'create-database') ctx.note(`${k.address}: the schema ${k.schema} is kept (it may hold data)`);
   if (!out.length) return;
   await runSql(await ctx.transport(k.host).docker(), k.container, out.join('\n') + '\n', {
+    project: ctx.project,
     adminUser: k.admin_user,
     timeoutMs: 60_000,
     ...(k.admin_password !== undefined

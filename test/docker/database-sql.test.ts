@@ -206,4 +206,12 @@ describe('database SQL against MariaDB', () => {
     expect(await grants()).toEqual(['a_three']);
     await runSql(docker, NAME, `DROP USER '${user}'@'%';`, admin);
   });
+
+  it("runs no SQL, and sends no password, to a container that is not the given project's", async () => {
+    // This test's server was made by hand: no kolla.project label.
+    await expect(
+      runSql(docker, NAME, `CREATE DATABASE must_not_exist;`, { ...admin, project: 'some-project' }),
+    ).rejects.toThrow(/is not this project's \(not made by kolla\): no SQL runs there/);
+    expect((await runSql(docker, NAME, "SHOW DATABASES LIKE 'must_not_exist';", admin)).trim()).toBe('');
+  });
 });

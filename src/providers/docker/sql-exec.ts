@@ -6,6 +6,7 @@
  */
 import type Dockerode from 'dockerode';
 import { demuxLogs } from './logs.js';
+import { PROJECT_LABEL } from './labels.js';
 
 export interface SqlOptions {
   /** The admin account's password (MYSQL_PWD); without it the client logs in as root by socket. */
@@ -14,6 +15,12 @@ export interface SqlOptions {
   timeoutMs: number;
   /** Values to blank out of an error (the client may echo SQL near a syntax error). */
   redact?: readonly string[];
+  /**
+   * The project the container must belong to (its kolla.project label): the admin password
+   * never goes to, and no SQL runs in, a container of the same name that another project or a
+   * person made.
+   */
+  project?: string;
 }
 
 export interface SqlResult {
@@ -103,6 +110,13 @@ export async function runSql(
 ): Promise<string> {
   const c = await docker.getContainer(container).inspect();
   if (!c.State.Running) throw new Error(`container ${container} is not running`);
+  if (opts.project !== undefined) {
+    const owner = c.Config.Labels?.[PROJECT_LABEL];
+    if (owner !== opts.project)
+      throw new Error(
+        `container ${container} is not this project's (${owner === undefined ? 'not made by kolla' : `project "${owner}"`}): no SQL runs there`,
+      );
+  }
   const env: Record<string, string> = {};
   if (opts.adminPassword !== undefined) env.MYSQL_PWD = opts.adminPassword;
   const r = await execWithStdin(
