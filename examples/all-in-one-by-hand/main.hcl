@@ -204,7 +204,8 @@ service "kolla_toolbox" {
 }
 
 service "mariadb" {
-  hosts = group.mariadb
+  hosts  = group.mariadb
+  serial = 1 # one host at a time, as the catalogue's (Galera when there are several)
 
   config "galera.cnf" {
     template  = "templates/mariadb/galera.cnf.j2"
