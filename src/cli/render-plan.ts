@@ -67,7 +67,9 @@ export function renderChange(c: Change, p: Palette): string {
   const lines: string[] = [];
   lines.push(p.bold(`  # ${c.address} ${VERB[c.action] ?? c.action}`));
   for (const r of c.reasons) lines.push(p.dim(`  #   (${r})`));
-  if (c.irreversible) lines.push(p.dim('  #   (irreversible: a rollback does not undo what it did)'));
+  if (c.backsUp?.length)
+    lines.push(p.dim(`  #   (backs up ${c.backsUp.join(', ')} first: a rollback restores the backup)`));
+  else if (c.irreversible) lines.push(p.dim('  #   (irreversible: a rollback does not undo what it did)'));
   lines.push(`${col(SYMBOL[c.action] ?? '   ')} ${title(c)} {`);
   for (const n of c.notes ?? []) if (c.action !== 'delete') lines.push(p.dim(`      # ${n}`));
   for (const a of c.attrs) {

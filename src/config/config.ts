@@ -25,6 +25,8 @@ export interface Settings {
   history: number;
   /** Limit on each call to a host (Go duration; default "60s"). */
   hostTimeout: string;
+  /** How many backups each database server keeps (default 10). */
+  backupRetention: number;
   backend: BackendSettings;
 }
 

@@ -177,6 +177,7 @@ function readSettings(blocks: DecodedBlock[], dir: string, diags: Diagnostics): 
     settleTime: '2s',
     history: 20,
     hostTimeout: '60s',
+    backupRetention: 10,
     backend: { type: 'local', path: 'kolla.state.json' },
   };
   const k = blocks.find((b) => b.type === 'kolla');
@@ -194,6 +195,8 @@ function readSettings(blocks: DecodedBlock[], dir: string, diags: Diagnostics): 
   if (typeof values['settle_time'] === 'string') s.settleTime = values['settle_time'];
   if (typeof values['history'] === 'number') s.history = values['history'];
   if (typeof values['host_timeout'] === 'string') s.hostTimeout = values['host_timeout'];
+  if (typeof values['backup_retention'] === 'number')
+    s.backupRetention = Math.max(1, Math.floor(values['backup_retention']));
   const be = k.blocks.find((b) => b.type === 'backend');
   if (be) {
     const type = be.labels[0]!;

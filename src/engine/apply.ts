@@ -76,6 +76,8 @@ export async function applyPlan(ctx: ApplyContext): Promise<ApplyResult> {
     const s: StepContext = {
       project,
       transport: conns.get(host),
+      transportOf: (h) => conns.get(h),
+      backupRetention: config.settings.backupRetention,
       masker,
       log,
       settleMs,

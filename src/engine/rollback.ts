@@ -2,10 +2,11 @@
  * Undoing an apply from its journal, newest step first: each step is undone by the kind
  * that wrote it (new containers removed, kept ones renamed back and started, previous file
  * contents restored, new volumes removed, in-place updates reverted). Containers whose files
- * were restored are restarted last, so that they read the restored files. Bootstrap runs
- * cannot be undone and are reported as such.
+ * were restored are restarted last, so that they read the restored files. Databases backed
+ * up before a bootstrap migrated them are restored first, before any container step is undone;
+ * other bootstrap runs cannot be undone and are reported as such.
  */
-import type { JournalEntry } from '../states/state.js';
+import type { JournalEntry, StepEntry } from '../states/state.js';
 import { isStepEntry } from '../states/state.js';
 import type { HostConnections } from './hosts.js';
 import type { SecretMasker } from '../states/secret-mask.js';
@@ -53,8 +54,11 @@ export async function rollbackJournal(
       problems.push(`${text}: ${(e as Error).message}`);
     }
   };
-  for (const e of [...entries].reverse()) {
-    if (!isStepEntry(e)) continue;
+  const steps = [...entries].reverse().filter(isStepEntry);
+  const first = (e: StepEntry): boolean => kindOfOp(e.op)?.undoFirst?.includes(e.op) === true;
+  // Databases are restored from their backups first: the previous containers must not start
+  // on a schema their code does not know.
+  for (const e of [...steps.filter(first), ...steps.filter((x) => !first(x))]) {
     const kind = kindOfOp(e.op);
     if (!kind) {
       problems.push(`journal step "${e.op}" of ${e.address} is unknown to this kolla: check it by hand`);

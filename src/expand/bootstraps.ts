@@ -43,6 +43,8 @@ export function expandBootstraps(
       const values = evalAttrs(ctx, bb, ctx.hostNames(host));
       if (!values || !checkValues(bb, values, ctx.diags)) continue;
       delete values['on_each_host'];
+      const migrates = Array.isArray(values['migrates']) ? values['migrates'].map(String) : [];
+      delete values['migrates'];
       const bname = bb.labels[0]!;
       const address = onEach
         ? ctx.addr(`${bootstrapAddr(svc.name, bname)}[${JSON.stringify(hostName)}]`)
@@ -84,6 +86,9 @@ export function expandBootstraps(
         name: bname,
         spec,
         timeoutMs,
+        ...(migrates.length
+          ? { migrates: [...new Set(migrates)], migratesRange: bb.attrs.get('migrates')!.expr.range }
+          : {}),
       });
     }
   }

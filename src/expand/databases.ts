@@ -124,6 +124,7 @@ export function expandDatabases(
           },
           adminUser: str(values['admin_user']) ?? 'root',
           timeoutMs: durationMs(checkDuration('timeout', values['timeout']) ?? DEFAULT_TIMEOUT),
+          backupDir: backupDir(values['backup_dir']),
         };
         const admin = secret('admin_password', values['admin_password'], secretValues);
         if (admin !== undefined) inst.adminPassword = admin;
@@ -153,6 +154,13 @@ export function expandDatabases(
 
 function attrRange(b: DecodedBlock, attr: string): SourceRange | undefined {
   return b.attrs.get(attr)?.expr.range ?? b.labelRanges[0];
+}
+
+function backupDir(v: Value | undefined): string {
+  const d = str(v) ?? '/backup';
+  if (!/^\/[A-Za-z0-9_./-]*$/.test(d) || d.split('/').includes('..'))
+    throw new SpecError('backup_dir', `backup_dir "${d}" must be an absolute path (letters, digits, _ . - /)`);
+  return d.length > 1 ? d.replace(/\/+$/, '') : d;
 }
 
 function str(v: Value | undefined): string | undefined {

@@ -18,6 +18,7 @@ import { expandBootstraps } from './bootstraps.js';
 import { expandTasks, type ExpandedTask } from './tasks.js';
 import { expandDatabases } from './databases.js';
 import { imageInstances } from './images.js';
+import { linkBackups } from './backups.js';
 import {
   linkModules,
   linkTasks,
@@ -83,6 +84,7 @@ export function expand(config: Config, diags: Diagnostics): Expansion {
   // 4. Images where run; modules' dependencies; edges to what does not exist.
   instances.push(...imageInstances(root, shared.imageUse));
   linkModules(instances, config.modules);
+  linkBackups(instances, diags);
   uniqueVolumeNames(instances, diags);
   pruneDependencies(root, instances, reported);
 

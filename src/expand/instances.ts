@@ -114,6 +114,24 @@ export interface BootstrapInstance extends InstanceBase {
   spec: ContainerSpec;
   /** Give up (and fail the apply) after this long; default 300 s. */
   timeoutMs: number;
+  /** The schemas it migrates (`migrates`), and the servers that hold them (linked after expansion). */
+  migrates?: string[];
+  /** Where `migrates` is written (for errors about it). */
+  migratesRange?: SourceRange;
+  backups?: BackupTarget[];
+}
+
+/** Schemas a bootstrap migrates, on one MariaDB server: backed up before it runs again. */
+export interface BackupTarget {
+  host: string;
+  /** The server container's Docker name. */
+  container: string;
+  /** The backup directory in it (a volume). */
+  dir: string;
+  schemas: string[];
+  adminUser: string;
+  adminPassword?: string;
+  timeoutMs: number;
 }
 
 /**
@@ -164,6 +182,8 @@ export interface DatabaseInstance extends InstanceBase {
   adminPassword?: string;
   /** Each SQL run is given up after this long. */
   timeoutMs: number;
+  /** Where backups of the schema go in the container (a volume; default /backup). */
+  backupDir: string;
 }
 
 /** The same shape as kinds/database.ts's DatabaseSpec (a lower layer cannot import it). */

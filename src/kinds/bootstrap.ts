@@ -2,18 +2,23 @@
  * The bootstrap kind: a one-shot container (database migration, key setup) run on its
  * host before the service's containers start; exit code 0 required. It re-runs only when
  * its inputs change — its spec, the config files of its service on that host, or the image
- * its tag points at. What it did cannot be undone: the plan marks it irreversible.
+ * its tag points at. What it did cannot be undone: the plan marks it irreversible — except
+ * the schemas it `migrates`: when it runs again they are backed up first on their server
+ * (journalled), and a rollback restores them before any other step (issue #19).
  */
-import type { BootstrapInstance, ConfigInstance, Instance } from '../expand/instances.js';
+import type { BackupTarget, BootstrapInstance, ConfigInstance, Instance } from '../expand/instances.js';
 import type { BootstrapResource, StepEntry } from '../states/state.js';
 import type { Change } from '../plans/plan.js';
 import { specHash } from '../providers/docker/spec-hash.js';
 import { runOnce } from '../providers/docker/container-ops.js';
 import { imageId } from '../providers/docker/image-ops.js';
+import { restoreBackup, takeBackup, type BackupServer } from '../providers/docker/db-backup.js';
+import type { SecretMasker } from '../states/secret-mask.js';
+import { crashPoint } from './crash-point.js';
 import { showSpec } from './container.js';
 import { sha256 } from './config-file.js';
 import { ensureImagesOnHosts, imagesNeeded, StepError } from './images-on-hosts.js';
-import type { PlanContext, ResourceKind } from './kind.js';
+import type { Observed, PlanContext, ResourceKind, StepContext } from './kind.js';
 import { forgetOneOff, noopChange } from './kind.js';
 
 /** Config files by service and host, built once per list of instances. */
@@ -63,15 +68,82 @@ function plan(inst: BootstrapInstance, s: BootstrapResource | undefined, ctx: Pl
           ? 'its inputs (image, command, environment or config files) changed'
           : 'it has not run yet',
     );
+    // It has run before, so its schemas hold data: back them up before migrating them again.
+    if (s && inst.backups?.length) {
+      c.backsUp = inst.backups.flatMap((t) => t.schemas);
+      c.notes = inst.backups.map(
+        (t) => `backs up ${t.schemas.join(', ')} first (in ${t.container}:${t.dir} on ${t.host})`,
+      );
+    }
   }
   return c;
+}
+
+/** The journal step of a backup taken before a bootstrap: its undo restores it. */
+interface BackupEntry extends StepEntry {
+  op: 'backup-database';
+  id: string;
+  container: string;
+  dir: string;
+  schemas: string[];
+  admin_user: string;
+  /** The secret's marker, never its value. */
+  admin_password?: string;
+}
+
+function server(t: BackupTarget, project: string): BackupServer {
+  const s: BackupServer = { container: t.container, dir: t.dir, adminUser: t.adminUser, project };
+  if (t.adminPassword !== undefined) s.adminPassword = t.adminPassword;
+  return s;
+}
+
+function journalledServer(e: BackupEntry, project: string, masker: SecretMasker): BackupServer {
+  const s: BackupServer = { container: e.container, dir: e.dir, adminUser: e.admin_user, project };
+  if (e.admin_password !== undefined) s.adminPassword = masker.unmask(e.admin_password);
+  return s;
+}
+
+/** Backs up what the bootstrap migrates, each backup journalled once it is complete. */
+async function backUp(inst: BootstrapInstance, ctx: StepContext): Promise<string[]> {
+  const ids: string[] = [];
+  for (const t of inst.backups ?? []) {
+    const t0 = Date.now();
+    ctx.progress(`backing up ${t.schemas.join(', ')} on ${t.host}`, 0);
+    const { meta, pruned } = await takeBackup(
+      await ctx.transportOf(t.host).docker(),
+      server(t, ctx.project),
+      t.schemas,
+      `before ${inst.address}`,
+      { keep: ctx.backupRetention, timeoutMs: t.timeoutMs },
+    );
+    // Journalled after it is complete: a rollback never restores half a dump.
+    const e: BackupEntry = {
+      op: 'backup-database',
+      host: t.host,
+      address: inst.address,
+      id: meta.id,
+      container: t.container,
+      dir: t.dir,
+      schemas: t.schemas,
+      admin_user: t.adminUser,
+    };
+    if (t.adminPassword !== undefined) e.admin_password = ctx.masker.mask(t.adminPassword);
+    await ctx.log(e);
+    ctx.progress(
+      `backed up ${t.schemas.join(', ')} as ${meta.id}${pruned.length ? ` (removed ${pruned.length} older)` : ''}`,
+      Date.now() - t0,
+    );
+    ids.push(meta.id);
+  }
+  return ids;
 }
 
 export const bootstrapKind: ResourceKind<'bootstrap'> = {
   kind: 'bootstrap',
   planPhase: 1,
   shape: 'component',
-  ops: ['run-bootstrap'],
+  ops: ['run-bootstrap', 'backup-database'],
+  undoFirst: ['backup-database'],
   wants: (i, req) => void req.images.push(i.spec.image),
   wantsForState: () => undefined,
   plan,
@@ -81,7 +153,8 @@ export const bootstrapKind: ResourceKind<'bootstrap'> = {
       imagesNeeded(changes, instances, (i) => (i.kind === 'bootstrap' ? i.spec.image : undefined)),
       ctx,
     ),
-  async apply(_c, inst, ctx) {
+  async apply(c, inst, ctx) {
+    const backups = c.backsUp?.length ? await backUp(inst, ctx) : [];
     await ctx.log({ op: 'run-bootstrap', host: inst.host, address: inst.address });
     const docker = await ctx.transport.docker();
     // The image it ran with goes into the state: a tag moved to another image (a rebuild)
@@ -98,12 +171,30 @@ export const bootstrapKind: ResourceKind<'bootstrap'> = {
         inst.address,
         `bootstrap exited with code ${r.exitCode}; last log lines:\n${r.logTail}`,
       );
-    return image === undefined ? undefined : { image_id: image };
+    crashPoint('after-bootstrap');
+    const o: Observed = {};
+    if (image !== undefined) o.image_id = image;
+    if (backups.length) o.backups = backups;
+    return o;
   },
   async undo(e: StepEntry, ctx) {
+    if (e.op === 'backup-database') {
+      const b = e as BackupEntry;
+      await restoreBackup(
+        await ctx.transport(b.host).docker(),
+        journalledServer(b, ctx.project, ctx.masker),
+        b.id,
+        600_000,
+      );
+      return;
+    }
     ctx.note(`${e.address} ran and cannot be undone (irreversible)`);
   },
-  describeUndo: () => undefined, // nothing to undo: undo() says so
+  // A bootstrap's run has nothing to undo (undo() says so); a backup before it is restored.
+  describeUndo: (e) =>
+    e.op === 'backup-database'
+      ? `restore ${(e as BackupEntry).schemas.join(', ')} on ${e.host} from backup ${(e as BackupEntry).id} (taken before ${e.address})`
+      : undefined,
   toState(i, c, prev, observed, { masker, instances }) {
     const r: BootstrapResource = {
       address: i.address,
@@ -117,6 +208,8 @@ export const bootstrapKind: ResourceKind<'bootstrap'> = {
     };
     const image = c.action === 'run' ? observed?.image_id : prev?.image_id;
     if (image) r.image_id = image;
+    const backups = c.action === 'run' ? observed?.backups : prev?.backups;
+    if (backups?.length) r.backups = backups;
     return r;
   },
   // Bootstraps ran forward and cannot run backward: a rollback to an earlier state leaves them out.
@@ -125,5 +218,6 @@ export const bootstrapKind: ResourceKind<'bootstrap'> = {
     ...showSpec(r.spec),
     ['spec_hash', r.spec_hash.slice(0, 16)],
     ['inputs_hash', r.inputs_hash.slice(0, 16)],
+    ...(r.backups?.length ? [['backups', r.backups.join(', ')] as [string, unknown]] : []),
   ],
 };

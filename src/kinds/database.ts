@@ -640,6 +640,7 @@ export const databaseKind: ResourceKind<'database'> = {
       },
       adminUser: r.admin_user,
       timeoutMs: 60_000,
+      backupDir: '/backup',
     };
     const admin = r.secrets.admin_password ? masker.unmask(r.secrets.admin_password) : undefined;
     if (admin !== undefined) i.adminPassword = admin;

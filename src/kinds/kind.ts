@@ -72,6 +72,10 @@ export interface StepContext {
   masker: SecretMasker;
   /** Writes a journal step (durably) before it is done. */
   log(e: StepEntry): Promise<void>;
+  /** Another host's transport (a database server a bootstrap backs up first). */
+  transportOf(host: string): Transport;
+  /** How many backups each database server keeps (the kolla block's backup_retention). */
+  backupRetention: number;
   /** How long a container without a healthcheck must keep running to count as up. */
   settleMs: number;
   signal?: AbortSignal;
@@ -100,6 +104,8 @@ export interface StateContext {
 export interface Observed {
   id?: string;
   image_id?: string;
+  /** Backups taken before the step (IDs). */
+  backups?: string[];
 }
 
 export interface ResourceKind<K extends InstanceKind> {
@@ -110,6 +116,11 @@ export interface ResourceKind<K extends InstanceKind> {
   readonly shape: string;
   /** The journal ops this kind writes (and undoes). */
   readonly ops: readonly string[];
+  /**
+   * Of those, the ops a rollback undoes before any other step (newest first): a database
+   * restored from its backup before the previous containers start again.
+   */
+  readonly undoFirst?: readonly string[];
 
   wants(i: InstanceOf<K>, req: RefreshRequest): void;
   wantsForState(r: ResourceOf<K>, req: RefreshRequest): void;

@@ -58,6 +58,8 @@ export interface Change {
   leftover?: boolean;
   /** Bootstrap tasks cannot be undone by a rollback. */
   irreversible?: boolean;
+  /** A bootstrap that migrates these schemas: backed up before it runs, restored by a rollback. */
+  backsUp?: string[];
   /** Dependencies (addresses) for ordering the apply. */
   dependsOn: string[];
 }

@@ -45,6 +45,8 @@ export interface BootstrapResource extends ResourceBase {
   inputs_hash: string;
   /** The image it last ran with: a tag moved to another image makes it run again. */
   image_id?: string;
+  /** The backups taken just before it last ran (of the schemas it migrates). */
+  backups?: string[];
 }
 
 export interface TaskResource extends ResourceBase {

@@ -27,6 +27,7 @@ function settings(backend: Settings['backend']): Settings {
     parallelism: 1,
     settleTime: '1s',
     hostTimeout: '60s',
+    backupRetention: 10,
     history: 7,
     backend,
   };

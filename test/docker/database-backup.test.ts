@@ -1,0 +1,288 @@
+/**
+ * Data that survives a rollback (issue #19 items 2 and 3), with the real kolla binary, the
+ * real Docker engine and a real MariaDB (kolla/mariadb:zed): a bootstrap that `migrates` a
+ * schema adds a table per "version" (as a db_sync would); the app's health check fails or
+ * passes by a variable.
+ * - A first run takes no backup (nothing to keep); a re-run is planned "backs up … first".
+ * - A failed health gate rolls back: the schema is restored from the backup taken before the
+ *   migration (the added table gone, rows written before kept), before the old container.
+ * - kill -9 after the migration, then the next apply's recovery: the same.
+ * - A successful apply leaves its backup in `kolla backup list`; `backup restore` brings it back.
+ * - `backup create` keeps backup_retention backups; an unknown ID fails with exit 1.
+ * - No secret value in any output or the state.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
+import type Dockerode from 'dockerode';
+import { IMAGE_1, cleanupProject, ensureDocker, uniqueProject } from '../helpers/docker.js';
+import { ROOT, buildOnce, configDir, kolla, type RunResult } from '../helpers/kolla.js';
+import { imageId } from '../../src/providers/docker/image-ops.js';
+import { execWithStdin } from '../../src/providers/docker/sql-exec.js';
+
+const IMAGE = 'kolla/mariadb:zed';
+const project = uniqueProject('dbbackup');
+const SERVER = `${project}_mariadb`;
+const SCHEMA = project.replace(/-/g, '_');
+const ROOT_PW = `root-${project}-Pw`;
+const APP_PW = `app-${project}-S3cret`;
+let docker: Dockerode;
+let dir: string;
+
+const SERVER_SCRIPT = [
+  'set -e',
+  'if [ ! -d /var/lib/mysql/mysql ]; then mysql_install_db --datadir=/var/lib/mysql --auth-root-authentication-method=socket >/tmp/install.log 2>&1; fi',
+  `printf "ALTER USER 'root'@'localhost' IDENTIFIED VIA mysql_native_password USING PASSWORD('%s') OR unix_socket;\\nDELETE FROM mysql.global_priv WHERE User = '';\\nFLUSH PRIVILEGES;\\n" "$ROOT_PW" > /tmp/init.sql`,
+  'exec mysqld --datadir=/var/lib/mysql --bind-address=127.0.0.1 --skip-log-bin --init-file=/tmp/init.sql',
+].join('\n');
+
+/** The migration: one table per version, made by the app's own account over TCP. */
+const MIGRATE = `mysql -h 127.0.0.1 -u app_user -e "CREATE TABLE IF NOT EXISTS ${SCHEMA}.migration_$VERSION (id INT)"`;
+
+const MAIN = `
+kolla {
+  project          = "${project}"
+  settle_time      = "1s"
+  backup_retention = 3
+}
+variable "version" { default = "1" }
+variable "healthy" { default = true }
+host "local" {
+  address    = "127.0.0.1"
+  connection = "local"
+}
+secret "root_pw" {}
+secret "app_pw" {}
+volume "${project}_db" {}
+volume "${project}_backup" {}
+service "mariadb" {
+  hosts = group.all
+  container "mariadb" {
+    name         = "${SERVER}"
+    image        = "${IMAGE}"
+    kolla_start  = false
+    network_mode = "bridge"
+    entrypoint   = ["sh", "-c"]
+    command      = [${JSON.stringify(SERVER_SCRIPT)}]
+    environment  = { ROOT_PW = secret.root_pw }
+    volumes      = ["${project}_db:/var/lib/mysql", "${project}_backup:/backup"]
+    stop_timeout = "10s"
+    healthcheck {
+      test     = ["CMD-SHELL", "mysqladmin -h 127.0.0.1 ping --silent"]
+      interval = "1s"
+      retries  = 60
+    }
+  }
+  database "app" {
+    container      = "mariadb"
+    schema         = "${SCHEMA}"
+    user           = "app_user"
+    password       = secret.app_pw
+    admin_password = secret.root_pw
+  }
+}
+service "app" {
+  hosts      = group.all
+  depends_on = [service.mariadb]
+  bootstrap "migrate" {
+    image        = "${IMAGE}"
+    network_mode = "container:${SERVER}"
+    migrates     = ["${SCHEMA}"]
+    command      = ["sh", "-c", ${JSON.stringify(MIGRATE)}]
+    environment  = { VERSION = var.version, MYSQL_PWD = secret.app_pw }
+  }
+  container "app" {
+    name        = "${project}_app"
+    image       = "${IMAGE_1}"
+    kolla_start = false
+    command     = ["sleep", "3600"]
+    environment = { VERSION = var.version }
+    healthcheck {
+      test         = ["CMD", "${'$'}{var.healthy ? "true" : "false"}"]
+      interval     = "1s"
+      retries      = 2
+      start_period = "0s"
+    }
+  }
+}
+`;
+
+function ok(r: RunResult): void {
+  expect(r.code, `stderr:\n${r.stderr}\nstdout:\n${r.stdout.slice(-3000)}`).toBe(0);
+}
+
+async function asRoot(sql: string): Promise<string> {
+  const r = await execWithStdin(docker, SERVER, ['mysql', '-u', 'root', '-N', '-B'], sql, {
+    environment: { MYSQL_PWD: ROOT_PW },
+    timeoutMs: 30_000,
+  });
+  expect(r.exitCode, r.stderr).toBe(0);
+  return r.stdout;
+}
+
+async function tables(): Promise<string[]> {
+  return (
+    await asRoot(
+      `SELECT table_name FROM information_schema.tables WHERE table_schema = '${SCHEMA}' ORDER BY 1;`,
+    )
+  )
+    .split('\n')
+    .filter(Boolean);
+}
+
+async function rows(): Promise<string> {
+  return (await asRoot(`SELECT GROUP_CONCAT(x ORDER BY x) FROM ${SCHEMA}.data;`)).trim();
+}
+
+function stateText(): string {
+  return readFileSync(path.join(dir, 'kolla.state.json'), 'utf8');
+}
+
+function expectNoSecret(...texts: string[]): void {
+  for (const t of texts) for (const v of [ROOT_PW, APP_PW]) expect(t).not.toContain(v);
+}
+
+interface Listed {
+  servers: {
+    container: string;
+    backups: { id: string; schemas: string[]; reason: string; size: number }[];
+  }[];
+}
+
+async function listed(): Promise<Listed['servers'][number]['backups']> {
+  const r = await kolla(['backup', 'list', '--json'], { cwd: dir });
+  ok(r);
+  const j = JSON.parse(r.stdout) as Listed;
+  expect(j.servers.map((s) => s.container)).toEqual([SERVER]);
+  return j.servers[0]!.backups;
+}
+
+const v = (version: number, healthy = true): string[] => [
+  '-auto-approve',
+  '--var',
+  `version=${version}`,
+  '--var',
+  `healthy=${healthy}`,
+];
+
+beforeAll(async () => {
+  docker = await ensureDocker();
+  buildOnce();
+  if ((await imageId(docker, IMAGE)) === undefined) {
+    execFileSync('bash', [path.join(ROOT, 'scripts/debian-base.sh')], { stdio: 'ignore', timeout: 900_000 });
+    const r = await kolla(['build', 'mariadb', '--no-color'], {
+      cwd: path.join(ROOT, 'examples/all-in-one'),
+    });
+    expect(r.code, r.stderr).toBe(0);
+  }
+  dir = configDir({ 'main.hcl': MAIN });
+  const f = path.join(dir, 'kolla.secrets.json');
+  writeFileSync(f, JSON.stringify({ root_pw: ROOT_PW, app_pw: APP_PW }));
+  chmodSync(f, 0o600);
+}, 1_800_000);
+
+afterAll(async () => {
+  await cleanupProject(docker, project);
+}, 60_000);
+
+describe('backups before migrations, restored on rollback', () => {
+  it('a first run migrates without a backup (there is nothing to keep yet)', async () => {
+    const a = await kolla(['apply', ...v(1)], { cwd: dir });
+    ok(a);
+    expect(a.stdout).not.toContain('backs up');
+    expect(await tables()).toEqual(['migration_1']);
+    await asRoot(`CREATE TABLE ${SCHEMA}.data (x INT); INSERT INTO ${SCHEMA}.data VALUES (1), (2), (3);`);
+    expect(await listed()).toEqual([]);
+  }, 900_000);
+
+  it('a failed health gate restores the schema from the backup taken before the migration', async () => {
+    const p = await kolla(['plan', '--var', 'version=2', '--var', 'healthy=false'], { cwd: dir });
+    ok(p);
+    expect(p.stdout).toContain(`(backs up ${SCHEMA} first: a rollback restores the backup)`);
+    expect(p.stdout).toContain(`# backs up ${SCHEMA} first (in ${SERVER}:/backup on local)`);
+    const a = await kolla(['apply', ...v(2, false)], { cwd: dir });
+    expect(a.code, a.stdout).toBe(1);
+    const out = a.stdout + a.stderr;
+    expect(out).toMatch(
+      new RegExp(
+        `restore ${SCHEMA} on local from backup \\S+ \\(taken before service\\.app\\.bootstrap\\.migrate\\)`,
+      ),
+    );
+    // Restored before the previous container comes back (the undo of the container step).
+    const restoreAt = out.indexOf(`rollback: restore ${SCHEMA}`);
+    expect(restoreAt).toBeGreaterThan(-1);
+    expect(restoreAt).toBeLessThan(out.indexOf(`rollback: restore container ${project}_app`));
+    // The migration's table is gone, the rows written before it are there.
+    expect(await tables()).toEqual(['data', 'migration_1']);
+    expect(await rows()).toBe('1,2,3');
+    const b = await listed();
+    expect(b).toHaveLength(1);
+    expect(b[0]!.reason).toBe('before service.app.bootstrap.migrate');
+    expect(b[0]!.schemas).toEqual([SCHEMA]);
+    expect(b[0]!.size).toBeGreaterThan(0);
+    expectNoSecret(p.stdout, a.stdout, a.stderr, stateText());
+  }, 600_000);
+
+  it('a kill -9 after the migration, then the next apply: the interrupted apply is rolled back with the data', async () => {
+    const killed = await kolla(['apply', ...v(3)], {
+      cwd: dir,
+      env: { KOLLA_TEST_CRASH_AT: 'after-bootstrap' },
+    });
+    expect(killed.signal).toBe('SIGKILL');
+    expect(await tables()).toEqual(['data', 'migration_1', 'migration_3']);
+    // The same configuration as before the interrupted apply: recovery, then nothing to do.
+    const a = await kolla(['apply', ...v(1)], { cwd: dir });
+    ok(a);
+    expect(a.stdout + a.stderr).toMatch(new RegExp(`restore ${SCHEMA} on local from backup`));
+    expect(await tables()).toEqual(['data', 'migration_1']);
+    expect(await rows()).toBe('1,2,3');
+    expect((await kolla(['plan', '-detailed-exitcode', '--var', 'version=1'], { cwd: dir })).code).toBe(0);
+  }, 600_000);
+
+  it('a successful migration keeps its backup, which backup restore brings back', async () => {
+    const a = await kolla(['apply', ...v(4)], { cwd: dir });
+    ok(a);
+    expect(await tables()).toEqual(['data', 'migration_1', 'migration_4']);
+    const st = JSON.parse(stateText()) as { resources: { address: string; backups?: string[] }[] };
+    const taken = st.resources.find((r) => r.address === 'service.app.bootstrap.migrate')?.backups;
+    expect(taken).toHaveLength(1);
+    expect((await listed()).map((b) => b.id)).toContain(taken![0]);
+    const show = await kolla(['state', 'show', 'service.app.bootstrap.migrate'], { cwd: dir });
+    expect(show.stdout).toContain(taken![0]);
+
+    await asRoot(`INSERT INTO ${SCHEMA}.data VALUES (4);`);
+    const r = await kolla(['backup', 'restore', taken![0]!, '-auto-approve'], { cwd: dir });
+    ok(r);
+    expect(r.stdout).toContain(`Restored ${SCHEMA} on local (${SERVER}) from backup ${taken![0]}`);
+    expect(await tables()).toEqual(['data', 'migration_1']);
+    expect(await rows()).toBe('1,2,3');
+  }, 600_000);
+
+  it('backup create keeps backup_retention backups; restore of an unknown ID fails', async () => {
+    for (let i = 0; i < 3; i++) {
+      const c = await kolla(['backup', 'create', SCHEMA], { cwd: dir });
+      ok(c);
+      expect(c.stdout).toContain(SCHEMA);
+    }
+    const b = await listed();
+    expect(b).toHaveLength(3);
+    expect(b.every((x) => x.reason === 'kolla backup create')).toBe(true);
+    const bad = await kolla(['backup', 'create', 'nosuchdb'], { cwd: dir });
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('no database named "nosuchdb"');
+    const r = await kolla(['backup', 'restore', '20200101T000000Z-abcdef', '-auto-approve'], { cwd: dir });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('no backup "20200101T000000Z-abcdef"');
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+    const files = execFileSync('docker', [
+      'exec',
+      SERVER,
+      'stat',
+      '-c',
+      '%a',
+      ...b.map((x) => `/backup/${x.id}.sql.gz`),
+    ]).toString();
+    expect(files.trim().split('\n')).toEqual(['600', '600', '600']);
+  }, 600_000);
+});
