@@ -159,7 +159,10 @@ function attrRange(b: DecodedBlock, attr: string): SourceRange | undefined {
 function backupDir(v: Value | undefined): string {
   const d = str(v) ?? '/backup';
   if (!/^\/[A-Za-z0-9_./-]*$/.test(d) || d.split('/').includes('..'))
-    throw new SpecError('backup_dir', `backup_dir "${d}" must be an absolute path (letters, digits, _ . - /)`);
+    throw new SpecError(
+      'backup_dir',
+      `backup_dir "${d}" must be an absolute path (letters, digits, _ . - /)`,
+    );
   return d.length > 1 ? d.replace(/\/+$/, '') : d;
 }
 
