@@ -27,9 +27,10 @@ service "glance" {
   }
 
   bootstrap "db_sync" {
-    image   = var.image
-    command = "glance-manage db_sync"
-    volumes = ["kolla_logs:/var/log/kolla/"]
+    image    = var.image
+    migrates = ["glance"]
+    command  = "glance-manage db_sync"
+    volumes  = ["kolla_logs:/var/log/kolla/"]
   }
 
   container "glance_api" {

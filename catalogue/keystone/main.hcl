@@ -28,9 +28,10 @@ service "keystone" {
   # (left alone when they already hold keys), then the admin user and project, region and
   # identity endpoints (keystone-manage bootstrap; the password comes from the environment).
   bootstrap "db_sync" {
-    image   = var.image
-    command = "keystone-manage db_sync"
-    volumes = ["kolla_logs:/var/log/kolla/"]
+    image    = var.image
+    migrates = ["keystone"]
+    command  = "keystone-manage db_sync"
+    volumes  = ["kolla_logs:/var/log/kolla/"]
   }
 
   bootstrap "fernet_setup" {

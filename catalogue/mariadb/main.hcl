@@ -41,7 +41,8 @@ service "mariadb" {
     image        = var.image
     command      = local.galera ? "kolla_mariadb_start" : "/usr/sbin/mariadbd"
     environment  = local.galera ? merge(var.common_env, { GALERA_FIRST_NODE = host.name == var.hosts[0] ? "yes" : "no" }) : var.common_env
-    volumes      = ["mariadb:/var/lib/mysql", "kolla_logs:/var/log/kolla/"]
+    # /backup: kolla backup create, and the backups apply takes before a migration (docs/DATABASES.md).
+    volumes      = ["mariadb:/var/lib/mysql", "mariadb_backup:/backup", "kolla_logs:/var/log/kolla/"]
     network_mode = "host"
     stop_timeout = "60s"
     listen_ports = local.galera ? [3306, 4567] : [3306]
@@ -70,5 +71,10 @@ service "mariadb" {
 
 volume "mariadb" {
   name  = "${var.volume_prefix}mariadb"
+  hosts = var.hosts
+}
+
+volume "mariadb_backup" {
+  name  = "${var.volume_prefix}mariadb_backup"
   hosts = var.hosts
 }

@@ -49,9 +49,10 @@ service "neutron_server" {
   }
 
   bootstrap "db_sync" {
-    image   = var.server_image
-    command = "neutron-db-manage --config-file /etc/neutron/neutron.conf --config-file /etc/neutron/plugins/ml2/ml2_conf.ini upgrade head"
-    volumes = ["kolla_logs:/var/log/kolla/"]
+    image    = var.server_image
+    migrates = ["neutron"]
+    command  = "neutron-db-manage --config-file /etc/neutron/neutron.conf --config-file /etc/neutron/plugins/ml2/ml2_conf.ini upgrade head"
+    volumes  = ["kolla_logs:/var/log/kolla/"]
   }
 
   container "neutron_server" {

@@ -41,9 +41,10 @@ service "nova_conductor" {
   }
 
   bootstrap "api_db_sync" {
-    image   = var.conductor_image
-    command = "nova-manage api_db sync"
-    volumes = ["kolla_logs:/var/log/kolla/"]
+    image    = var.conductor_image
+    migrates = ["nova_api"]
+    command  = "nova-manage api_db sync"
+    volumes  = ["kolla_logs:/var/log/kolla/"]
   }
 
   bootstrap "map_cell0" {
@@ -60,9 +61,10 @@ service "nova_conductor" {
 
   # Without --local_cell: the cell's database and cell0's (through its mapping).
   bootstrap "db_sync" {
-    image   = var.conductor_image
-    command = "nova-manage db sync"
-    volumes = ["kolla_logs:/var/log/kolla/"]
+    image    = var.conductor_image
+    migrates = ["nova", "nova_cell0"]
+    command  = "nova-manage db sync"
+    volumes  = ["kolla_logs:/var/log/kolla/"]
   }
 
   container "nova_conductor" {

@@ -34,9 +34,10 @@ service "placement" {
   }
 
   bootstrap "db_sync" {
-    image   = var.image
-    command = "placement-manage db sync"
-    volumes = ["kolla_logs:/var/log/kolla/"]
+    image    = var.image
+    migrates = ["placement"]
+    command  = "placement-manage db sync"
+    volumes  = ["kolla_logs:/var/log/kolla/"]
   }
 
   container "placement_api" {

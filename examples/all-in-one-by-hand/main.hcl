@@ -127,6 +127,7 @@ group "glance" { children = ["control"] }
 group "glance-api" { children = ["glance"] }
 
 volume "mariadb" { hosts = group.mariadb }
+volume "mariadb_backup" { hosts = group.mariadb }
 volume "rabbitmq" { hosts = group.rabbitmq }
 volume "keystone_fernet_tokens" { hosts = group.keystone }
 volume "keystone_credential_keys" { hosts = group.keystone }
@@ -230,7 +231,7 @@ service "mariadb" {
     image        = image.mariadb
     command      = "/usr/sbin/mariadbd"
     environment  = local.common_env
-    volumes      = ["mariadb:/var/lib/mysql", "kolla_logs:/var/log/kolla/"]
+    volumes      = ["mariadb:/var/lib/mysql", "mariadb_backup:/backup", "kolla_logs:/var/log/kolla/"]
     network_mode = "host"
     stop_timeout = "60s"
     listen_ports = [3306]
@@ -350,9 +351,10 @@ service "keystone" {
   # (left alone when they already hold keys), then the admin user and project, region and
   # identity endpoints (keystone-manage bootstrap; the password comes from the environment).
   bootstrap "db_sync" {
-    image   = image.keystone
-    command = "keystone-manage db_sync"
-    volumes = ["kolla_logs:/var/log/kolla/"]
+    image    = image.keystone
+    migrates = ["keystone"]
+    command  = "keystone-manage db_sync"
+    volumes  = ["kolla_logs:/var/log/kolla/"]
   }
 
   bootstrap "fernet_setup" {
@@ -420,9 +422,10 @@ service "glance" {
   }
 
   bootstrap "db_sync" {
-    image   = image.glance_api
-    command = "glance-manage db_sync"
-    volumes = ["kolla_logs:/var/log/kolla/"]
+    image    = image.glance_api
+    migrates = ["glance"]
+    command  = "glance-manage db_sync"
+    volumes  = ["kolla_logs:/var/log/kolla/"]
   }
 
   container "glance_api" {

@@ -31,6 +31,10 @@ moved {
   to   = module.openstack.module.mariadb.volume.mariadb
 }
 moved {
+  from = volume.mariadb_backup
+  to   = module.openstack.module.mariadb.volume.mariadb_backup
+}
+moved {
   from = volume.rabbitmq
   to   = module.openstack.module.rabbitmq.volume.rabbitmq
 }

@@ -90,6 +90,7 @@ const CONTAINERS = [
 /** The example's volumes, which this test's copy names with a prefix (volume_prefix, see beforeAll). */
 const EXAMPLE_VOLUMES = [
   'mariadb',
+  'mariadb_backup',
   'rabbitmq',
   'glance',
   'keystone_fernet_tokens',
@@ -101,6 +102,7 @@ const EXAMPLE_VOLUMES = [
 const VOLUME_PREFIX = 'kt_';
 const VOLUMES = EXAMPLE_VOLUMES.map((v) => VOLUME_PREFIX + v);
 const BROKEN = `kolla/keystone:zed-broken-${project}`;
+const UPGRADED = `kolla/keystone:zed-upgraded-${project}`;
 /** The tiny guest scripts/guest-image.sh builds (kept between runs). */
 const GUEST = '/var/lib/kolla-guest';
 
@@ -186,6 +188,70 @@ async function tokenLifetimeS(): Promise<number> {
   const t = await openstack<{ expires: string }>('token', 'issue');
   const expires = Date.parse(t.expires.replace(/([+-]\d\d)(\d\d)$/, '$1:$2'));
   return (expires - Date.now()) / 1000;
+}
+
+/** The keystone schema's tables (root over the server's address). */
+async function keystoneTables(): Promise<string[]> {
+  const r = await exec(
+    'mariadb',
+    [
+      'mariadb',
+      '-uroot',
+      `-h${ADDRESS}`,
+      '-N',
+      '-e',
+      "SELECT table_name FROM information_schema.tables WHERE table_schema = 'keystone'",
+    ],
+    [`MYSQL_PWD=${secrets['module.openstack.database_password']}`],
+  );
+  expect(r.code, r.stderr).toBe(0);
+  return r.out.split('\n').filter(Boolean);
+}
+
+/**
+ * A keystone image variant whose `keystone-manage db_sync` also adds a table (an upgrade's
+ * schema migration); `broken`: its healthcheck fails too.
+ */
+async function buildKeystoneVariant(tag: string, broken: boolean): Promise<void> {
+  const ctx = mkdtempSync(path.join(root, 'variant-'));
+  writeFileSync(
+    path.join(ctx, 'kolla_test_migration'),
+    [
+      'import configparser, sqlalchemy',
+      'c = configparser.ConfigParser(interpolation=None)',
+      "c.read('/etc/keystone/keystone.conf')",
+      "e = sqlalchemy.create_engine(c['database']['connection'])",
+      'with e.begin() as conn:',
+      "    conn.execute(sqlalchemy.text('CREATE TABLE IF NOT EXISTS kolla_test_upgrade (id INT)'))",
+      '',
+    ].join('\n'),
+  );
+  writeFileSync(
+    path.join(ctx, 'Dockerfile'),
+    [
+      'FROM kolla/keystone:zed',
+      'USER root',
+      'COPY kolla_test_migration /usr/local/lib/kolla_test_migration.py',
+      `RUN mv /usr/bin/keystone-manage /usr/bin/keystone-manage.real && printf '%s\\n' '#!/bin/sh' 'set -e' '/usr/bin/keystone-manage.real "$@"' 'if [ "$1" = db_sync ]; then python3 /usr/local/lib/kolla_test_migration.py; fi' > /usr/bin/keystone-manage && chmod 755 /usr/bin/keystone-manage`,
+      ...(broken
+        ? [
+            `RUN printf '#!/bin/sh\\necho "this build fails its healthcheck" >&2\\nexit 1\\n' > /usr/local/bin/healthcheck_curl`,
+          ]
+        : []),
+      'USER keystone',
+      '',
+    ].join('\n'),
+  );
+  const stream: NodeJS.ReadableStream = await docker.buildImage(tar.pack(ctx) as unknown as Readable, {
+    t: tag,
+  });
+  await new Promise<void>((resolve, reject) =>
+    docker.modem.followProgress(stream, (err: Error | null, res: { error?: string }[]) => {
+      const failed = res?.find((x) => x.error);
+      if (err || failed) reject(err ?? new Error(failed?.error));
+      else resolve();
+    }),
+  );
 }
 
 async function inspect(name: string): Promise<Dockerode.ContainerInspectInfo | undefined> {
@@ -297,10 +363,11 @@ afterAll(async () => {
   }
   if (docker) {
     await cleanupProject(docker, project);
-    await docker
-      .getImage(BROKEN)
-      .remove()
-      .catch(() => {});
+    for (const i of [BROKEN, UPGRADED])
+      await docker
+        .getImage(i)
+        .remove()
+        .catch(() => {});
   }
   if (root) rmSync(root, { recursive: true, force: true });
 }, 600_000);
@@ -879,35 +946,36 @@ group "kolla-toolbox" { hosts = ["aio"] }
     expect(lifetime).toBeLessThanOrEqual(7200);
   }, 600_000);
 
-  it('an upgrade to a keystone image whose healthcheck fails is rolled back', async () => {
-    const ctx = mkdtempSync(path.join(root, 'broken-'));
-    writeFileSync(
-      path.join(ctx, 'Dockerfile'),
-      [
-        'FROM kolla/keystone:zed',
-        'USER root',
-        `RUN printf '#!/bin/sh\\necho "this build fails its healthcheck" >&2\\nexit 1\\n' > /usr/local/bin/healthcheck_curl`,
-        'USER keystone',
-        '',
-      ].join('\n'),
+  it('an upgrade whose db_sync migrates and whose healthcheck fails is rolled back with its data: the table it added is gone, what was made before is there', async () => {
+    // A project and a user made before the upgrade.
+    const tag = randomBytes(3).toString('hex');
+    const projectName = `kt-upgrade-${tag}`;
+    await openstack('project', 'create', projectName);
+    await openstack(
+      'user',
+      'create',
+      '--project',
+      projectName,
+      '--password',
+      randomBytes(9).toString('hex'),
+      `kt-user-${tag}`,
     );
-    const stream: NodeJS.ReadableStream = await docker.buildImage(tar.pack(ctx) as unknown as Readable, {
-      t: BROKEN,
-    });
-    await new Promise<void>((resolve, reject) =>
-      docker.modem.followProgress(stream, (err: Error | null, res: { error?: string }[]) => {
-        const failed = res?.find((x) => x.error);
-        if (err || failed) reject(err ?? new Error(failed?.error));
-        else resolve();
-      }),
-    );
+    await buildKeystoneVariant(BROKEN, true);
     const before = await inspect('keystone');
 
+    const p = ok(await run(['plan', '-var', `keystone_image_full=${BROKEN}`]));
+    expect(p.stdout).toContain('(backs up keystone first: a rollback restores the backup)');
     const r = await run(['apply', '-auto-approve', '-var', `keystone_image_full=${BROKEN}`]);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/container keystone is unhealthy/);
     expect(r.stderr).toContain('this build fails its healthcheck');
     expect(r.stdout + r.stderr).toMatch(/rolled back/);
+    // The schema was migrated (the variant's db_sync ran), then restored first.
+    expect(r.stdout + r.stderr).toContain('backed up keystone as ');
+    expect(r.stdout + r.stderr).toMatch(
+      /rollback: restore keystone on aio from backup \S+ \(taken before \S+keystone\.bootstrap\.db_sync\)/,
+    );
+    expect(await keystoneTables()).not.toContain('kolla_test_upgrade');
     const after = await inspect('keystone');
     expect(after?.Id).toBe(before?.Id);
     expect(after?.Image).toBe(before?.Image);
@@ -915,9 +983,58 @@ group "kolla-toolbox" { hosts = ["aio"] }
 
     const token = await eventually(() => openstack<{ id: string }>('token', 'issue'), 120_000);
     expect(token.id).toMatch(/^gAAAAA/);
-    const p = await run(['plan', '-detailed-exitcode']);
-    expect(p.code, p.stdout).toBe(0);
-  }, 600_000);
+    expect((await openstack<{ name: string }>('project', 'show', projectName)).name).toBe(projectName);
+    expect((await openstack<{ name: string }>('user', 'show', `kt-user-${tag}`)).name).toBe(`kt-user-${tag}`);
+    const again = await run(['plan', '-detailed-exitcode']);
+    expect(again.code, again.stdout).toBe(0);
+  }, 900_000);
+
+  it('a successful migrating upgrade keeps its backup, listed by kolla backup list, which backup restore brings back', async () => {
+    await buildKeystoneVariant(UPGRADED, false);
+    const t0 = Date.now();
+    ok(await run(['apply', '-auto-approve', '-var', `keystone_image_full=${UPGRADED}`]));
+    process.stderr.write(
+      `aio: migrating keystone upgrade applied in ${((Date.now() - t0) / 1000).toFixed(1)}s\n`,
+    );
+    expect(await keystoneTables()).toContain('kolla_test_upgrade');
+    const list = ok(await run(['backup', 'list', '--json']));
+    const servers = JSON.parse(list.stdout) as {
+      servers: {
+        container: string;
+        backups: { id: string; reason: string; schemas: string[]; size: number }[];
+      }[];
+    };
+    const mine = servers.servers
+      .find((s) => s.container === 'mariadb')!
+      .backups.filter((b) => /keystone\.bootstrap\.db_sync$/.test(b.reason));
+    // The failed upgrade's and this one's.
+    expect(mine.length).toBeGreaterThanOrEqual(2);
+    const last = mine.at(-1)!;
+    expect(last.schemas).toEqual(['keystone']);
+    process.stderr.write(`aio: keystone backup ${last.id}: ${last.size} bytes\n`);
+
+    const t1 = Date.now();
+    const restored = ok(await run(['backup', 'restore', last.id, '-auto-approve']));
+    process.stderr.write(`aio: keystone restore in ${((Date.now() - t1) / 1000).toFixed(1)}s\n`);
+    expect(restored.stdout).toContain(`Restored keystone on aio (mariadb) from backup ${last.id}`);
+    expect(await keystoneTables()).not.toContain('kolla_test_upgrade');
+
+    // All the databases, as kolla-ansible's mariadb_backup would: timed for the note.
+    const t2 = Date.now();
+    const all = ok(await run(['backup', 'create']));
+    process.stderr.write(
+      `aio: backup of every database in ${((Date.now() - t2) / 1000).toFixed(1)}s: ${all.stdout
+        .split('\n')
+        .filter((l) => /^\s+\d{8}T/.test(l))
+        .join(' | ')}\n`,
+    );
+
+    // Back to the image kolla builds (its db_sync runs again: backed up first, and passes).
+    ok(await run(['apply', '-auto-approve']));
+    const token = await eventually(() => openstack<{ id: string }>('token', 'issue'), 120_000);
+    expect(token.id).toMatch(/^gAAAAA/);
+    expect((await run(['plan', '-detailed-exitcode'])).code).toBe(0);
+  }, 900_000);
 
   it('destroy keeps the volumes; the next apply brings the same data back', async () => {
     ok(await run(['destroy', '-auto-approve']));

@@ -78,7 +78,13 @@ const identity = (i: Instance): string =>
           : `${i.service}/${i.name}`
   }`;
 const content = (i: Instance): unknown => {
-  const { address: _a, dependsOn: _d, range: _r, ...rest } = i as Instance & { range?: unknown };
+  const {
+    address: _a,
+    dependsOn: _d,
+    range: _r,
+    migratesRange: _m,
+    ...rest
+  } = i as Instance & { range?: unknown; migratesRange?: unknown };
   return rest;
 };
 

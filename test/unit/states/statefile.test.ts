@@ -168,6 +168,7 @@ describe('schema matches the types', () => {
       service: '',
       inputs_hash: '',
       image_id: '',
+      backups: [],
     };
     const volume: Required<VolumeResource> = {
       ...common,
