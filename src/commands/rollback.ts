@@ -4,13 +4,15 @@ import { lockFlags } from '../cli/plan-flags.js';
 import { ApplyLike, applyFlags } from './apply.js';
 import { openBackend } from '../engine/state-access.js';
 import { isGoodOutcome, withOutcome } from '../states/backend.js';
+import { rollbackTarget } from '../engine/rollback-target.js';
 
 export default class Rollback extends ApplyLike {
   static override description =
-    'Go back to an earlier state from the history (default: the one before the current): its images, specs and config files are re-applied through the same plan/apply path, plan shown first. Bootstrap tasks are not re-run.';
+    'Go back to an earlier state from the history (default: the one before the current): its images, specs and config files are re-applied through the same plan/apply path, plan shown first. Bootstrap tasks are not re-run; the schemas a bootstrap migrated since are restored from the backups taken before it (the schemas as they are backed up first), and the rollback is refused when there is no such backup (--keep-data: roll back without restoring).';
   static override examples = [
     '<%= config.bin %> rollback',
     '<%= config.bin %> rollback --to 3 -auto-approve',
+    '<%= config.bin %> rollback --to 3 --keep-data   # across a migration, without restoring the schemas',
     '<%= config.bin %> state history',
   ];
   static override enableJsonFlag = true;
@@ -22,6 +24,10 @@ export default class Rollback extends ApplyLike {
     to: Flags.integer({
       description: 'Serial of the state to go back to (see `kolla state history`).',
       min: 1,
+    }),
+    'keep-data': Flags.boolean({
+      description:
+        'Leave the databases as they are: do not restore the schemas migrated since that state (the older code then runs on the newer schema).',
     }),
   };
 
@@ -44,10 +50,15 @@ export default class Rollback extends ApplyLike {
         `no state with serial ${to} in the history; available: ${history.map((h) => h.serial).join(', ') || 'none'}`,
       );
     }
+    const annotated = await rollbackTarget(backend, current, target, { keepData: flags['keep-data'] });
     this.out(`Rolling back to serial ${to} (current serial ${current.serial}).`);
+    for (const x of annotated.restores)
+      this.out(
+        `  ${x.schemas.join(', ')}: restored from backup ${x.backups.join(', ')} (taken before the apply of serial ${x.since} migrated them with ${x.address})`,
+      );
     const r = await this.runApply({ ...flags, refresh: true }, undefined, {
       destroy: false,
-      fromState: target,
+      fromState: annotated.state,
       verb: `roll back to serial ${to}`,
     });
     return r.result?.state ?? r.plan;

@@ -119,6 +119,24 @@ export interface BootstrapInstance extends InstanceBase {
   /** Where `migrates` is written (for errors about it). */
   migratesRange?: SourceRange;
   backups?: BackupTarget[];
+  /**
+   * kolla rollback: the bootstrap as an earlier state recorded it. It never runs backward; when
+   * it migrated its schemas since, `restore` holds the backups taken just before, and applying
+   * it restores them instead of running (a backup of the schemas as they are is taken first).
+   */
+  rollback?: { inputsHash: string; restore?: BackupRecord[]; since?: number; image_id?: string };
+}
+
+/** A backup taken before a bootstrap ran, as the journal and the state keep it. */
+export interface BackupRecord {
+  id: string;
+  host: string;
+  container: string;
+  dir: string;
+  schemas: string[];
+  admin_user: string;
+  /** The admin password's secret marker, never its value. */
+  admin_password?: string;
 }
 
 /** Schemas a bootstrap migrates, on one MariaDB server: backed up before it runs again. */

@@ -6,7 +6,13 @@
  * the schemas it `migrates`: when it runs again they are backed up first on their server
  * (journalled), and a rollback restores them before any other step (issue #19).
  */
-import type { BackupTarget, BootstrapInstance, ConfigInstance, Instance } from '../expand/instances.js';
+import type {
+  BackupRecord,
+  BackupTarget,
+  BootstrapInstance,
+  ConfigInstance,
+  Instance,
+} from '../expand/instances.js';
 import type { BootstrapResource, StepEntry } from '../states/state.js';
 import type { Change } from '../plans/plan.js';
 import { specHash } from '../providers/docker/spec-hash.js';
@@ -49,6 +55,7 @@ export function bootstrapInputsHash(b: BootstrapInstance, instances: readonly In
 }
 
 function plan(inst: BootstrapInstance, s: BootstrapResource | undefined, ctx: PlanContext): Change {
+  if (inst.rollback) return planRollback(inst, inst.rollback, s, ctx);
   const c = noopChange(inst, s, ctx);
   const h = bootstrapInputsHash(inst, ctx.instances);
   const forced = ctx.forced(inst.address);
@@ -69,27 +76,41 @@ function plan(inst: BootstrapInstance, s: BootstrapResource | undefined, ctx: Pl
           : 'it has not run yet',
     );
     // It has run before, so its schemas hold data: back them up before migrating them again.
-    if (s && inst.backups?.length) {
-      c.backsUp = inst.backups.flatMap((t) => t.schemas);
-      c.notes = inst.backups.map(
-        (t) => `backs up ${t.schemas.join(', ')} first (in ${t.container}:${t.dir} on ${t.host})`,
-      );
-    }
+    if (s && inst.backups?.length) backsUpFirst(c, inst.backups);
   }
   return c;
 }
 
-/** The journal step of a backup taken before a bootstrap: its undo restores it. */
-interface BackupEntry extends StepEntry {
-  op: 'backup-database';
-  id: string;
-  container: string;
-  dir: string;
-  schemas: string[];
-  admin_user: string;
-  /** The secret's marker, never its value. */
-  admin_password?: string;
+function backsUpFirst(c: Change, targets: readonly BackupTarget[]): void {
+  c.backsUp = targets.flatMap((t) => t.schemas);
+  c.notes = targets.map(
+    (t) => `backs up ${t.schemas.join(', ')} first (in ${t.container}:${t.dir} on ${t.host})`,
+  );
 }
+
+/**
+ * kolla rollback: a bootstrap never runs backward. When it migrated its schemas since the
+ * earlier state (its inputs differ), and backups of them from before exist, it "runs" as a
+ * restore of those backups (the schemas as they are now backed up first); otherwise nothing.
+ */
+function planRollback(
+  inst: BootstrapInstance,
+  rb: NonNullable<BootstrapInstance['rollback']>,
+  s: BootstrapResource | undefined,
+  ctx: PlanContext,
+): Change {
+  const c = noopChange(inst, s, ctx);
+  if (!rb.restore?.length || !s || s.inputs_hash === rb.inputsHash) return c;
+  c.action = 'run';
+  c.reasons.push(
+    `rollback: restores ${rb.restore.flatMap((r) => r.schemas).join(', ')} from backup ${rb.restore.map((r) => r.id).join(', ')}, taken before the apply of serial ${rb.since ?? '?'} migrated them; the bootstrap itself does not run`,
+  );
+  if (inst.backups?.length) backsUpFirst(c, inst.backups);
+  return c;
+}
+
+/** The journal step of a backup taken before a bootstrap: its undo restores it. */
+type BackupEntry = StepEntry & BackupRecord & { op: 'backup-database' };
 
 function server(t: BackupTarget, project: string): BackupServer {
   const s: BackupServer = { container: t.container, dir: t.dir, adminUser: t.adminUser, project };
@@ -97,15 +118,15 @@ function server(t: BackupTarget, project: string): BackupServer {
   return s;
 }
 
-function journalledServer(e: BackupEntry, project: string, masker: SecretMasker): BackupServer {
+function recordedServer(e: BackupRecord, project: string, masker: SecretMasker): BackupServer {
   const s: BackupServer = { container: e.container, dir: e.dir, adminUser: e.admin_user, project };
   if (e.admin_password !== undefined) s.adminPassword = masker.unmask(e.admin_password);
   return s;
 }
 
 /** Backs up what the bootstrap migrates, each backup journalled once it is complete. */
-async function backUp(inst: BootstrapInstance, ctx: StepContext): Promise<string[]> {
-  const ids: string[] = [];
+async function backUp(inst: BootstrapInstance, ctx: StepContext): Promise<BackupRecord[]> {
+  const out: BackupRecord[] = [];
   for (const t of inst.backups ?? []) {
     const t0 = Date.now();
     ctx.progress(`backing up ${t.schemas.join(', ')} on ${t.host}`, 0);
@@ -113,29 +134,49 @@ async function backUp(inst: BootstrapInstance, ctx: StepContext): Promise<string
       await ctx.transportOf(t.host).docker(),
       server(t, ctx.project),
       t.schemas,
-      `before ${inst.address}`,
+      inst.rollback ? `before the rollback of ${inst.address}` : `before ${inst.address}`,
       { keep: ctx.backupRetention, timeoutMs: t.timeoutMs },
     );
-    // Journalled after it is complete: a rollback never restores half a dump.
-    const e: BackupEntry = {
-      op: 'backup-database',
-      host: t.host,
-      address: inst.address,
+    const record: BackupRecord = {
       id: meta.id,
+      host: t.host,
       container: t.container,
       dir: t.dir,
       schemas: t.schemas,
       admin_user: t.adminUser,
     };
-    if (t.adminPassword !== undefined) e.admin_password = ctx.masker.mask(t.adminPassword);
+    if (t.adminPassword !== undefined) record.admin_password = ctx.masker.mask(t.adminPassword);
+    // Journalled after it is complete: a rollback never restores half a dump.
+    const e: BackupEntry = { op: 'backup-database', address: inst.address, ...record };
     await ctx.log(e);
     ctx.progress(
       `backed up ${t.schemas.join(', ')} as ${meta.id}${pruned.length ? ` (removed ${pruned.length} older)` : ''}`,
       Date.now() - t0,
     );
-    ids.push(meta.id);
+    out.push(record);
   }
-  return ids;
+  return out;
+}
+
+/** kolla rollback: the backups from before the migration, back (after a backup of now). */
+async function restoreEarlier(
+  inst: BootstrapInstance,
+  restore: readonly BackupRecord[],
+  ctx: StepContext,
+): Promise<Observed> {
+  await backUp(inst, ctx);
+  for (const r of restore) {
+    const t0 = Date.now();
+    ctx.progress(`restoring ${r.schemas.join(', ')} on ${r.host} from backup ${r.id}`, 0);
+    await restoreBackup(
+      await ctx.transportOf(r.host).docker(),
+      recordedServer(r, ctx.project, ctx.masker),
+      r.id,
+      600_000,
+    );
+    ctx.progress(`restored ${r.schemas.join(', ')} from backup ${r.id}`, Date.now() - t0);
+  }
+  return {};
 }
 
 export const bootstrapKind: ResourceKind<'bootstrap'> = {
@@ -150,10 +191,14 @@ export const bootstrapKind: ResourceKind<'bootstrap'> = {
   planDelete: forgetOneOff,
   prepare: (changes, instances, ctx) =>
     ensureImagesOnHosts(
-      imagesNeeded(changes, instances, (i) => (i.kind === 'bootstrap' ? i.spec.image : undefined)),
+      imagesNeeded(changes, instances, (i) =>
+        // A rollback's restore runs no container.
+        i.kind === 'bootstrap' && !i.rollback ? i.spec.image : undefined,
+      ),
       ctx,
     ),
   async apply(c, inst, ctx) {
+    if (inst.rollback) return inst.rollback.restore ? restoreEarlier(inst, inst.rollback.restore, ctx) : {};
     const backups = c.backsUp?.length ? await backUp(inst, ctx) : [];
     await ctx.log({ op: 'run-bootstrap', host: inst.host, address: inst.address });
     const docker = await ctx.transport.docker();
@@ -182,7 +227,7 @@ export const bootstrapKind: ResourceKind<'bootstrap'> = {
       const b = e as BackupEntry;
       await restoreBackup(
         await ctx.transport(b.host).docker(),
-        journalledServer(b, ctx.project, ctx.masker),
+        recordedServer(b, ctx.project, ctx.masker),
         b.id,
         600_000,
       );
@@ -204,20 +249,69 @@ export const bootstrapKind: ResourceKind<'bootstrap'> = {
       service: i.service,
       spec: masker.maskDeep(i.spec),
       spec_hash: specHash(i.spec),
-      inputs_hash: bootstrapInputsHash(i, instances),
+      // Rolled back: as the earlier state had it when its schemas were restored, else as now.
+      inputs_hash: i.rollback
+        ? c.action === 'run' || !prev
+          ? i.rollback.inputsHash
+          : prev.inputs_hash
+        : bootstrapInputsHash(i, instances),
     };
-    const image = c.action === 'run' ? observed?.image_id : prev?.image_id;
+    if (i.migrates?.length) r.migrates = i.migrates;
+    const ran = c.action === 'run' && !i.rollback;
+    const image = ran
+      ? observed?.image_id
+      : i.rollback && c.action === 'run'
+        ? i.rollback.image_id
+        : prev?.image_id;
     if (image) r.image_id = image;
-    const backups = c.action === 'run' ? observed?.backups : prev?.backups;
+    const backups = ran ? observed?.backups : prev?.backups;
     if (backups?.length) r.backups = backups;
     return r;
   },
-  // Bootstraps ran forward and cannot run backward: a rollback to an earlier state leaves them out.
-  fromState: () => undefined,
+  // A bootstrap never runs backward: a rollback keeps it as it is, or restores the schemas it
+  // migrated since the earlier state from the backups taken before (engine/rollback-target.ts).
+  fromState(r, masker) {
+    const i: BootstrapInstance = {
+      address: r.address,
+      kind: 'bootstrap',
+      host: r.host,
+      dependsOn: r.dependencies,
+      service: r.service,
+      name:
+        r.address
+          .replace(/\[[^\]]*\]$/, '')
+          .split('.')
+          .at(-1) ?? r.address,
+      spec: masker.unmaskDeep(r.spec),
+      timeoutMs: 300_000,
+      rollback: { inputsHash: r.inputs_hash },
+    };
+    if (r.migrates?.length) i.migrates = r.migrates;
+    if (r.image_id) i.rollback!.image_id = r.image_id;
+    if (r.restore?.length) {
+      i.rollback!.restore = r.restore;
+      if (r.restore_since !== undefined) i.rollback!.since = r.restore_since;
+      // The schemas as they are now are backed up on the same servers before the restore.
+      i.backups = r.restore.map((b) => {
+        const t: BackupTarget = {
+          host: b.host,
+          container: b.container,
+          dir: b.dir,
+          schemas: b.schemas,
+          adminUser: b.admin_user,
+          timeoutMs: 600_000,
+        };
+        if (b.admin_password !== undefined) t.adminPassword = masker.unmask(b.admin_password);
+        return t;
+      });
+    }
+    return i;
+  },
   show: (r) => [
     ...showSpec(r.spec),
     ['spec_hash', r.spec_hash.slice(0, 16)],
     ['inputs_hash', r.inputs_hash.slice(0, 16)],
-    ...(r.backups?.length ? [['backups', r.backups.join(', ')] as [string, unknown]] : []),
+    ...(r.migrates?.length ? [['migrates', r.migrates.join(', ')] as [string, unknown]] : []),
+    ...(r.backups?.length ? [['backups', r.backups.map((b) => b.id).join(', ')] as [string, unknown]] : []),
   ],
 };

@@ -19,7 +19,7 @@
  *             fromState()        an earlier state back into a desired instance (kolla rollback)
  */
 import type { Diagnostic } from '../diags/diagnostic.js';
-import type { Instance, InstanceKind } from '../expand/instances.js';
+import type { BackupRecord, Instance, InstanceKind } from '../expand/instances.js';
 import type { ResourceOf, StepEntry } from '../states/state.js';
 import type { SecretMasker } from '../states/secret-mask.js';
 import type { Transport } from '../transport/transport.js';
@@ -104,8 +104,8 @@ export interface StateContext {
 export interface Observed {
   id?: string;
   image_id?: string;
-  /** Backups taken before the step (IDs). */
-  backups?: string[];
+  /** Backups taken before the step. */
+  backups?: BackupRecord[];
 }
 
 export interface ResourceKind<K extends InstanceKind> {

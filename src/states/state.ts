@@ -8,7 +8,13 @@
  * needs (src/kinds/<kind>.ts decides what that is). Format 2; format 1 (one bag of optional
  * fields) is migrated on read (migrate.ts).
  */
-import type { ContainerOptions, ContainerSpec, InstanceKind, VolumeSpec } from '../expand/instances.js';
+import type {
+  BackupRecord,
+  ContainerOptions,
+  ContainerSpec,
+  InstanceKind,
+  VolumeSpec,
+} from '../expand/instances.js';
 
 export const STATE_VERSION = 2;
 
@@ -45,8 +51,14 @@ export interface BootstrapResource extends ResourceBase {
   inputs_hash: string;
   /** The image it last ran with: a tag moved to another image makes it run again. */
   image_id?: string;
+  /** The schemas it migrates (`migrates`). */
+  migrates?: string[];
   /** The backups taken just before it last ran (of the schemas it migrates). */
-  backups?: string[];
+  backups?: BackupRecord[];
+  /** Only in a state given to `kolla rollback` (never written): the backups to restore. */
+  restore?: BackupRecord[];
+  /** With restore: the serial of the state whose apply migrated the schemas. */
+  restore_since?: number;
 }
 
 export interface TaskResource extends ResourceBase {

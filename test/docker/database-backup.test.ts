@@ -244,12 +244,20 @@ describe('backups before migrations, restored on rollback', () => {
     const a = await kolla(['apply', ...v(4)], { cwd: dir });
     ok(a);
     expect(await tables()).toEqual(['data', 'migration_1', 'migration_4']);
-    const st = JSON.parse(stateText()) as { resources: { address: string; backups?: string[] }[] };
-    const taken = st.resources.find((r) => r.address === 'service.app.bootstrap.migrate')?.backups;
-    expect(taken).toHaveLength(1);
-    expect((await listed()).map((b) => b.id)).toContain(taken![0]);
+    const st = JSON.parse(stateText()) as {
+      resources: {
+        address: string;
+        backups?: { id: string; schemas: string[]; admin_password?: string }[];
+      }[];
+    };
+    const records = st.resources.find((r) => r.address === 'service.app.bootstrap.migrate')?.backups;
+    expect(records).toHaveLength(1);
+    expect(records![0]!.schemas).toEqual([SCHEMA]);
+    expect(records![0]!.admin_password).toBe('((secret.root_pw))');
+    const taken = records!.map((b) => b.id);
+    expect((await listed()).map((b) => b.id)).toContain(taken[0]);
     const show = await kolla(['state', 'show', 'service.app.bootstrap.migrate'], { cwd: dir });
-    expect(show.stdout).toContain(taken![0]);
+    expect(show.stdout).toContain(taken[0]);
 
     await asRoot(`INSERT INTO ${SCHEMA}.data VALUES (4);`);
     const r = await kolla(['backup', 'restore', taken![0]!, '-auto-approve'], { cwd: dir });
@@ -284,5 +292,34 @@ describe('backups before migrations, restored on rollback', () => {
       ...b.map((x) => `/backup/${x.id}.sql.gz`),
     ]).toString();
     expect(files.trim().split('\n')).toEqual(['600', '600', '600']);
+  }, 600_000);
+
+  it('kolla rollback --to across a migration restores the schemas from the backup taken before it (after a backup of them as they are)', async () => {
+    const before = (JSON.parse(stateText()) as { serial: number }).serial;
+    ok(await kolla(['apply', ...v(5)], { cwd: dir }));
+    expect(await tables()).toEqual(['data', 'migration_1', 'migration_5']);
+    const p = await kolla(['rollback', '--to', String(before), '-auto-approve'], { cwd: dir });
+    ok(p);
+    expect(p.stdout).toMatch(
+      new RegExp(
+        `${SCHEMA}: restored from backup \\S+ \\(taken before the apply of serial ${before + 1} migrated them with service\\.app\\.bootstrap\\.migrate\\)`,
+      ),
+    );
+    expect(p.stdout).toContain('the bootstrap itself does not run');
+    expect(await tables()).toEqual(['data', 'migration_1']);
+    expect(await rows()).toBe('1,2,3');
+    const reasons = (await listed()).map((b) => b.reason);
+    expect(reasons).toContain('before the rollback of service.app.bootstrap.migrate');
+    // The app is back on version 4, and version 5 would migrate again (backed up first).
+    const env = execFileSync('docker', [
+      'inspect',
+      '-f',
+      '{{json .Config.Env}}',
+      `${project}_app`,
+    ]).toString();
+    expect(env).toContain('VERSION=4');
+    const again = await kolla(['plan', '--var', 'version=5'], { cwd: dir });
+    expect(again.stdout).toContain(`(backs up ${SCHEMA} first: a rollback restores the backup)`);
+    expectNoSecret(p.stdout, p.stderr, stateText());
   }, 600_000);
 });

@@ -168,7 +168,10 @@ describe('schema matches the types', () => {
       service: '',
       inputs_hash: '',
       image_id: '',
+      migrates: [],
       backups: [],
+      restore: [],
+      restore_since: 0,
     };
     const volume: Required<VolumeResource> = {
       ...common,
