@@ -320,6 +320,12 @@ interface DbEntry extends StepEntry {
   grant?: string[];
   revoke?: string[];
   dropped_schema?: boolean;
+  /**
+   * A password change: the account's mysql_native_password hash before it (the server's own
+   * `*HEX` verifier, not the password), so that the undo sets the old password back without
+   * kolla ever having it. The journal is 0600 and removed with the apply.
+   */
+  previous_hash?: string;
 }
 
 function specOf(i: DatabaseInstance): DatabaseSpec {
@@ -382,8 +388,14 @@ function plan(inst: DatabaseInstance, s: DatabaseResource | undefined, ctx: Plan
     }
   }
   c.attrs = attrs;
-  // The account's old password is not kept anywhere: a rollback cannot put it back.
-  if (d.setPassword && !d.createUser) c.irreversible = true;
+  // A rollback sets the old password back from the server's own native-password verifier
+  // (journalled by apply); an account with another plugin, or not read, cannot be.
+  const liveAccount = l.live?.account;
+  const undoable =
+    !!liveAccount &&
+    (liveAccount.plugin === '' || liveAccount.plugin === 'mysql_native_password') &&
+    /^\*[0-9A-F]{40}$/.test(liveAccount.authenticationString);
+  if (d.setPassword && !d.createUser && !undoable) c.irreversible = true;
   return c;
 }
 
@@ -479,6 +491,9 @@ async function apply(c: Change, inst: DatabaseInstance, ctx: StepContext): Promi
       revoke: d.revoke,
     };
     if (inst.adminPassword !== undefined) e.admin_password = ctx.masker.mask(inst.adminPassword);
+    const a = l.account;
+    if (d.setPassword && !d.createUser && a && (a.plugin === '' || a.plugin === 'mysql_native_password'))
+      if (/^\*[0-9A-F]{40}$/.test(a.authenticationString)) e.previous_hash = a.authenticationString;
     await ctx.log(e);
     await sql(ctx, inst.container, applySql(spec, d), admin, inst.timeoutMs, [spec.password]);
   } catch (err) {
@@ -557,7 +572,11 @@ async function undo(e: StepEntry, ctx: UndoContext): Promise<void> {
     const acct = `${sqlString(k.user)}@${sqlString(k.account_host)}`;
     if (k.grant?.length) out.push(`REVOKE ${k.grant.join(', ')} ON ${grantSchema(k.schema)}.* FROM ${acct};`);
     if (k.revoke?.length) out.push(`GRANT ${k.revoke.join(', ')} ON ${grantSchema(k.schema)}.* TO ${acct};`);
-    if (k.set_password)
+    if (k.set_password && k.previous_hash && /^\*[0-9A-F]{40}$/.test(k.previous_hash)) {
+      // The server's verifier of the old password: the old password again, never known to kolla.
+      out.push(`ALTER USER ${acct} IDENTIFIED BY PASSWORD ${sqlString(k.previous_hash)};`);
+      ctx.note(`${k.address}: the password of ${account(target)} is set back to the one before the apply`);
+    } else if (k.set_password)
       ctx.note(
         `${k.address}: the password of ${account(target)} was changed and stays changed (kolla never has the old one)`,
       );
@@ -603,7 +622,9 @@ export const databaseKind: ResourceKind<'database'> = {
       ? undefined
       : k.created_user
         ? `drop new account '${k.user}'@'${k.account_host}' on ${k.container}`
-        : `revert the grants of '${k.user}'@'${k.account_host}' on ${k.schema}`;
+        : k.set_password && k.previous_hash
+          ? `set the password of '${k.user}'@'${k.account_host}' back${k.grant?.length || k.revoke?.length ? ` and revert its grants on ${k.schema}` : ''}`
+          : `revert the grants of '${k.user}'@'${k.account_host}' on ${k.schema}`;
   },
   toState(i, _c, prev, _observed, { masker }) {
     const r: DatabaseResource = {

@@ -9,6 +9,8 @@
  * - kill -9 after the migration, then the next apply's recovery: the same.
  * - A successful apply leaves its backup in `kolla backup list`; `backup restore` brings it back.
  * - `backup create` keeps backup_retention backups; an unknown ID fails with exit 1.
+ * - `kolla rollback --to` across a migration restores the backup taken before it.
+ * - A rotated password whose apply fails is set back (the old one logs in again).
  * - No secret value in any output or the state.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -119,6 +121,21 @@ async function asRoot(sql: string): Promise<string> {
   });
   expect(r.exitCode, r.stderr).toBe(0);
   return r.stdout;
+}
+
+/** Does app_user log in over TCP with this password? */
+async function canLogin(password: string): Promise<boolean> {
+  const r = await execWithStdin(
+    docker,
+    SERVER,
+    ['mysql', '-h', '127.0.0.1', '-u', 'app_user', '-N', '-B'],
+    'SELECT 1;',
+    {
+      environment: { MYSQL_PWD: password },
+      timeoutMs: 30_000,
+    },
+  );
+  return r.exitCode === 0;
 }
 
 async function tables(): Promise<string[]> {
@@ -321,5 +338,28 @@ describe('backups before migrations, restored on rollback', () => {
     const again = await kolla(['plan', '--var', 'version=5'], { cwd: dir });
     expect(again.stdout).toContain(`(backs up ${SCHEMA} first: a rollback restores the backup)`);
     expectNoSecret(p.stdout, p.stderr, stateText());
+  }, 600_000);
+
+  it('a password rotation whose apply fails is rolled back: the old password logs in again, the new one does not', async () => {
+    ok(await kolla(['secrets', 'rotate', 'app_pw'], { cwd: dir }));
+    const secretsFile = path.join(dir, 'kolla.secrets.json');
+    const rotated = (JSON.parse(readFileSync(secretsFile, 'utf8')) as Record<string, string>)['app_pw']!;
+    expect(rotated).not.toBe(APP_PW);
+    const p = await kolla(['plan', '--var', 'version=4', '--var', 'healthy=false'], { cwd: dir });
+    ok(p);
+    expect(p.stdout).toContain('~ password = (sensitive) -> (sensitive)');
+    const a = await kolla(['apply', ...v(4, false)], { cwd: dir });
+    expect(a.code, a.stdout + a.stderr).toBe(1);
+    expect(a.stdout + a.stderr).toContain(`rollback: set the password of 'app_user'@'%' back`);
+    expect(await canLogin(APP_PW)).toBe(true);
+    expect(await canLogin(rotated)).toBe(false);
+    // The secret keeps its new value: the next plan shows the rotation again, and applies it.
+    const again = await kolla(['plan', '--var', 'version=4'], { cwd: dir });
+    expect(again.stdout).toContain('~ password = (sensitive) -> (sensitive)');
+    ok(await kolla(['apply', ...v(4)], { cwd: dir }));
+    expect(await canLogin(rotated)).toBe(true);
+    expect(await canLogin(APP_PW)).toBe(false);
+    for (const s of [p.stdout, a.stdout, a.stderr, again.stdout, stateText()])
+      expect(s).not.toContain(rotated);
   }, 600_000);
 });
