@@ -6,12 +6,14 @@
  * For the mariadb container of the configuration (every host it is placed on, in `hosts`
  * order, over the configured transports), under the state lock:
  *
- * 1. Each node's container is inspected. When one of them is Synced in a Primary Component
+ * 1. Each node's container is inspected (a host without it is left out: `kolla apply` creates
+ *    it later, and it joins). When one of them is Synced in a Primary Component
  *    the cluster runs: nothing is bootstrapped, the stopped nodes are started one at a time
  *    (each joins the running cluster and is waited for until Synced).
  * 2. Otherwise every node that runs (waiting for a peer, or in a restart loop) is stopped,
  *    and each node's last committed position `uuid:seqno` is read by `kolla_mariadb_recover`
  *    in a one-off container of its image with the node's volumes (`--volumes-from`).
+ *    A node without grastate.dat (a new or emptied volume) has no position: it only joins.
  * 3. The node with the highest seqno (ties: the first in `hosts` order) is marked
  *    safe_to_bootstrap (`kolla_mariadb_recover --bootstrap`) and started: its start script
  *    starts a new cluster from its data. Once it is Synced/Primary the others are started one
@@ -29,7 +31,12 @@ import { containersOf } from '../kinds/container.js';
 import { PROJECT_LABEL } from '../providers/docker/labels.js';
 import { demuxLogs, logTail } from '../providers/docker/logs.js';
 import { execIn } from '../providers/docker/exec-ops.js';
-import { startContainer, stopContainer, waitHealthy } from '../providers/docker/container-ops.js';
+import {
+  findContainer,
+  startContainer,
+  stopContainer,
+  waitHealthy,
+} from '../providers/docker/container-ops.js';
 import { durationMs } from '../providers/docker/duration.js';
 import { backendFor } from './backend/backend-for.js';
 import { HostConnections } from './hosts.js';
@@ -81,11 +88,16 @@ export function chooseBootstrapNode(nodes: readonly { host: string; position: Ga
 
 export interface NodeReport {
   host: string;
-  /** What the node was found doing: synced (Synced/Primary), running (not Primary), stopped. */
-  found: 'synced' | 'running' | 'stopped';
+  /**
+   * What the node was found doing: synced (Synced/Primary), running (not Primary), stopped,
+   * or missing (no container: `kolla apply` creates it, and it joins the running cluster).
+   */
+  found: 'synced' | 'running' | 'stopped' | 'missing';
   /** Its last committed position (read only when the cluster had to be bootstrapped). */
   uuid?: string;
   seqno?: number;
+  /** Its data directory has no grastate.dat (a new or emptied volume): it can only join. */
+  noState?: boolean;
   bootstrapped: boolean;
   /** Started by this command (it was stopped, or stopped by it). */
   started: boolean;
@@ -163,6 +175,8 @@ interface Node {
 }
 
 const RECOVER_TIMEOUT_MS = 300_000;
+/** kolla_mariadb_recover's exit code for a data directory without grastate.dat. */
+const NO_STATE_EXIT = 3;
 
 export async function mariadbRecoveryOperation(o: MariadbRecoveryOptions): Promise<MariadbRecoveryOutcome> {
   const p = await prepare({ dir: o.dir, vars: o.vars });
@@ -190,22 +204,19 @@ export async function mariadbRecoveryOperation(o: MariadbRecoveryOptions): Promi
     });
     try {
       const nodes: Node[] = [];
+      const missing: NodeReport[] = [];
       for (const inst of insts) {
         const docker = await conns.get(inst.host).docker();
-        const info = await docker
-          .getContainer(inst.spec.name)
-          .inspect()
-          .catch(() => undefined);
-        if (!info || info.Config.Labels?.[PROJECT_LABEL] !== project)
-          throw new KollaError(
-            'host',
-            `host ${inst.host} has no container "${inst.spec.name}" of project ${project}`,
-            {
-              hint: 'kolla apply creates it; mariadb-recovery only starts nodes that exist.',
-            },
+        const info = await findContainer(docker, inst.spec.name);
+        if (!info || info.project !== project) {
+          say(
+            `${inst.host}: no container ${inst.spec.name} of this project (left out: kolla apply creates it, and it joins the cluster)`,
           );
-        const running = info.State.Running;
-        const synced = running && (await isSynced(docker, info.Id));
+          missing.push({ host: inst.host, found: 'missing', bootstrapped: false, started: false });
+          continue;
+        }
+        const running = info.running;
+        const synced = running && (await isSynced(docker, info.id));
         const found = synced ? 'synced' : running ? 'running' : 'stopped';
         say(
           `${inst.host}: ${found === 'synced' ? 'Synced in a Primary Component' : found === 'running' ? 'running, not Synced in a Primary Component' : 'stopped'}`,
@@ -213,8 +224,8 @@ export async function mariadbRecoveryOperation(o: MariadbRecoveryOptions): Promi
         nodes.push({
           inst,
           docker,
-          id: info.Id,
-          image: info.Config.Image,
+          id: info.id,
+          image: info.imageId,
           report: { host: inst.host, found, bootstrapped: false, started: false },
         });
       }
@@ -226,11 +237,17 @@ export async function mariadbRecoveryOperation(o: MariadbRecoveryOptions): Promi
         container,
         result,
         ...(bootstrapHost !== undefined ? { bootstrapHost } : {}),
-        nodes: nodes.map((n) => n.report),
+        nodes: insts.map(
+          (i) => nodes.find((n) => n.inst === i)?.report ?? missing.find((m) => m.host === i.host)!,
+        ),
         diagnostics: [...p.diagnostics],
       });
       const timeoutOf = (n: Node): number => o.syncTimeoutMs ?? durationMs(n.inst.spec.health_timeout);
 
+      if (nodes.length === 0)
+        throw new KollaError('host', `no host has its ${container} container: nothing to recover`, {
+          hint: 'kolla apply creates them.',
+        });
       if (nodes.every((n) => n.report.found === 'synced')) {
         say('every node is Synced: nothing to do');
         return out('healthy');
@@ -255,12 +272,29 @@ export async function mariadbRecoveryOperation(o: MariadbRecoveryOptions): Promi
       }
       for (const n of nodes) {
         const pos = await recoverPosition(n, project, [], o.signal);
+        if (!pos) {
+          n.report.noState = true;
+          say(`${n.inst.host}: no Galera state (no grastate.dat): it joins by state transfer`);
+          continue;
+        }
         n.report.uuid = pos.uuid;
         n.report.seqno = pos.seqno;
         say(`${n.inst.host}: last committed position ${pos.uuid}:${pos.seqno}`);
       }
+      const withState = nodes.filter((n) => n.report.seqno !== undefined);
+      if (withState.length === 0)
+        throw new KollaError(
+          'state',
+          'no node has a Galera state (grastate.dat): there is no data to start the cluster from',
+          {
+            hint: 'On a new cluster, kolla apply starts it.',
+          },
+        );
       const host = chooseBootstrapNode(
-        nodes.map((n) => ({ host: n.inst.host, position: { uuid: n.report.uuid!, seqno: n.report.seqno! } })),
+        withState.map((n) => ({
+          host: n.inst.host,
+          position: { uuid: n.report.uuid!, seqno: n.report.seqno! },
+        })),
       );
       const first = nodes.find((n) => n.inst.host === host)!;
       say(
@@ -321,14 +355,15 @@ async function waitSynced(
 
 /**
  * kolla_mariadb_recover in a one-off container of the node's image with its volumes (the
- * data and its config files): its stdout's `uuid:seqno`.
+ * data and its config files): its stdout's `uuid:seqno`, or undefined when the data
+ * directory has no grastate.dat.
  */
 async function recoverPosition(
   n: Node,
   project: string,
   args: string[],
   signal: AbortSignal | undefined,
-): Promise<GaleraPosition> {
+): Promise<GaleraPosition | undefined> {
   const c = await n.docker.createContainer({
     Image: n.image,
     Entrypoint: ['kolla_mariadb_recover'],
@@ -355,6 +390,7 @@ async function recoverPosition(
     }
     const buf = await c.logs({ stdout: true, stderr: false, follow: false });
     const stdout = demuxLogs(Buffer.isBuffer(buf) ? buf : Buffer.from(String(buf)));
+    if (code === NO_STATE_EXIT && args.length === 0) return undefined;
     if (code !== 0)
       throw new KollaError(
         'host',
