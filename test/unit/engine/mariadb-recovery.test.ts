@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { chooseBootstrapNode, parsePosition } from '../../../src/engine/mariadb-recovery.js';
+import {
+  chooseBootstrapNode,
+  findGaleraContainers,
+  parsePosition,
+} from '../../../src/engine/mariadb-recovery.js';
+import type { ContainerInstance } from '../../../src/expand/instances.js';
 import { KollaError } from '../../../src/diags/kolla-error.js';
 
 const U = '7e4f6a0c-1b2d-11ef-9a3b-0242ac120002';
@@ -42,5 +47,29 @@ describe('chooseBootstrapNode', () => {
   });
   it('refuses nodes of different cluster histories', () => {
     expect(() => chooseBootstrapNode([n('tb1', 10), n('tb2', 12, V)])).toThrow(/different cluster histories/);
+  });
+});
+
+describe('findGaleraContainers', () => {
+  const c = (service: string, name: string, host: string) =>
+    ({ kind: 'container', service, host, spec: { name } }) as unknown as ContainerInstance;
+  const all = [
+    c('module.db.service.mariadb', 'mariadb', 'tb1'),
+    c('module.db.service.mariadb', 'mariadb', 'tb2'),
+    c('service.keystone', 'keystone', 'tb1'),
+  ];
+  it("the service's containers of that name, in the order given (hosts order)", () => {
+    expect(findGaleraContainers(all, 'mariadb', undefined).map((i) => i.host)).toEqual(['tb1', 'tb2']);
+  });
+  it('an unknown name: did you mean', () => {
+    expect(() => findGaleraContainers(all, 'mariadbb', undefined)).toThrow(/did you mean "mariadb"/);
+  });
+  it('a name in two services needs --service; a wrong --service: did you mean', () => {
+    const two = [...all, c('service.other', 'mariadb', 'tb3')];
+    expect(() => findGaleraContainers(two, 'mariadb', undefined)).toThrow(/more than one service/);
+    expect(findGaleraContainers(two, 'mariadb', 'service.other').map((i) => i.host)).toEqual(['tb3']);
+    expect(() => findGaleraContainers(two, 'mariadb', 'service.othr')).toThrow(
+      /did you mean "service.other"/,
+    );
   });
 });
