@@ -3,11 +3,11 @@
 # One host: a plain MariaDB.
 # More than one: a Galera cluster of them all (galera.cnf's wsrep_*), in kolla-ansible's order:
 # the bootstrap initialises the data directory on the first host, whose server starts a new
-# cluster (--wsrep-new-cluster, by kolla_mariadb_start: no peer answers and it has no
-# grastate.dat yet); the others then start one at a time (serial = 1), each joining by state
-# transfer and healthy only once Synced in a Primary component. Later starts join a running
-# peer, or bootstrap from the node whose grastate.dat says safe_to_bootstrap (docs/HA.md:
-# recovery after all nodes stopped at once).
+# cluster (--wsrep-new-cluster, by kolla_mariadb_start: no peer answers, no grastate.dat yet,
+# and the bootstrap's first-deploy marker kolla_new_cluster); the others then start one at a
+# time (serial = 1), each joining by state transfer and healthy only once Synced in a Primary
+# component. Later starts join a running peer, or bootstrap from the node whose grastate.dat
+# says safe_to_bootstrap (docs/HA.md: recovery after all nodes stopped at once).
 
 locals {
   galera = length(var.hosts) > 1

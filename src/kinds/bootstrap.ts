@@ -205,9 +205,13 @@ export const bootstrapKind: ResourceKind<'bootstrap'> = {
     // The image it ran with goes into the state: a tag moved to another image (a rebuild)
     // makes the next plan run it again.
     const image = await imageId(docker, inst.spec.image);
+    // Whether it ran before (the state has it): a first deploy's bootstrap may do what a
+    // re-run must not (the mariadb bootstrap marks a new Galera cluster's data only then).
+    // Not part of its inputs: the spec hash is the configuration's.
+    const firstRun = c.before === undefined ? 'yes' : 'no';
     const r = await runOnce(
       docker,
-      inst.spec,
+      { ...inst.spec, environment: { ...inst.spec.environment, KOLLA_BOOTSTRAP_FIRST_RUN: firstRun } },
       { project: ctx.project, address: inst.address, specHash: specHash(inst.spec) },
       { timeoutMs: inst.timeoutMs, ...(ctx.signal ? { signal: ctx.signal } : {}) },
     );
