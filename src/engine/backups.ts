@@ -95,7 +95,13 @@ function serversOf(dbs: readonly DatabaseInstance[], project: string): Server[] 
 async function withServers<T>(
   o: BackupOptions,
   operation: string,
-  fn: (servers: Server[], conns: HostConnections, emit: EventSink, retention: number) => Promise<T>,
+  fn: (
+    servers: Server[],
+    conns: HostConnections,
+    emit: EventSink,
+    retention: number,
+    protect: ReadonlySet<string>,
+  ) => Promise<T>,
 ): Promise<{ diagnostics: Diagnostic[]; result?: T }> {
   const p = await prepare({ dir: o.dir, vars: o.vars });
   if (!p.config || !p.expansion || p.diagnostics.hasErrors()) return { diagnostics: [...p.diagnostics] };
@@ -115,12 +121,26 @@ async function withServers<T>(
     try {
       return {
         diagnostics: [...p.diagnostics],
-        result: await fn(servers, conns, emit, config.settings.backupRetention),
+        result: await fn(servers, conns, emit, config.settings.backupRetention, await referenced(backend)),
       };
+    } catch (e) {
+      // A server that is not running, a missing backup volume, a failed dump: the host's
+      // problem, said without a stack trace.
+      if (e instanceof KollaError) throw e;
+      throw new KollaError('host', maskerFor(config).maskForDisplay((e as Error).message));
     } finally {
       await conns.closeAll();
     }
   });
+}
+
+/** The backups the state names (a rollback --to may need them): never pruned by backup create. */
+async function referenced(backend: ReturnType<typeof backendFor>): Promise<Set<string>> {
+  const st = await backend.read();
+  const ids = new Set<string>();
+  for (const r of st?.resources ?? [])
+    if (r.kind === 'bootstrap') for (const b of r.backups ?? []) ids.add(b.id);
+  return ids;
 }
 
 function message(e: unknown): string {
@@ -129,7 +149,7 @@ function message(e: unknown): string {
 
 /** Backs up the schemas named (schema, service or database block names; none: every one). */
 export async function createBackupOperation(o: BackupOptions & { names: string[] }): Promise<BackupOutcome> {
-  const r = await withServers(o, 'backup create', async (servers, conns, emit, keep) => {
+  const r = await withServers(o, 'backup create', async (servers, conns, emit, keep, protect) => {
     const known = new Set(servers.flatMap((s) => [...s.names]));
     for (const n of o.names)
       if (!known.has(n))
@@ -152,6 +172,7 @@ export async function createBackupOperation(o: BackupOptions & { names: string[]
       const { meta, pruned } = await takeBackup(docker, s.conn, schemas, 'kolla backup create', {
         keep,
         timeoutMs: s.timeoutMs,
+        protect,
       });
       emit({
         type: 'message',

@@ -57,8 +57,28 @@ export async function rollbackJournal(
   const steps = [...entries].reverse().filter(isStepEntry);
   const first = (e: StepEntry): boolean => kindOfOp(e.op)?.undoFirst?.includes(e.op) === true;
   // Databases are restored from their backups first: the previous containers must not start
-  // on a schema their code does not know.
-  for (const e of [...steps.filter(first), ...steps.filter((x) => !first(x))]) {
+  // on a schema their code does not know. Only what was followed by a step of its own (the
+  // bootstrap started): else the backup is kept and nothing is restored.
+  const inOrder = entries.filter(isStepEntry);
+  for (const e of steps.filter(first)) {
+    const kind = kindOfOp(e.op)!;
+    const followed = inOrder.slice(inOrder.indexOf(e) + 1).some((x) => x.address === e.address && !first(x));
+    if (!followed) {
+      onEvent({ type: 'rollback-step', text: `${e.address}: nothing to restore (it did not start)` });
+      continue;
+    }
+    const what = kind.describeUndo(e) ?? e.op;
+    const before = problems.length;
+    await step(what, () => kind.undo(e, ctx));
+    if (problems.length > before) {
+      problems.push(
+        'the rollback stopped there: the older containers must not start on a schema that is not restored. Fix the cause (kolla backup list, kolla backup restore ID) and run kolla apply again to finish the rollback.',
+      );
+      onEvent({ type: 'rollback-done', ok: false });
+      return { ok: false, problems };
+    }
+  }
+  for (const e of steps.filter((x) => !first(x))) {
     const kind = kindOfOp(e.op);
     if (!kind) {
       problems.push(`journal step "${e.op}" of ${e.address} is unknown to this kolla: check it by hand`);

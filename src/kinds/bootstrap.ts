@@ -125,7 +125,11 @@ function recordedServer(e: BackupRecord, project: string, masker: SecretMasker):
 }
 
 /** Backs up what the bootstrap migrates, each backup journalled once it is complete. */
-async function backUp(inst: BootstrapInstance, ctx: StepContext): Promise<BackupRecord[]> {
+async function backUp(
+  inst: BootstrapInstance,
+  ctx: StepContext,
+  keep = ctx.backupRetention,
+): Promise<BackupRecord[]> {
   const out: BackupRecord[] = [];
   for (const t of inst.backups ?? []) {
     const t0 = Date.now();
@@ -135,7 +139,7 @@ async function backUp(inst: BootstrapInstance, ctx: StepContext): Promise<Backup
       server(t, ctx.project),
       t.schemas,
       inst.rollback ? `before the rollback of ${inst.address}` : `before ${inst.address}`,
-      { keep: ctx.backupRetention, timeoutMs: t.timeoutMs },
+      { keep, timeoutMs: t.timeoutMs },
     );
     const record: BackupRecord = {
       id: meta.id,
@@ -164,7 +168,10 @@ async function restoreEarlier(
   restore: readonly BackupRecord[],
   ctx: StepContext,
 ): Promise<Observed> {
-  await backUp(inst, ctx);
+  // Nothing is pruned here: the backups about to be restored must stay.
+  await backUp(inst, ctx, Infinity);
+  // From here on the schemas change: a rollback of this apply restores the backup just taken.
+  await ctx.log({ op: 'restore-database', host: inst.host, address: inst.address });
   for (const r of restore) {
     const t0 = Date.now();
     ctx.progress(`restoring ${r.schemas.join(', ')} on ${r.host} from backup ${r.id}`, 0);
@@ -183,7 +190,7 @@ export const bootstrapKind: ResourceKind<'bootstrap'> = {
   kind: 'bootstrap',
   planPhase: 1,
   shape: 'component',
-  ops: ['run-bootstrap', 'backup-database'],
+  ops: ['run-bootstrap', 'backup-database', 'restore-database'],
   undoFirst: ['backup-database'],
   wants: (i, req) => void req.images.push(i.spec.image),
   wantsForState: () => undefined,
@@ -237,6 +244,7 @@ export const bootstrapKind: ResourceKind<'bootstrap'> = {
       );
       return;
     }
+    if (e.op === 'restore-database') return; // the backup before it is restored instead
     ctx.note(`${e.address} ran and cannot be undone (irreversible)`);
   },
   // A bootstrap's run has nothing to undo (undo() says so); a backup before it is restored.

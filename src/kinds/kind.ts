@@ -118,7 +118,11 @@ export interface ResourceKind<K extends InstanceKind> {
   readonly ops: readonly string[];
   /**
    * Of those, the ops a rollback undoes before any other step (newest first): a database
-   * restored from its backup before the previous containers start again.
+   * restored from its backup before the previous containers start again. Such a step is undone
+   * only when a later step of the same address was journalled (the backup of a bootstrap that
+   * never started is not restored: writes made since would be lost for nothing); when one
+   * fails, the rollback stops there, the journal kept (the older containers must not start
+   * on a schema that is half restored).
    */
   readonly undoFirst?: readonly string[];
 

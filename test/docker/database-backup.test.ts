@@ -291,8 +291,13 @@ describe('backups before migrations, restored on rollback', () => {
       expect(c.stdout).toContain(SCHEMA);
     }
     const b = await listed();
-    expect(b).toHaveLength(3);
-    expect(b.every((x) => x.reason === 'kolla backup create')).toBe(true);
+    // The newest 3 of these schemas, and the one the state names (rollback --to may need it).
+    const st = JSON.parse(stateText()) as { resources: { address: string; backups?: { id: string }[] }[] };
+    const named = st.resources.find((r) => r.address === 'service.app.bootstrap.migrate')!.backups![0]!.id;
+    expect(b.filter((x) => x.reason === 'kolla backup create')).toHaveLength(3);
+    expect(b.map((x) => x.id).sort()).toEqual(
+      [named, ...b.filter((x) => x.reason === 'kolla backup create').map((x) => x.id)].sort(),
+    );
     const bad = await kolla(['backup', 'create', 'nosuchdb'], { cwd: dir });
     expect(bad.code).toBe(1);
     expect(bad.stderr).toContain('no database named "nosuchdb"');
@@ -308,7 +313,7 @@ describe('backups before migrations, restored on rollback', () => {
       '%a',
       ...b.map((x) => `/backup/${x.id}.sql.gz`),
     ]).toString();
-    expect(files.trim().split('\n')).toEqual(['600', '600', '600']);
+    expect(new Set(files.trim().split('\n'))).toEqual(new Set(['600']));
   }, 600_000);
 
   it('kolla rollback --to across a migration restores the schemas from the backup taken before it (after a backup of them as they are)', async () => {

@@ -57,14 +57,16 @@ export function newBackupId(now = new Date()): string {
 const TAKE = `set -euo pipefail
 umask 077
 cd "$KOLLA_BACKUP_DIR"
+trap 'rm -f "$KOLLA_ID.sql.gz.part"' EXIT
 # shellcheck disable=SC2086
 mysqldump -u "$KOLLA_ADMIN" --single-transaction --routines --triggers --events \\
   --add-drop-database --databases $KOLLA_SCHEMAS | gzip -c > "$KOLLA_ID.sql.gz.part"
 mv "$KOLLA_ID.sql.gz.part" "$KOLLA_ID.sql.gz"
-printf '%s\\n' "$KOLLA_META" > "$KOLLA_ID.json"
-ls "$KOLLA_BACKUP_DIR"/*.json | sort | head -n "-$KOLLA_KEEP" | while read -r f; do
-  rm -f "$f" "\${f%.json}.sql.gz"; echo "pruned $(basename "\${f%.json}")"
-done`;
+printf '%s\\n' "$KOLLA_META" > "$KOLLA_ID.json"`;
+
+const REMOVE = `set -eu
+cd "$KOLLA_BACKUP_DIR"
+for id in $KOLLA_IDS; do rm -f "$id.json" "$id.sql.gz"; done`;
 
 const RESTORE = `set -euo pipefail
 test -f "$KOLLA_BACKUP_DIR/$KOLLA_ID.sql.gz"
@@ -126,13 +128,17 @@ async function shell(
   return r.stdout;
 }
 
-/** Dumps `schemas` into a new backup; keeps the newest `keep` backups of that directory. */
+/**
+ * Dumps `schemas` into a new backup. Then, unless `keep` is Infinity, removes the oldest
+ * backups *of the same schemas* beyond `keep` (so that one service's backups never push
+ * another's out), never one named in `protect`.
+ */
 export async function takeBackup(
   docker: Dockerode,
   s: BackupServer,
   schemas: readonly string[],
   reason: string,
-  opts: { keep: number; timeoutMs: number; id?: string },
+  opts: { keep: number; timeoutMs: number; id?: string; protect?: ReadonlySet<string> },
 ): Promise<{ meta: BackupMeta; pruned: string[] }> {
   await checkServer(docker, s);
   for (const x of schemas) if (!/^[A-Za-z0-9_]{1,64}$/.test(x)) throw new Error(`bad schema name "${x}"`);
@@ -143,23 +149,27 @@ export async function takeBackup(
     reason,
   };
   try {
-    const out = await shell(
+    await shell(
       docker,
       s,
       TAKE,
-      {
-        KOLLA_ID: meta.id,
-        KOLLA_SCHEMAS: schemas.join(' '),
-        KOLLA_META: JSON.stringify(meta),
-        KOLLA_KEEP: String(Math.max(1, opts.keep)),
-      },
+      { KOLLA_ID: meta.id, KOLLA_SCHEMAS: schemas.join(' '), KOLLA_META: JSON.stringify(meta) },
       opts.timeoutMs,
     );
-    const pruned = [...out.matchAll(/^pruned (\S+)$/gm)].map((m) => m[1]!);
-    return { meta, pruned };
   } catch (e) {
     throw new Error(`backup of ${schemas.join(', ')} in ${s.container} failed: ${(e as Error).message}`);
   }
+  if (!Number.isFinite(opts.keep)) return { meta, pruned: [] };
+  const key = [...schemas].sort().join(',');
+  const same = (await listBackups(docker, s, opts.timeoutMs)).filter(
+    (b) => [...b.schemas].sort().join(',') === key,
+  );
+  const pruned = same
+    .slice(0, Math.max(0, same.length - Math.max(1, opts.keep)))
+    .map((b) => b.id)
+    .filter((id) => id !== meta.id && !opts.protect?.has(id) && isBackupId(id));
+  if (pruned.length) await shell(docker, s, REMOVE, { KOLLA_IDS: pruned.join(' ') }, opts.timeoutMs);
+  return { meta, pruned };
 }
 
 /** Loads backup `id` back into the server (each schema it holds dropped and made again). */
