@@ -19,11 +19,11 @@ import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import type Dockerode from 'dockerode';
 import { IMAGE_1, cleanupProject, ensureDocker, uniqueProject } from '../helpers/docker.js';
-import { ROOT, buildOnce, configDir, kolla, type RunResult } from '../helpers/kolla.js';
-import { imageId } from '../../src/providers/docker/image-ops.js';
+import { MARIADB_IMAGE, MARIADB_SERVER_SCRIPT, ensureMariadbImage } from '../helpers/mariadb.js';
+import { buildOnce, configDir, kolla, type RunResult } from '../helpers/kolla.js';
 import { execWithStdin } from '../../src/providers/docker/sql-exec.js';
 
-const IMAGE = 'kolla/mariadb:zed';
+const IMAGE = MARIADB_IMAGE;
 const project = uniqueProject('dbbackup');
 const SERVER = `${project}_mariadb`;
 const SCHEMA = project.replace(/-/g, '_');
@@ -31,13 +31,6 @@ const ROOT_PW = `root-${project}-Pw`;
 const APP_PW = `app-${project}-S3cret`;
 let docker: Dockerode;
 let dir: string;
-
-const SERVER_SCRIPT = [
-  'set -e',
-  'if [ ! -d /var/lib/mysql/mysql ]; then mysql_install_db --datadir=/var/lib/mysql --auth-root-authentication-method=socket >/tmp/install.log 2>&1; fi',
-  `printf "ALTER USER 'root'@'localhost' IDENTIFIED VIA mysql_native_password USING PASSWORD('%s') OR unix_socket;\\nDELETE FROM mysql.global_priv WHERE User = '';\\nFLUSH PRIVILEGES;\\n" "$ROOT_PW" > /tmp/init.sql`,
-  'exec mysqld --datadir=/var/lib/mysql --bind-address=127.0.0.1 --skip-log-bin --init-file=/tmp/init.sql',
-].join('\n');
 
 /** The migration: one table per version, made by the app's own account over TCP. */
 const MIGRATE = `mysql -h 127.0.0.1 -u app_user -e "CREATE TABLE IF NOT EXISTS ${SCHEMA}.migration_$VERSION (id INT)"`;
@@ -66,7 +59,7 @@ service "mariadb" {
     kolla_start  = false
     network_mode = "bridge"
     entrypoint   = ["sh", "-c"]
-    command      = [${JSON.stringify(SERVER_SCRIPT)}]
+    command      = [${JSON.stringify(MARIADB_SERVER_SCRIPT)}]
     environment  = { ROOT_PW = secret.root_pw }
     volumes      = ["${project}_db:/var/lib/mysql", "${project}_backup:/backup"]
     stop_timeout = "10s"
@@ -186,13 +179,7 @@ const v = (version: number, healthy = true): string[] => [
 beforeAll(async () => {
   docker = await ensureDocker();
   buildOnce();
-  if ((await imageId(docker, IMAGE)) === undefined) {
-    execFileSync('bash', [path.join(ROOT, 'scripts/debian-base.sh')], { stdio: 'ignore', timeout: 900_000 });
-    const r = await kolla(['build', 'mariadb', '--no-color'], {
-      cwd: path.join(ROOT, 'examples/all-in-one'),
-    });
-    expect(r.code, r.stderr).toBe(0);
-  }
+  await ensureMariadbImage(docker);
   dir = configDir({ 'main.hcl': MAIN });
   const f = path.join(dir, 'kolla.secrets.json');
   writeFileSync(f, JSON.stringify({ root_pw: ROOT_PW, app_pw: APP_PW }));

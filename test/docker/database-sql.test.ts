@@ -21,12 +21,9 @@ import {
 } from '../../src/kinds/database.js';
 import { execWithStdin, runSql } from '../../src/providers/docker/sql-exec.js';
 import { ensureDocker, uniqueProject } from '../helpers/docker.js';
-import { imageId } from '../../src/providers/docker/image-ops.js';
-import { execFileSync } from 'node:child_process';
-import path from 'node:path';
-import { ROOT, buildOnce, kolla } from '../helpers/kolla.js';
+import { MARIADB_IMAGE, ensureMariadbImage } from '../helpers/mariadb.js';
 
-const IMAGE = 'kolla/mariadb:zed';
+const IMAGE = MARIADB_IMAGE;
 const NAME = `${uniqueProject('dbk')}_mariadb`;
 const ADMIN_PW = 'adm1n-Pw-for-test';
 let docker: Dockerode;
@@ -63,14 +60,7 @@ beforeAll(async () => {
   docker = await ensureDocker();
   // The catalogue's image, as the all-in-one builds it (debian:bookworm first): on a machine
   // where the OpenStack demo has not run yet, this test builds it.
-  if ((await imageId(docker, IMAGE)) === undefined) {
-    execFileSync('bash', [path.join(ROOT, 'scripts/debian-base.sh')], { stdio: 'ignore', timeout: 900_000 });
-    buildOnce();
-    const r = await kolla(['build', 'mariadb', '--no-color'], {
-      cwd: path.join(ROOT, 'examples/all-in-one'),
-    });
-    expect(r.code, r.stderr).toBe(0);
-  }
+  await ensureMariadbImage(docker);
   const c = await docker.createContainer({
     name: NAME,
     Image: IMAGE,
