@@ -253,6 +253,11 @@ function plan(inst: ContainerInstance, s: ContainerResource | undefined, ctx: Pl
     drift('stopped', `container ${inst.spec.name} is ${o.state}`);
     if (c.action === 'noop') c.action = 'restart';
     c.reasons.push(`the container is ${o.state} (stopped outside kolla): start it`);
+  } else if (ctx.options.refreshed && o.health === 'unhealthy' && c.action !== 'replace') {
+    // kolla-ansible's `check`: a container that runs but fails its own health check.
+    drift('unhealthy', `container ${inst.spec.name} is unhealthy`);
+    if (c.action === 'noop') c.action = 'restart';
+    c.reasons.push('the container is unhealthy (its health check fails): restart it');
   }
   return c;
 }

@@ -66,6 +66,7 @@ export interface Change {
 
 export type DriftKind =
   | 'stopped'
+  | 'unhealthy'
   | 'removed'
   | 'edited'
   | 'image-moved'

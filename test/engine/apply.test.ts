@@ -164,6 +164,25 @@ describe('drift', () => {
     expect((await inspect(db))?.State.Running).toBe(true);
   });
 
+  it('a container that fails its health check is drift, and apply restarts it (kolla-ansible check)', async () => {
+    const exec = await docker.getContainer(app).exec({ Cmd: ['rm', '/tmp/ok'] });
+    await exec.start({ Detach: true });
+    for (let i = 0; i < 100 && (await inspect(app))?.State.Health?.Status !== 'unhealthy'; i++) {
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    const startedAt = (await inspect(app))?.State.StartedAt;
+    const p = await plan();
+    expect(p.code).toBe(2);
+    expect(p.stdout).toMatch(/container \S+_app is unhealthy/);
+    expect(p.stdout).toMatch(/_app\["local"\] will be restarted/);
+    expect(p.stdout).toContain('the container is unhealthy (its health check fails): restart it');
+    ok(await apply());
+    const after = await inspect(app);
+    expect(after?.State.StartedAt).not.toBe(startedAt);
+    expect(await dockerHealth(() => docker.getContainer(app).inspect())).toBe('healthy');
+    expect((await plan()).code).toBe(0);
+  });
+
   it('a container removed outside kolla is created again', async () => {
     await docker.getContainer(app).remove({ force: true });
     const p = await plan();

@@ -471,6 +471,28 @@ describe('-target', () => {
     expect(deleted).toContain(API2);
   });
 
+  it('restarts a running container whose health check fails (kolla-ansible check); a starting one is left alone', async () => {
+    const { plan } = await drifted((w) => {
+      container(w, 'h1', 'api').health = 'unhealthy';
+      container(w, 'h2', 'api').health = 'starting';
+    });
+    expect(drifts(plan)).toEqual([[API1, 'unhealthy']]);
+    expect(real(plan)).toEqual({ [API1]: 'restart' });
+    expect(change(plan, API1).reasons).toEqual([
+      'the container is unhealthy (its health check fails): restart it',
+    ]);
+  });
+
+  it('an unhealthy container that is replaced anyway is not also restarted', async () => {
+    const { plan } = await drifted((w) => {
+      const c = container(w, 'h1', 'api');
+      c.health = 'unhealthy';
+      c.specHash = 'something else';
+    });
+    expect(drifts(plan).filter(([, k]) => k === 'unhealthy')).toEqual([]);
+    expect(change(plan, API1).action).toBe('replace');
+  });
+
   it('reports only the drift of what it selected', async () => {
     const { plan } = await drifted(
       (w) => {
