@@ -136,6 +136,12 @@ function renderPlanText(plan: Plan, p: Palette): string {
     );
     out.push('');
   }
+  for (const u of plan.unreachable ?? []) {
+    out.push(
+      `${p.yellow(p.bold('Unreachable:'))} host ${u.host} is left out: nothing is planned for it, and its state is kept as it was (kolla apply brings it in sync once it is back). ${u.detail}`,
+    );
+    out.push('');
+  }
   if (plan.targets.length) {
     out.push(
       `${p.yellow(p.bold('Targeted'))} to ${plan.targets.join(', ')} (-target) and what ${plan.targets.length > 1 ? 'they depend' : 'it depends'} on: the plan may not show every change the configuration needs. Use -target for exceptional cases (recovering from a mistake), not routinely.`,

@@ -5,7 +5,7 @@ import { KollaCommand, commonFlags, varFlags, UserError } from '../cli/base-comm
 import { diffOptions, parseDuration, planFlags } from '../cli/plan-flags.js';
 import { progressPrinter } from '../cli/progress.js';
 import { renderPlan } from '../cli/render-plan.js';
-import { EXIT_ERROR } from '../cli/exit-codes.js';
+import { EXIT_ERROR, EXIT_UNREACHABLE } from '../cli/exit-codes.js';
 import { applyOperation, type ApplyOutcome } from '../engine/operations.js';
 import type { Plan } from '../plans/plan.js';
 import type { State } from '../states/state.js';
@@ -80,6 +80,7 @@ export abstract class ApplyLike extends KollaCommand {
       }
       if (!r.result) {
         if (!json) this.out(renderPlan(r.plan!, this.colours));
+        this.exitIfLeftOut(r, json);
         return r;
       }
       if (!r.result.ok) {
@@ -103,11 +104,25 @@ export abstract class ApplyLike extends KollaCommand {
             this.out(`${k} = ${v.sensitive ? '(sensitive)' : JSON.stringify(v.value)}`);
         }
       }
+      this.exitIfLeftOut(r, json);
       return r;
     } finally {
       process.off('SIGINT', onSigint);
       process.off('SIGTERM', onSigint);
     }
+  }
+
+  /** Hosts the plan left out as down: said last, and exit 4 so that scripts know. */
+  private exitIfLeftOut(r: { plan?: Plan }, json: boolean): void {
+    const down = r.plan?.unreachable ?? [];
+    if (!down.length) return;
+    if (json) this.logJson(r);
+    process.stderr.write(
+      this.errColours.yellow(
+        `Warning: not applied on ${down.map((u) => u.host).join(', ')} (unreachable): run kolla apply again once ${down.length > 1 ? 'they are' : 'it is'} back.\n`,
+      ),
+    );
+    this.exit(EXIT_UNREACHABLE);
   }
 
   private async approve(plan: Plan, auto: boolean, json: boolean, verb: string): Promise<boolean> {

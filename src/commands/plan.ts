@@ -33,7 +33,8 @@ export default class PlanCommand extends KollaCommand {
     'include-volumes': Flags.boolean({ description: 'With --destroy: remove volumes too.' }),
     'include-data': Flags.boolean({ description: "With --destroy: drop the databases' schemas too." }),
     'detailed-exitcode': Flags.boolean({
-      description: 'Exit 0 when there are no changes, 2 when there are, 1 on error.',
+      description:
+        'Exit 0 when there are no changes, 2 when there are (or a host is unreachable and was left out), 1 on error.',
     }),
   };
 
@@ -70,7 +71,8 @@ export default class PlanCommand extends KollaCommand {
           `Saved the plan to: ${flags.out}\nTo perform exactly these actions, run: kolla apply ${flags.out}`,
         );
     }
-    if (flags['detailed-exitcode'] && hasChanges(plan)) {
+    // A host left out as unreachable: the deployment is not known to be in sync either.
+    if (flags['detailed-exitcode'] && (hasChanges(plan) || plan.unreachable?.length)) {
       if (json) this.logJson(plan);
       this.exit(EXIT_CHANGES);
     }

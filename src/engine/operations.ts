@@ -25,7 +25,7 @@ import { movedImages } from './saved-plan.js';
 import type { Instance } from '../expand/instances.js';
 import { stateToInstances } from './state-instances.js';
 import { PREV_SUFFIX } from './apply.js';
-import { runPrechecks } from './prechecks.js';
+import { checkHosts, reportDiagnostics } from './prechecks.js';
 import type { HostSpec } from '../expand/instances.js';
 import { redactDiagnostics, redactEvents } from './redact.js';
 import { SecretMasker } from '../states/secret-mask.js';
@@ -93,13 +93,16 @@ async function checkedPlan(
 ): Promise<{ failed: Diagnostic[] } | { result: PlanResult }> {
   const [pre, r] = await Promise.allSettled([
     prechecks
-      ? runPrechecks(ctx.config, limited(ctx.expansion, ctx.limitHosts), ctx.conns)
+      ? checkHosts(ctx.config, limited(ctx.expansion, ctx.limitHosts), ctx.conns)
       : Promise.resolve([]),
     computePlan(ctx),
   ]);
   if (pre.status === 'rejected') throw pre.reason;
-  const failed = pre.value.filter((d) => d.severity === 'error');
-  if (failed.length) return { failed: pre.value };
+  // A host the plan left out as down is not checked either (the plan says why).
+  const down = new Set(r.status === 'fulfilled' ? (r.value.plan.unreachable ?? []).map((u) => u.host) : []);
+  const reports = reportDiagnostics(pre.value.filter((h) => !down.has(h.host)));
+  const failed = reports.filter((d) => d.severity === 'error');
+  if (failed.length) return { failed: reports };
   if (r.status === 'rejected') throw r.reason;
   return { result: r.value };
 }

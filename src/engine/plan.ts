@@ -53,9 +53,7 @@ export function maskerFor(config: Config): SecretMasker {
 export async function computePlan(ctx: PlanContext): Promise<PlanResult> {
   const { config } = ctx;
   const limit = ctx.limitHosts;
-  const instances = limit
-    ? ctx.expansion.instances.filter((i) => limit.has(i.host))
-    : ctx.expansion.instances;
+  let instances = limit ? ctx.expansion.instances.filter((i) => limit.has(i.host)) : ctx.expansion.instances;
   let prior = ctx.prior ?? emptyState('', config.settings.project, kollaVersion());
   // Other hosts' resources are neither planned nor deleted: apply carries them over.
   if (limit) prior = { ...prior, resources: prior.resources.filter((r) => limit.has(r.host)) };
@@ -101,12 +99,27 @@ export async function computePlan(ctx: PlanContext): Promise<PlanResult> {
   }
   let world: World = new Map();
   const hostErrors: string[] = [];
+  let unreachable: { host: string; detail: string }[] | undefined;
   if (ctx.options.refreshed) {
     ctx.onEvent({ type: 'refresh', hosts: [...requests.keys()] });
     phase('refresh started');
     world = await refreshWorld(ctx.conns, config.settings.project, [...requests.values()]);
     phase('refreshed');
-    for (const hw of world.values()) if (hw.error) hostErrors.push(hw.error);
+    // A host that is down (no network path, its engine stopped) is left out, as --limit
+    // leaves a host out: nothing planned for it, its state carried over, the others planned
+    // without anything destructive for it. Unless every host is down: then nothing can be
+    // planned. A host that refuses (authentication, a host key) is an error.
+    const down = [...world].filter(([, hw]) => hw.down).map(([h]) => h);
+    const left = down.length && down.length < world.size ? new Set(down) : undefined;
+    for (const [h, hw] of world) {
+      if (hw.error && !left?.has(h)) hostErrors.push(hw.error);
+    }
+    if (left) {
+      unreachable = down.sort().map((host) => ({ host, detail: world.get(host)!.error ?? 'unreachable' }));
+      instances = instances.filter((i) => !left.has(i.host));
+      prior = { ...prior, resources: prior.resources.filter((r) => !left.has(r.host)) };
+      for (const h of left) world.delete(h);
+    }
   }
   // Images kolla builds: a missing or changed one is built by apply before the containers
   // that use it, and those containers are replaced.
@@ -136,5 +149,6 @@ export async function computePlan(ctx: PlanContext): Promise<PlanResult> {
   if (catalogue) plan.catalogue = catalogue;
   phase('plan computed');
   if (limit) plan.limit = config.hosts.map((h) => h.name).filter((h) => limit.has(h));
+  if (unreachable) plan.unreachable = unreachable;
   return { plan, world, hostErrors, diagnostics };
 }

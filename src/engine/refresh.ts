@@ -62,10 +62,37 @@ export async function refreshWorld(
         );
       } catch (e) {
         hw.error = describeHostError(r.host, e);
+        if (isHostDown(e)) hw.down = true;
       }
     }),
   );
   return world;
+}
+
+/** SSH failures and socket errors that mean the host (or its engine) is down, not refusing. */
+const DOWN_SSH = new Set([
+  'unreachable',
+  'timeout',
+  'disconnected',
+  'docker-socket-missing',
+  'docker-socket-refused',
+]);
+const DOWN_CODES = new Set([
+  'ENOENT',
+  'ECONNREFUSED',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ETIMEDOUT',
+  'ECONNRESET',
+  'EHOSTDOWN',
+]);
+
+/** Is this refresh error the host being down (left out of the plan) rather than a refusal? */
+export function isHostDown(e: unknown): boolean {
+  if (isSshError(e)) return DOWN_SSH.has(e.failure);
+  if (e instanceof KollaError) return false;
+  const code = (e as NodeJS.ErrnoException).code;
+  return code !== undefined && DOWN_CODES.has(code);
 }
 
 function describeHostError(host: string, e: unknown): string {

@@ -104,6 +104,12 @@ export interface Plan {
   targets: string[];
   /** With --limit: the only hosts this plan concerns; other hosts' state is carried over. */
   limit?: string[];
+  /**
+   * Hosts that could not be reached (down, no network path, Docker engine not running):
+   * nothing is planned for them and their state is carried over, as with --limit; the next
+   * plan once they are back brings them in sync.
+   */
+  unreachable?: { host: string; detail: string }[];
   drift: Drift[];
   changes: Change[];
   outputs: Record<string, { value: unknown; sensitive: boolean }>;

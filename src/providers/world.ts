@@ -20,6 +20,11 @@ export interface HostWorld {
    */
   databases?: Map<string, { output: string } | { error: string }>;
   error?: string;
+  /**
+   * The error is the host being down (no network path, SSH timed out, its Docker engine not
+   * running), not a refusal (authentication, a host key): the plan leaves such a host out.
+   */
+  down?: boolean;
 }
 
 export type World = Map<string, HostWorld>;
