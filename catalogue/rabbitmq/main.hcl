@@ -77,13 +77,13 @@ volume "rabbitmq" {
   hosts = var.hosts
 }
 
-# Every node's AMQP address, host:port (the services' transport_url lists them all).
 output "addresses" {
-  value = [for h in var.hosts : "${hosts[h].vars.api_interface_address}:5672"]
+  value       = [for h in var.hosts : "${hosts[h].vars.api_interface_address}:5672"]
+  description = "Every node's AMQP address, host:port, in hosts order."
 }
 
-# oslo.messaging's transport_url with every node, as the openstack user on the vhost /.
 output "transport_url" {
-  value     = "rabbit://${join(",", [for h in var.hosts : "openstack:${var.rabbitmq_password}@${hosts[h].vars.api_interface_address}:5672"])}//"
-  sensitive = true
+  value       = "rabbit://${join(",", [for h in var.hosts : "openstack:${var.rabbitmq_password}@${hosts[h].vars.api_interface_address}:5672"])}//"
+  sensitive   = true
+  description = "oslo.messaging's transport_url with every node, as the openstack user on the vhost /."
 }
