@@ -1,7 +1,21 @@
-# kolla-ansible's rabbitmq role (one node).
+# kolla-ansible's rabbitmq role.
+# One host: one node, rabbit@localhost.
+# More than one: a cluster of them all, as kolla-ansible's: the same Erlang cookie on every
+# node, classic config peer discovery listing every node, each named rabbit@<its host's
+# api_interface_address> (long names), cluster_partition_handling = pause_minority, and quorum
+# queues as the default queue type of the vhost / (input quorum_queues). The nodes start one
+# at a time (serial = 1), the first in hosts order first: it finds no peer and starts alone;
+# each other node joins the running ones. A node is healthy when its RabbitMQ application runs
+# (its AMQP listener is open), so a rolling change restarts one node at a time and never takes
+# the cluster below a majority (docs/HA.md).
+
+locals {
+  cluster = length(var.hosts) > 1
+}
 
 service "rabbitmq" {
-  hosts = var.hosts
+  hosts  = var.hosts
+  serial = 1
 
   config "rabbitmq-env.conf" {
     template = "templates/rabbitmq-env.conf.j2"
@@ -39,12 +53,20 @@ service "rabbitmq" {
     volumes      = ["rabbitmq:/var/lib/rabbitmq", "kolla_logs:/var/log/kolla/"]
     network_mode = "host"
     stop_timeout = "60s"
-    listen_ports = [5672]
+    listen_ports = local.cluster ? [5672, var.cluster_port, var.epmd_port] : [5672]
+
+    # A cluster: a joining node may wait for its peers' tables before it runs.
+    health_timeout = local.cluster ? var.start_timeout : null
     healthcheck {
+      # The node's AMQP listener: RabbitMQ opens it at the end of its boot (after the node
+      # joined the cluster, or started it) and closes it when its application stops (also
+      # when pause_minority pauses it), so it says what kolla-ansible's `rabbitmq-diagnostics
+      # check_running` says, at a fraction of the cost (that starts an Erlang VM: about one
+      # CPU-second a run; docs/HA.md).
       test         = ["CMD-SHELL", "healthcheck_listen beam.smp 5672"]
       interval     = var.healthcheck.interval
       retries      = var.healthcheck.retries
-      start_period = var.healthcheck.start_period
+      start_period = local.cluster ? var.start_timeout : var.healthcheck.start_period
       timeout      = var.healthcheck.timeout
     }
   }
@@ -53,4 +75,15 @@ service "rabbitmq" {
 volume "rabbitmq" {
   name  = "${var.volume_prefix}rabbitmq"
   hosts = var.hosts
+}
+
+output "addresses" {
+  value       = [for h in var.hosts : "${hosts[h].vars.api_interface_address}:5672"]
+  description = "Every node's AMQP address, host:port, in hosts order."
+}
+
+output "transport_url" {
+  value       = "rabbit://${join(",", [for h in var.hosts : "openstack:${var.rabbitmq_password}@${hosts[h].vars.api_interface_address}:5672"])}//"
+  sensitive   = true
+  description = "oslo.messaging's transport_url with every node, as the openstack user on the vhost /."
 }

@@ -42,3 +42,33 @@ variable "volume_prefix" {
   default     = ""
   description = "Put before every Docker volume name of the module: a second deployment on the same engine (a test beside the real one) keeps its data apart."
 }
+
+variable "cluster_port" {
+  type        = number
+  default     = 25672
+  description = "The Erlang distribution port the nodes of a cluster (and rabbitmqctl) talk on (kolla-ansible's rabbitmq_cluster_port)."
+}
+
+variable "epmd_port" {
+  type        = number
+  default     = 4369
+  description = "The Erlang port mapper's port (kolla-ansible's rabbitmq_epmd_port)."
+}
+
+variable "quorum_queues" {
+  type        = bool
+  default     = true
+  description = "In a cluster (more than one host): the vhost / is made with quorum queues as its default queue type (definitions.json's default_queue_type), so a durable queue declared without x-queue-type is replicated on every node. RabbitMQ 3.10 keeps non-durable and auto-delete queues classic, and sets it only when it creates the vhost (a new cluster)."
+}
+
+variable "start_timeout" {
+  type        = string
+  default     = "180s"
+  description = "In a cluster: how long a node may take to start and join the others (its healthcheck's start_period and apply's health_timeout)."
+}
+
+variable "extra_config" {
+  type        = map(string)
+  default     = {}
+  description = "More rabbitmq.conf settings, key = value (kolla-ansible's rabbitmq_extra_config). A change restarts the nodes one at a time."
+}
