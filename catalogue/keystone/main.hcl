@@ -1,11 +1,10 @@
 # kolla-ansible's keystone role: the API (uwsgi), the Fernet and credential key repositories,
-# and its bootstrap in kolla-ansible's order.
-#
-# The key repositories are kolla secrets (key sets, passed in as fernet_keys and
-# credential_keys), rendered as one sensitive config file per key: every controller gets the
-# same keys (kolla-ansible copies them between nodes), a token issued by one is accepted by
-# every other, and `kolla secrets rotate` rotates them as a planned change. Files are named as
-# keystone's repository names them: 0 the staged key, the highest number the primary.
+# and its bootstrap in kolla-ansible's order. The key repositories are kolla secrets (key
+# sets, passed in as fernet_keys and credential_keys), rendered as one sensitive config file
+# per key: every controller gets the same keys (kolla-ansible copies them between nodes), a
+# token issued by one is accepted by every other, and `kolla secrets rotate` rotates them as
+# a planned change. Files are named as keystone's repository names them: 0 the staged key,
+# the highest number the primary (docs/HA.md, "Keystone keys").
 
 service "keystone" {
   hosts = var.hosts
@@ -122,9 +121,9 @@ service "keystone" {
   }
 }
 
-# Deployments made before the keys became secrets have them on these volumes: they are
-# forgotten, not removed (their keys are no longer used; `docker volume rm` them by hand).
 removed {
+  # Deployments made before the keys became secrets have them on these volumes: they are
+  # forgotten, not removed (their keys are no longer used; `docker volume rm` them by hand).
   from = volume.keystone_fernet_tokens
 }
 removed {

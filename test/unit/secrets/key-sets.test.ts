@@ -23,7 +23,10 @@ import {
   secretsPath,
 } from '../../../src/secrets/secrets-file.js';
 import { SecretMasker } from '../../../src/states/secret-mask.js';
-import { deployed, planOf, planText, type Desired } from '../plans/helpers.js';
+import { addressMatches } from '../../../src/addrs/address.js';
+import { makePlan } from '../../../src/engine/planner.js';
+import type { ResourceState } from '../../../src/states/state.js';
+import { CREATED_AT, PROJECT, deployed, options, planOf, planText, type Desired } from '../plans/helpers.js';
 
 const dirs: string[] = [];
 function tmp(files: Record<string, string> = {}): string {
@@ -307,6 +310,55 @@ describe('the keystone module with key sets', () => {
     const cred = planOf(await keystone(dir), before.state, before.world).plan;
     expect(cred.changes.filter((c) => c.action !== 'noop').map((c) => `${c.action} ${c.address}`)).toContain(
       'run module.keystone.service.keystone.task.credential_migrate',
+    );
+  });
+
+  it('upgrade: the key volumes of an earlier deployment are forgotten (removed blocks), not deleted', async () => {
+    const dir = tmp({ 'main.hcl': KEYSTONE });
+    const r = await loadConfig({ dir, env: {}, syntaxCache: false });
+    generateMissing(dir, r.config!.secrets);
+    const r2 = await loadConfig({ dir, env: {}, syntaxCache: false, secretValues: readSecrets(dir) });
+    const d = await keystone(dir);
+    const before = deployed(d);
+    // What the earlier module left in the state: its key volumes on every host.
+    const volumes: ResourceState[] = ['keystone_fernet_tokens', 'keystone_credential_keys'].flatMap((v) =>
+      ['c1', 'c2', 'c3'].map((h) => ({
+        address: `module.keystone.volume.${v}["${h}"]`,
+        kind: 'volume' as const,
+        host: h,
+        dependencies: [],
+        volume: { name: v, driver: 'local', labels: {} },
+      })),
+    );
+    const prior = { ...before.state, resources: [...before.state.resources, ...volumes] };
+    // As `kolla plan` (engine/plan.ts) computes what removed blocks forget.
+    const forget = new Set(
+      volumes
+        .map((v) => v.address)
+        .filter((a) => r2.config!.stateEdits.removed.some((f) => addressMatches(f, a))),
+    );
+    expect(forget.size).toBe(6);
+    const diagnostics: never[] = [];
+    const plan = makePlan({
+      project: PROJECT,
+      kollaVersion: '0.0.0-test',
+      instances: d.instances,
+      prior,
+      world: before.world,
+      masker: d.masker,
+      options: options(),
+      outputs: d.outputs,
+      variables: [],
+      diagnostics,
+      forget,
+      removed: r2.config!.stateEdits.removed,
+    });
+    plan.created_at = CREATED_AT;
+    expect(plan.changes.filter((c) => c.action !== 'noop')).toEqual([]);
+    // Without the removed blocks the plan would delete the volumes.
+    const without = planOf(d, prior, before.world).plan;
+    expect(without.changes.filter((c) => c.action === 'delete').map((c) => c.address).sort()).toEqual(
+      volumes.map((v) => v.address).sort(),
     );
   });
 
