@@ -9,13 +9,7 @@ export interface SecretDecl {
 }
 
 export type SecretKind =
-  | 'password'
-  | 'fernet_key'
-  | 'hex'
-  | 'uuid'
-  | 'ssh_key'
-  | 'fernet_keys'
-  | 'credential_keys';
+  'password' | 'fernet_key' | 'hex' | 'uuid' | 'ssh_key' | 'fernet_keys' | 'credential_keys';
 
 /** The default number of keys of a key set: keystone's max_active_keys (staged, secondary, primary). */
 export const DEFAULT_KEY_COUNT = 3;
@@ -57,7 +51,10 @@ export function secretScopeValue(
     const v = keySetValue(values, key);
     if (v !== undefined) return v;
     missing.add(key);
-    return Array.from({ length: d.count ?? DEFAULT_KEY_COUNT }, (_, i) => `<secret ${key}[${i}] not generated>`);
+    return Array.from(
+      { length: d.count ?? DEFAULT_KEY_COUNT },
+      (_, i) => `<secret ${key}[${i}] not generated>`,
+    );
   }
   const v = values?.[key];
   if (v === undefined) missing.add(key);

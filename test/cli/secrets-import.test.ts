@@ -218,7 +218,10 @@ describe('kolla secrets rotate of a key set', () => {
         expect(r.stdout + r.stderr).not.toContain(k);
       expect(statSync(file).mode & 0o777).toBe(0o600);
 
-      const refused = await runKolla(['secrets', 'rotate', creds, '--chdir', d], { cwd: d, timeoutMs: 60_000 });
+      const refused = await runKolla(['secrets', 'rotate', creds, '--chdir', d], {
+        cwd: d,
+        timeoutMs: 60_000,
+      });
       expect(refused.code).toBe(1);
       expect(refused.stderr).toContain('credential key set');
       expect(refused.stderr).toContain('credential_migrate');

@@ -18,7 +18,12 @@ import { loadConfig } from '../../src/config/load.js';
 import { expand } from '../../src/expand/expand.js';
 import type { ConfigInstance } from '../../src/expand/instances.js';
 import { imageId } from '../../src/providers/docker/image-ops.js';
-import { generateMissing, readSecrets, readSecretsFile, rotateSecret } from '../../src/secrets/secrets-file.js';
+import {
+  generateMissing,
+  readSecrets,
+  readSecretsFile,
+  rotateSecret,
+} from '../../src/secrets/secrets-file.js';
 import { cleanupProject, ensureDocker, uniqueProject } from '../helpers/docker.js';
 import { ROOT, buildOnce, kolla } from '../helpers/kolla.js';
 import { projectFilter } from '../../src/providers/docker/labels.js';
@@ -177,7 +182,9 @@ beforeAll(async () => {
     // As the all-in-one builds it (kolla build keystone).
     execFileSync('bash', [path.join(ROOT, 'scripts/debian-base.sh')], { stdio: 'ignore', timeout: 900_000 });
     buildOnce();
-    const r = await kolla(['build', 'keystone', '--no-color'], { cwd: path.join(ROOT, 'examples/all-in-one') });
+    const r = await kolla(['build', 'keystone', '--no-color'], {
+      cwd: path.join(ROOT, 'examples/all-in-one'),
+    });
     expect(r.code, r.stderr).toBe(0);
   }
   work = mkdtempSync(path.join(os.tmpdir(), 'kolla-ksk-'));

@@ -54,7 +54,7 @@ describe('rotateKeySet: keystone-manage fernet_rotate on files 0..N-1', () => {
     expect(rotateKeySet(['s', 'a', 'b', 'c', 'p'], 5).slice(1)).toEqual(['b', 'c', 'p', 's']);
   });
 
-  it('every pair of consecutive sets accept each other\'s tokens; a token survives count - 2 rotations', () => {
+  it("every pair of consecutive sets accept each other's tokens; a token survives count - 2 rotations", () => {
     for (const count of [3, 4, 6]) {
       let keys = generateKeySet(count);
       const first = keys[count - 1]!;
@@ -114,12 +114,23 @@ describe('the secrets file', () => {
     const file = readSecretsFile(dir);
     expect(file['tokens']).toHaveLength(3);
     expect(file['creds']).toHaveLength(4);
-    for (const k of [...(file['tokens'] as string[]), ...(file['creds'] as string[])]) expect(k).toMatch(FERNET_KEY);
+    for (const k of [...(file['tokens'] as string[]), ...(file['creds'] as string[])])
+      expect(k).toMatch(FERNET_KEY);
     // `type = "fernet_key"` makes a Fernet key (the block's `type` was not read: a password).
     expect(file['fk']).toMatch(FERNET_KEY);
     const flat = readSecrets(dir);
     expect(Object.keys(flat).sort()).toEqual(
-      ['creds[0]', 'creds[1]', 'creds[2]', 'creds[3]', 'fk', 'pw', 'tokens[0]', 'tokens[1]', 'tokens[2]'].sort(),
+      [
+        'creds[0]',
+        'creds[1]',
+        'creds[2]',
+        'creds[3]',
+        'fk',
+        'pw',
+        'tokens[0]',
+        'tokens[1]',
+        'tokens[2]',
+      ].sort(),
     );
     const m = new SecretMasker(flat);
     expect(m.mask(`key=${flat['tokens[2]']}\n`)).toBe('key=((secret.tokens[2]))\n');
@@ -147,7 +158,10 @@ describe('the secrets file', () => {
   it('rotate: a key set rotates, a password is replaced; a count change is a resize on generate', async () => {
     const dir = tmp({ 'main.hcl': DECLS });
     const r = await loadConfig({ dir, env: {}, syntaxCache: false });
-    expect(rotateSecret(dir, r.config!.secrets, 'tokens')).toEqual({ rotated: false, reason: 'not-generated' });
+    expect(rotateSecret(dir, r.config!.secrets, 'tokens')).toEqual({
+      rotated: false,
+      reason: 'not-generated',
+    });
     generateMissing(dir, r.config!.secrets);
     const before = readSecretsFile(dir);
     expect(rotateSecret(dir, r.config!.secrets, 'tokens')).toEqual({
@@ -243,7 +257,10 @@ async function keystone(dir: string): Promise<Desired> {
 
 const keyFiles = (instances: readonly Instance[], host: string, repo: string): string[] =>
   instances
-    .filter((i): i is ConfigInstance => i.kind === 'config' && i.host === host && i.dest?.startsWith(`/etc/keystone/${repo}/`) === true)
+    .filter(
+      (i): i is ConfigInstance =>
+        i.kind === 'config' && i.host === host && i.dest?.startsWith(`/etc/keystone/${repo}/`) === true,
+    )
     .sort((a, b) => a.dest!.localeCompare(b.dest!))
     .map((i) => `${i.dest} ${i.sensitive} ${i.content}`);
 
@@ -262,7 +279,8 @@ describe('the keystone module with key sets', () => {
       for (const h of ['c1', 'c2', 'c3']) expect(keyFiles(d.instances, h, repo)).toEqual(expected);
     }
     const configJson = d.instances.find(
-      (i): i is ConfigInstance => i.kind === 'config' && i.host === 'c2' && i.name === 'config.json' && i.service === 'keystone',
+      (i): i is ConfigInstance =>
+        i.kind === 'config' && i.host === 'c2' && i.name === 'config.json' && i.service === 'keystone',
     )!;
     expect(JSON.parse(configJson.content).config_files).toContainEqual({
       source: '/var/lib/kolla/config_files/fernet-key-2',
@@ -271,9 +289,14 @@ describe('the keystone module with key sets', () => {
       perm: '0600',
     });
     expect(d.instances.filter((i) => i.kind === 'volume')).toEqual([]);
-    expect(d.instances.filter((i) => i.kind === 'bootstrap').map((i) => i.name)).toEqual(['db_sync', 'bootstrap']);
+    expect(d.instances.filter((i) => i.kind === 'bootstrap').map((i) => i.name)).toEqual([
+      'db_sync',
+      'bootstrap',
+    ]);
     const keystoneContainer = d.instances.find((i) => i.kind === 'container' && i.host === 'c1');
-    expect(keystoneContainer?.kind === 'container' && keystoneContainer.spec.volumes.join(' ')).not.toMatch(/keys/);
+    expect(keystoneContainer?.kind === 'container' && keystoneContainer.spec.volumes.join(' ')).not.toMatch(
+      /keys/,
+    );
   });
 
   it('a rotation is a planned change: the key files on every host, keystone restarted, credential_migrate for credential keys; no key shown', async () => {
@@ -357,9 +380,12 @@ describe('the keystone module with key sets', () => {
     expect(plan.changes.filter((c) => c.action !== 'noop')).toEqual([]);
     // Without the removed blocks the plan would delete the volumes.
     const without = planOf(d, prior, before.world).plan;
-    expect(without.changes.filter((c) => c.action === 'delete').map((c) => c.address).sort()).toEqual(
-      volumes.map((v) => v.address).sort(),
-    );
+    expect(
+      without.changes
+        .filter((c) => c.action === 'delete')
+        .map((c) => c.address)
+        .sort(),
+    ).toEqual(volumes.map((v) => v.address).sort());
   });
 
   it('the module refuses a key set of another size than it renders', async () => {
