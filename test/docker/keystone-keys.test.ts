@@ -6,7 +6,10 @@
  * tokens, reading the key repository as keystone.conf sets it) packs a token on each and
  * unpacks the other's: both ways accepted during a rolling rotation; a token of the old
  * primary still accepted after the rotation and refused after a second one; and kolla's
- * rotation leaves the keys in the order keystone-manage fernet_rotate leaves them.
+ * rotation leaves the keys in the order keystone-manage fernet_rotate leaves them. With a real
+ * MariaDB: a credential stored with the first credential keys is still read after one
+ * rotation, `keystone-manage credential_migrate` (the module's task) re-encrypts it with the
+ * new primary, and without it a second rotation loses it (why rotate wants --force).
  */
 import { execFile, execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -25,6 +28,7 @@ import {
   rotateSecret,
 } from '../../src/secrets/secrets-file.js';
 import { cleanupProject, ensureDocker, uniqueProject } from '../helpers/docker.js';
+import { MARIADB_IMAGE, ensureMariadbImage } from '../helpers/mariadb.js';
 import { ROOT, buildOnce, kolla } from '../helpers/kolla.js';
 import { projectFilter } from '../../src/providers/docker/labels.js';
 
@@ -33,7 +37,7 @@ const project = uniqueProject('ksk');
 let docker: Dockerode;
 let work: string;
 
-const CONFIG = `
+const config = (database: string): string => `
 host "c1" {
   address = "10.0.0.1"
   vars    = { api_interface_address = "10.0.0.1" }
@@ -62,7 +66,7 @@ module "keystone" {
     overrides_dir             = "overrides"
     volume_prefix             = ""
     keystone_internal_url     = "http://10.0.0.1:5000"
-    database_address          = "10.0.0.1"
+    database_address          = "${database}"
     memcached_hosts           = ["c1"]
     rabbitmq_hosts            = ["c1"]
     openstack_region_name     = "RegionOne"
@@ -74,6 +78,8 @@ module "keystone" {
   rabbitmq_password          = secret.pw
   fernet_keys                = secret.keystone_fernet_keys
   credential_keys            = secret.keystone_credential_keys
+  # No memcached here.
+  config_overrides           = { "keystone.conf" = { cache = { enabled = false } } }
 }
 `;
 
@@ -113,6 +119,37 @@ out['token'] = f.pack(('token of ' + sys.argv[1]).encode())
 print('RESULT ' + json.dumps(out))
 `;
 
+/**
+ * Credentials, against the database: "create" runs db_sync and stores one; "migrate" runs
+ * keystone-manage credential_migrate first; every step reads it back with the keys it has.
+ */
+const CREDENTIALS = `
+import json, subprocess, sys
+import keystone.conf
+CONF = keystone.conf.CONF
+keystone.conf.configure()
+CONF(args=[], project='keystone', default_config_files=['/etc/keystone/keystone.conf'])
+from keystone.server import backends
+from keystone.credential.providers import fernet as cf
+step = sys.argv[1]
+if step == 'create':
+    subprocess.run(['keystone-manage', 'db_sync'], check=True, capture_output=True)
+api = backends.load_backends()['credential_api']
+if step == 'create':
+    api.create_credential('cred1', {'id': 'cred1', 'user_id': 'u1', 'type': 'ec2', 'blob': '{"access": "a", "secret": "s3"}'})
+out = {}
+if step == 'migrate':
+    out['migrate'] = subprocess.run(['keystone-manage', 'credential_migrate'], capture_output=True).returncode
+crypto, keys = cf.get_multi_fernet_keys()
+out['primary'] = cf.primary_key_hash(keys)
+out['stored'] = api.driver.get_credential('cred1')['key_hash']
+try:
+    out['blob'] = api.get_credential('cred1')['blob']
+except Exception as e:
+    out['error'] = type(e).__name__
+print('RESULT ' + json.dumps(out), flush=True)
+`;
+
 interface Result {
   files: string[];
   mode: string;
@@ -137,7 +174,13 @@ async function render(dir: string, into: string): Promise<void> {
 }
 
 /** Start the image as the keystone container starts (kolla_start copies the config in), then CHECK. */
-function run(configDir: string, label: string, tokens: string[]): Promise<Result> {
+function run(
+  configDir: string,
+  label: string,
+  tokens: string[],
+  script = 'check.py',
+  network = 'none',
+): Promise<Result> {
   const name = `${project}-${label}`;
   return new Promise((resolve, reject) => {
     execFile(
@@ -150,7 +193,7 @@ function run(configDir: string, label: string, tokens: string[]): Promise<Result
         '--label',
         projectFilter(project),
         '--network',
-        'none',
+        network,
         // sudo (kolla_start's copy step) looks its host name up: without an entry it waits for DNS.
         '--hostname',
         'keystone',
@@ -159,7 +202,7 @@ function run(configDir: string, label: string, tokens: string[]): Promise<Result
         '-v',
         `${configDir}:/var/lib/kolla/config_files:ro`,
         '-v',
-        `${path.join(work, 'check.py')}:/tmp/check.py:ro`,
+        `${path.join(work, script)}:/tmp/check.py:ro`,
         '-e',
         'KOLLA_CONFIG_STRATEGY=COPY_ALWAYS',
         '-e',
@@ -189,10 +232,16 @@ beforeAll(async () => {
   }
   work = mkdtempSync(path.join(os.tmpdir(), 'kolla-ksk-'));
   writeFileSync(path.join(work, 'check.py'), CHECK, { mode: 0o644 });
+  writeFileSync(path.join(work, 'credentials.py'), CREDENTIALS, { mode: 0o644 });
 }, 1_800_000);
 
 afterAll(async () => {
   if (docker) await cleanupProject(docker, project);
+  if (docker)
+    await docker
+      .getNetwork(`${project}-net`)
+      .remove()
+      .catch(() => {});
   if (work) rmSync(work, { recursive: true, force: true });
 });
 
@@ -200,7 +249,7 @@ describe('keystone key sets in the keystone image', () => {
   it('two controllers, one before and one after a rotation, accept each other; a token outlives one rotation, not two', async () => {
     const dir = path.join(work, 'config');
     mkdirSync(dir);
-    writeFileSync(path.join(dir, 'main.hcl'), CONFIG);
+    writeFileSync(path.join(dir, 'main.hcl'), config('10.0.0.1'));
     const r = await loadConfig({ dir, env: {}, syntaxCache: false });
     generateMissing(dir, r.config!.secrets);
     const decls = r.config!.secrets;
@@ -234,4 +283,63 @@ describe('keystone key sets in the keystone image', () => {
     expect(k.keys.slice(0, 2)).toEqual([setB[2], setB[1]]);
     expect(k.accepted).toEqual([true]);
   }, 600_000);
+
+  it('credentials: read after one rotation, re-encrypted by credential_migrate, lost after two without it', async () => {
+    await ensureMariadbImage(docker);
+    const net = `${project}-net`;
+    const db = `${project}-db`;
+    await docker.createNetwork({ Name: net, Labels: { 'kolla.project': project } });
+    const server = [
+      'set -e',
+      'mysql_install_db --user=mysql --datadir=/var/lib/mysql --auth-root-authentication-method=socket >/tmp/install.log 2>&1',
+      `printf "CREATE DATABASE keystone;\\nCREATE USER 'keystone'@'%%' IDENTIFIED BY 'kspw';\\nGRANT ALL ON keystone.* TO 'keystone'@'%%';\\n" > /tmp/init.sql`,
+      'exec mysqld --user=mysql --datadir=/var/lib/mysql --bind-address=0.0.0.0 --skip-log-bin --init-file=/tmp/init.sql',
+    ].join('\n');
+    const c = await docker.createContainer({
+      name: db,
+      Image: MARIADB_IMAGE,
+      User: 'root',
+      Entrypoint: ['sh', '-c', server],
+      Labels: { 'kolla.project': project },
+      HostConfig: { NetworkMode: net },
+    });
+    await c.start();
+    for (let i = 0; ; i++) {
+      const ok = await new Promise<boolean>((resolve) =>
+        execFile('docker', ['exec', db, 'mysql', '-uroot', '-e', 'USE keystone'], (err) => resolve(!err)),
+      );
+      if (ok) break;
+      expect(i, 'MariaDB did not come up').toBeLessThan(120);
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+
+    const dir = path.join(work, 'creds');
+    mkdirSync(dir);
+    writeFileSync(path.join(dir, 'main.hcl'), config(db));
+    const r = await loadConfig({ dir, env: {}, syntaxCache: false });
+    writeFileSync(path.join(dir, 'kolla.secrets.json'), JSON.stringify({ pw: 'kspw' }), { mode: 0o600 });
+    generateMissing(dir, r.config!.secrets);
+    await render(dir, path.join(work, 'ca'));
+    rotateSecret(dir, r.config!.secrets, 'keystone_credential_keys');
+    await render(dir, path.join(work, 'cb'));
+    rotateSecret(dir, r.config!.secrets, 'keystone_credential_keys');
+    await render(dir, path.join(work, 'cc'));
+    const step = (d: string, label: string): Promise<Record<string, unknown>> =>
+      run(path.join(work, d), label, [], 'credentials.py', net).then(
+        (x) => x as unknown as Record<string, unknown>,
+      );
+    const blob = '{"access": "a", "secret": "s3"}';
+
+    const a = await step('ca', 'create');
+    expect(a).toMatchObject({ blob, stored: a['primary'] });
+    // Two rotations without a migration: the key that encrypted it is gone.
+    expect(await step('cc', 'read')).toMatchObject({ error: expect.any(String) });
+    // One rotation: still read (its key is a secondary now); the migration re-encrypts it.
+    const b = await step('cb', 'read');
+    expect(b).toMatchObject({ blob, stored: a['primary'] });
+    expect(b['primary']).not.toBe(a['primary']);
+    expect(await step('cb', 'migrate')).toMatchObject({ migrate: 0, blob, stored: b['primary'] });
+    // After the migration the second rotation keeps it.
+    expect(await step('cc', 'read')).toMatchObject({ blob, stored: b['primary'] });
+  }, 900_000);
 });
