@@ -65,7 +65,7 @@ variable "fernet_keys" {
   description = "The Fernet token keys, in key-repository order: the staged key, the secondary key, the primary key (a secret of type fernet_keys; kolla secrets rotate rotates it)."
   validation {
     condition     = length(var.fernet_keys) == 3
-    error_message = "The keystone module renders 3 Fernet keys (max_active_keys 3): the secret's count must be 3."
+    error_message = "The keystone module renders 3 Fernet keys (max_active_keys 3): the secret's count must be 3 (kolla secrets generate resizes a key set to its count)."
   }
 }
 
@@ -75,6 +75,6 @@ variable "credential_keys" {
   description = "The credential encryption keys, in key-repository order: staged, secondary, primary (a secret of type credential_keys)."
   validation {
     condition     = length(var.credential_keys) == 3
-    error_message = "The keystone module renders 3 credential keys (keystone's fixed max_active_keys for credentials): the secret's count must be 3."
+    error_message = "The keystone module renders 3 credential keys (keystone's fixed max_active_keys for credentials): the secret's count must be 3 (kolla secrets generate resizes a key set to its count)."
   }
 }
