@@ -58,3 +58,23 @@ variable "rabbitmq_password" {
   sensitive   = true
   description = "The openstack RabbitMQ user's password (passwords.yml: rabbitmq_password)."
 }
+
+variable "fernet_keys" {
+  type        = list(string)
+  sensitive   = true
+  description = "The Fernet token keys, in key-repository order: the staged key, the secondary key, the primary key (a secret of type fernet_keys; kolla secrets rotate rotates it)."
+  validation {
+    condition     = length(var.fernet_keys) == 3
+    error_message = "The keystone module renders 3 Fernet keys (max_active_keys 3): the secret's count must be 3 (kolla secrets generate resizes a key set to its count)."
+  }
+}
+
+variable "credential_keys" {
+  type        = list(string)
+  sensitive   = true
+  description = "The credential encryption keys, in key-repository order: staged, secondary, primary (a secret of type credential_keys)."
+  validation {
+    condition     = length(var.credential_keys) == 3
+    error_message = "The keystone module renders 3 credential keys (keystone's fixed max_active_keys for credentials): the secret's count must be 3 (kolla secrets generate resizes a key set to its count)."
+  }
+}

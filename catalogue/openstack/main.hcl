@@ -124,6 +124,13 @@ secret "neutron_database_password" {}
 secret "neutron_keystone_password" {}
 secret "metadata_secret" {}
 
+# Keystone's key repositories, the same on every controller (kolla-ansible makes them with
+# fernet_setup/credential_setup and copies them between nodes). `kolla secrets rotate
+# module.openstack.keystone_fernet_keys` rotates the token keys as keystone-manage
+# fernet_rotate does; the credential keys need --force (see docs/HA.md, "Keystone keys").
+secret "keystone_fernet_keys" { type = "fernet_keys" }
+secret "keystone_credential_keys" { type = "credential_keys" }
+
 volume "kolla_logs" {
   name  = "${var.volume_prefix}kolla_logs"
   hosts = group.all
@@ -185,6 +192,8 @@ module "keystone" {
   keystone_admin_password    = secret.keystone_admin_password
   keystone_database_password = secret.keystone_database_password
   rabbitmq_password          = secret.rabbitmq_password
+  fernet_keys                = secret.keystone_fernet_keys
+  credential_keys            = secret.keystone_credential_keys
 }
 
 module "glance" {

@@ -107,6 +107,10 @@ secret "glance_keystone_password" {}
 secret "rabbitmq_password" {}
 secret "rabbitmq_cluster_cookie" {}
 secret "memcache_secret_key" {}
+# Keystone's Fernet token and credential key repositories (staged, secondary, primary): the
+# same on every keystone host; `kolla secrets rotate keystone_fernet_keys` rotates them.
+secret "keystone_fernet_keys" { type = "fernet_keys" }
+secret "keystone_credential_keys" { type = "credential_keys" }
 
 host "aio" {
   address    = "127.0.0.1"
@@ -129,8 +133,9 @@ group "glance-api" { children = ["glance"] }
 volume "mariadb" { hosts = group.mariadb }
 volume "mariadb_backup" { hosts = group.mariadb }
 volume "rabbitmq" { hosts = group.rabbitmq }
-volume "keystone_fernet_tokens" { hosts = group.keystone }
-volume "keystone_credential_keys" { hosts = group.keystone }
+# Deployments made before the keys became secrets had them on volumes: forgotten, not removed.
+removed { from = volume.keystone_fernet_tokens }
+removed { from = volume.keystone_credential_keys }
 volume "glance" { hosts = group.glance-api }
 volume "kolla_logs" { hosts = group.all }
 
@@ -347,26 +352,58 @@ service "keystone" {
     perm      = "0600"
   }
 
-  # Kolla's keystone bootstrap, in order: the schema, the key repositories on their volumes
-  # (left alone when they already hold keys), then the admin user and project, region and
-  # identity endpoints (keystone-manage bootstrap; the password comes from the environment).
+  # The key repositories, the same on every host: files 0 (staged), 1 (secondary), 2 (primary).
+  config "fernet-key-0" {
+    content   = secret.keystone_fernet_keys[0]
+    dest      = "/etc/keystone/fernet-keys/0"
+    owner     = "keystone"
+    perm      = "0600"
+    sensitive = true
+  }
+  config "fernet-key-1" {
+    content   = secret.keystone_fernet_keys[1]
+    dest      = "/etc/keystone/fernet-keys/1"
+    owner     = "keystone"
+    perm      = "0600"
+    sensitive = true
+  }
+  config "fernet-key-2" {
+    content   = secret.keystone_fernet_keys[2]
+    dest      = "/etc/keystone/fernet-keys/2"
+    owner     = "keystone"
+    perm      = "0600"
+    sensitive = true
+  }
+
+  config "credential-key-0" {
+    content   = secret.keystone_credential_keys[0]
+    dest      = "/etc/keystone/credential-keys/0"
+    owner     = "keystone"
+    perm      = "0600"
+    sensitive = true
+  }
+  config "credential-key-1" {
+    content   = secret.keystone_credential_keys[1]
+    dest      = "/etc/keystone/credential-keys/1"
+    owner     = "keystone"
+    perm      = "0600"
+    sensitive = true
+  }
+  config "credential-key-2" {
+    content   = secret.keystone_credential_keys[2]
+    dest      = "/etc/keystone/credential-keys/2"
+    owner     = "keystone"
+    perm      = "0600"
+    sensitive = true
+  }
+
+  # Kolla's keystone bootstrap, in order: the schema, then the admin user and project, region
+  # and identity endpoints (keystone-manage bootstrap; the password comes from the environment).
   bootstrap "db_sync" {
     image    = image.keystone
     migrates = ["keystone"]
     command  = "keystone-manage db_sync"
     volumes  = ["kolla_logs:/var/log/kolla/"]
-  }
-
-  bootstrap "fernet_setup" {
-    image   = image.keystone
-    command = "keystone-manage fernet_setup --keystone-user keystone --keystone-group keystone"
-    volumes = ["keystone_fernet_tokens:/etc/keystone/fernet-keys", "kolla_logs:/var/log/kolla/"]
-  }
-
-  bootstrap "credential_setup" {
-    image   = image.keystone
-    command = "keystone-manage credential_setup --keystone-user keystone --keystone-group keystone"
-    volumes = ["keystone_credential_keys:/etc/keystone/credential-keys", "kolla_logs:/var/log/kolla/"]
   }
 
   bootstrap "bootstrap" {
@@ -375,14 +412,14 @@ service "keystone" {
     environment = {
       OS_BOOTSTRAP_PASSWORD = secret.keystone_admin_password
     }
-    volumes = ["keystone_fernet_tokens:/etc/keystone/fernet-keys", "keystone_credential_keys:/etc/keystone/credential-keys", "kolla_logs:/var/log/kolla/"]
+    volumes = ["kolla_logs:/var/log/kolla/"]
   }
 
   container "keystone" {
     image        = coalesce(var.keystone_image_full, image.keystone)
     command      = "uwsgi --ini /etc/keystone/keystone-uwsgi.ini"
     environment  = local.common_env
-    volumes      = ["keystone_fernet_tokens:/etc/keystone/fernet-keys", "keystone_credential_keys:/etc/keystone/credential-keys", "kolla_logs:/var/log/kolla/"]
+    volumes      = ["kolla_logs:/var/log/kolla/"]
     network_mode = "host"
     listen_ports = [5000]
     healthcheck {
@@ -392,6 +429,13 @@ service "keystone" {
       start_period = local.healthcheck.start_period
       timeout      = local.healthcheck.timeout
     }
+  }
+
+  # Credentials are re-encrypted with the primary credential key whenever the keys change.
+  task "credential_migrate" {
+    container = "keystone"
+    command   = "keystone-manage credential_migrate"
+    triggers  = [sha256(join(" ", secret.keystone_credential_keys))]
   }
 }
 

@@ -19,6 +19,7 @@ import { declareVariables, resolveVariables, type VarArg } from './variables.js'
 import { Scope, DependencyFailed } from './scope.js';
 import { checkValues } from './value-check.js';
 import type { Config, SecretDecl, Settings } from './config.js';
+import { DEFAULT_KEY_COUNT, isKeySet, secretScopeValue } from './secret-decl.js';
 import type { HostSpec } from './host-spec.js';
 import { resolveGroups } from './groups.js';
 
@@ -82,11 +83,7 @@ export async function loadConfig(opts: LoadOptions): Promise<LoadResult> {
   for (const s of secrets) {
     Object.defineProperty(secretValues, s.name, {
       enumerable: true,
-      get: () => {
-        const v = opts.secretValues?.[s.name];
-        if (v === undefined) usedMissing.add(s.name);
-        return v ?? `<secret ${s.name} not generated>`;
-      },
+      get: () => secretScopeValue(s, s.name, opts.secretValues, usedMissing),
     });
   }
 
@@ -123,7 +120,7 @@ export async function loadConfig(opts: LoadOptions): Promise<LoadResult> {
     sources: moduleSources,
     defineCommon: (s, b, m) => defineCommon(s, b, m, dir, diags),
     root: scope,
-    secretValue: (key) => opts.secretValues?.[key],
+    secretValues: opts.secretValues,
     secrets: moduleSecrets,
     usedMissing,
     declareSecrets: (b, s) => declareSecrets(b, s, diags),
@@ -237,7 +234,15 @@ function declareSecrets(blocks: DecodedBlock[], scope: Scope, diags: Diagnostics
     // The name is declared even when an argument is wrong, so references to it still resolve.
     if (checkValues(b, values, diags)) {
       if (typeof values['length'] === 'number') d.length = values['length'];
-      if (typeof values['kind'] === 'string') d.kind = values['kind'] as SecretDecl['kind'];
+      if (typeof values['type'] === 'string') d.kind = values['type'] as SecretDecl['kind'];
+      if (isKeySet(d.kind))
+        d.count = typeof values['count'] === 'number' ? values['count'] : DEFAULT_KEY_COUNT;
+      else if (values['count'] !== undefined)
+        diags.error(
+          `"count" applies only to a key set`,
+          b.attrs.get('count')!.expr.range,
+          'A secret of type "fernet_keys" or "credential_keys" is a list of `count` keys.',
+        );
     }
     out.push(d);
   }

@@ -21,7 +21,7 @@ import { referencesOf } from './hcl/traversal.js';
 import { DependencyFailed, Scope } from './scope.js';
 import { convert, typeString } from './type-constraint.js';
 import { checkValidations, declareVariables, type VariableDecl } from './variables.js';
-import type { SecretDecl } from './secret-decl.js';
+import { secretScopeValue, type SecretDecl } from './secret-decl.js';
 import type { ModuleStep } from '../addrs/address.js';
 import { formatModulePath } from '../addrs/address.js';
 import { packageRoot } from '../package-root.js';
@@ -61,8 +61,8 @@ export interface ModuleEnv {
   defineCommon(scope: Scope, blocks: DecodedBlock[], module: ModuleInstance): void;
   /** The root's scope, whose hosts, groups, images and registries every module sees. */
   root: Scope;
-  /** Secret values from kolla.secrets.json, by full key. */
-  secretValue(key: string): string | undefined;
+  /** Secret values from kolla.secrets.json, by full key (readSecrets: a key set's keys as `KEY[i]`). */
+  secretValues: Record<string, string> | undefined;
   /** Declared secrets (full keys), for `kolla secrets generate`. */
   secrets: SecretDecl[];
   /** Secrets used but without a value (full keys). */
@@ -525,11 +525,7 @@ function defineSecrets(inst: ModuleInstance, env: ModuleEnv): void {
     env.secrets.push({ ...s, name: key });
     Object.defineProperty(values, s.name, {
       enumerable: true,
-      get: () => {
-        const v = env.secretValue(key);
-        if (v === undefined) env.usedMissing.add(key);
-        return v ?? `<secret ${key} not generated>`;
-      },
+      get: () => secretScopeValue(s, key, env.secretValues, env.usedMissing),
     });
   }
   inst.scope.setRoot('secret', values);

@@ -102,7 +102,11 @@ describe('kolla secrets import', () => {
     for (const v of Object.values(values)) expect(r.stdout + r.stderr).not.toContain(v);
     expect(r.stdout).toContain('module.openstack.database_password ← database_password');
     expect(r.stdout).toContain('Imported 16 secret(s)');
-    // Everything is there: the plan needs no generate.
+    // passwords.yml has no Keystone keys (kolla-ansible keeps them on volumes): generate
+    // makes them and keeps every imported value; then everything is there.
+    const g = await runKolla(['secrets', 'generate', '--chdir', dir], { cwd: dir, timeoutMs: 60_000 });
+    expect(g.code, g.stderr).toBe(0);
+    expect(g.stdout).toContain('Generated 2 secret(s), kept 16 existing');
     const v = await runKolla(['validate', '--chdir', dir], { cwd: dir, timeoutMs: 60_000 });
     expect(v.code, v.stderr).toBe(0);
     expect(v.stderr).not.toContain('No value for secret');
@@ -116,7 +120,10 @@ describe('kolla secrets import', () => {
     expect(r.code, r.stderr).toBe(0);
     const out = JSON.parse(r.stdout) as { imported: unknown[]; missing: string[]; unused: string[] };
     expect(out.imported).toHaveLength(16);
-    expect(out.missing).toEqual([]);
+    expect(out.missing).toEqual([
+      'module.openstack.keystone_fernet_keys',
+      'module.openstack.keystone_credential_keys',
+    ]);
     expect(out.unused).toContain('heat_database_password');
     expect(out.unused).not.toContain('nova_database_password');
     expect(out.unused).toContain('nova_ssh_key');
@@ -178,6 +185,53 @@ describe('kolla secrets generate, after a module moved', () => {
         string
       >;
       expect(s['module.b.pw']).toBe('kept-value');
+    } finally {
+      rmSync(d, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('kolla secrets rotate of a key set', () => {
+  it('rotates the Fernet keys as keystone does; refuses the credential keys without --force; prints no key', async () => {
+    const d = mkdtempSync(path.join(os.tmpdir(), 'kolla-secret-rotate-'));
+    try {
+      cpSync(path.join(ROOT, 'examples/all-in-one'), d, {
+        recursive: true,
+        filter: (f) => !/kolla\.(state|secrets)|\.kolla$/.test(path.basename(f)),
+      });
+      const g = await runKolla(['secrets', 'generate', '--chdir', d], { cwd: d, timeoutMs: 60_000 });
+      expect(g.code, g.stderr).toBe(0);
+      const file = path.join(d, 'kolla.secrets.json');
+      const read = (): Record<string, string | string[]> =>
+        JSON.parse(readFileSync(file, 'utf8')) as Record<string, string | string[]>;
+      const before = read();
+      const tokens = 'module.openstack.keystone_fernet_keys';
+      const creds = 'module.openstack.keystone_credential_keys';
+      const [s, , p] = before[tokens] as string[];
+
+      const r = await runKolla(['secrets', 'rotate', tokens, '--chdir', d], { cwd: d, timeoutMs: 60_000 });
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout).toContain('the staged key is now the primary');
+      const after = read();
+      expect((after[tokens] as string[]).slice(1)).toEqual([p, s]);
+      for (const k of [...(before[tokens] as string[]), ...(after[tokens] as string[])])
+        expect(r.stdout + r.stderr).not.toContain(k);
+      expect(statSync(file).mode & 0o777).toBe(0o600);
+
+      const refused = await runKolla(['secrets', 'rotate', creds, '--chdir', d], {
+        cwd: d,
+        timeoutMs: 60_000,
+      });
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toContain('credential key set');
+      expect(refused.stderr).toContain('credential_migrate');
+      expect(read()[creds]).toEqual(before[creds]);
+      const forced = await runKolla(['secrets', 'rotate', creds, '--force', '--chdir', d], {
+        cwd: d,
+        timeoutMs: 60_000,
+      });
+      expect(forced.code, forced.stderr).toBe(0);
+      expect((read()[creds] as string[])[2]).toBe((before[creds] as string[])[0]);
     } finally {
       rmSync(d, { recursive: true, force: true });
     }

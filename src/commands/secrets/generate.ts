@@ -8,7 +8,12 @@ export default class SecretsGenerate extends KollaCommand {
   static override enableJsonFlag = true;
   static override flags = { ...commonFlags, ...varFlags };
 
-  async run(): Promise<{ generated: string[]; kept: string[]; moved: { from: string; to: string }[] }> {
+  async run(): Promise<{
+    generated: string[];
+    kept: string[];
+    moved: { from: string; to: string }[];
+    resized: string[];
+  }> {
     const { flags } = await this.parse(SecretsGenerate);
     this.setup(flags);
     const r = await loadConfig({ dir: this.dir, vars: this.varArgs() });
@@ -16,6 +21,8 @@ export default class SecretsGenerate extends KollaCommand {
     const out = generateMissing(this.dir, r.config!.secrets, r.config!.stateEdits.moves);
     if (!this.jsonEnabled()) {
       for (const m of out.moved) this.out(`${m.to} takes the value of ${m.from} (moved into a module)`);
+      for (const n of out.resized)
+        this.out(`${n}: its count changed; staged and primary keys kept, secondary keys added or dropped`);
       this.out(
         `Generated ${out.generated.length} secret(s), kept ${out.kept.length} existing${out.moved.length ? `, moved ${out.moved.length}` : ''}, in ${SECRETS_FILE}.`,
       );

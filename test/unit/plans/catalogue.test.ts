@@ -27,6 +27,9 @@ const NAMES = [
   'rabbitmq_cluster_cookie',
   'memcache_secret_key',
 ];
+/** Key sets (Keystone's Fernet and credential keys): readSecrets gives each key as `NAME[i]`. */
+const KEY_SETS = ['keystone_fernet_keys', 'keystone_credential_keys'];
+for (const k of KEY_SETS) for (const i of [0, 1, 2]) NAMES.push(`${k}[${i}]`);
 const VALUES = Object.fromEntries(NAMES.map((n, i) => [n, `secret-${i}-value`]));
 
 /** The all-in-one with the services the hand-written form has: no nova, placement or neutron. */
