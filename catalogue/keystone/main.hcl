@@ -8,6 +8,9 @@
 
 service "keystone" {
   hosts = var.hosts
+  # On several controllers a change (a config file, the keys, the image) goes one host at a
+  # time, each health-gated before the next: the others keep answering behind the VIP.
+  serial = 1
 
   config "keystone.conf" {
     template  = "templates/keystone.conf.j2"

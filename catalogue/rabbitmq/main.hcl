@@ -78,12 +78,12 @@ volume "rabbitmq" {
 }
 
 output "addresses" {
-  value       = [for h in var.hosts : "${hosts[h].vars.api_interface_address}:5672"]
+  value       = [for h in var.hosts : "${try(hosts[h].vars.api_interface_address, hosts[h].address)}:5672"]
   description = "Every node's AMQP address, host:port, in hosts order."
 }
 
 output "transport_url" {
-  value       = "rabbit://${join(",", [for h in var.hosts : "openstack:${var.rabbitmq_password}@${hosts[h].vars.api_interface_address}:5672"])}//"
+  value       = "rabbit://${join(",", [for h in var.hosts : "openstack:${var.rabbitmq_password}@${try(hosts[h].vars.api_interface_address, hosts[h].address)}:5672"])}//"
   sensitive   = true
   description = "oslo.messaging's transport_url with every node, as the openstack user on the vhost /."
 }

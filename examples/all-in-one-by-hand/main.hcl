@@ -281,7 +281,8 @@ service "memcached" {
 }
 
 service "rabbitmq" {
-  hosts = group.rabbitmq
+  hosts  = group.rabbitmq
+  serial = 1
 
   config "rabbitmq-env.conf" {
     template = "templates/rabbitmq/rabbitmq-env.conf.j2"
@@ -332,6 +333,7 @@ service "rabbitmq" {
 
 service "keystone" {
   hosts      = group.keystone
+  serial     = 1
   depends_on = [service.mariadb, service.memcached]
 
   config "keystone.conf" {
