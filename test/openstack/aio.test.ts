@@ -24,6 +24,11 @@
  *     and new tokens expire accordingly;
  *   - an upgrade to a keystone image whose healthcheck fails is rolled back, and keystone
  *     still issues tokens;
+ *   - an upgrade whose db_sync migrates: a failed one and one interrupted by kill -9 (then
+ *     recovered by kolla apply) restore the backup taken before it; a successful one keeps
+ *     its backup (backup list, backup restore);
+ *   - keystone_database_password rotated: the account, keystone.conf and a keystone restart,
+ *     set back by a failed apply, then applied while tokens are issued;
  *   - destroy keeps the volumes, and the next apply brings the same data back;
  *   - no secret value in any output or in the state.
  *
@@ -112,6 +117,7 @@ let dir: string; // the configuration
 let etc: string; // its config_dir
 let secrets: Record<string, string> = {};
 const outputs: string[] = []; // every kolla output, checked for secrets at the end
+const rotatedSecrets: string[] = []; // values given by kolla secrets rotate, checked too
 let image: { id: string; sha256: string; bytes: Buffer } | undefined;
 let dhcpNamespace: string | undefined; // the network's qdhcp- namespace, on the host
 let vxlanGuestNamespace: string | undefined; // the VXLAN case's own namespace
@@ -989,6 +995,45 @@ group "kolla-toolbox" { hosts = ["aio"] }
     expect(again.code, again.stdout).toBe(0);
   }, 900_000);
 
+  it('a kill -9 of kolla after the migration and before the health gate, then kolla apply: the backup is restored first, the old keystone runs, nothing made before is lost', async () => {
+    const tag = randomBytes(3).toString('hex');
+    const projectName = `kt-crash-${tag}`;
+    await openstack('project', 'create', projectName);
+    await buildKeystoneVariant(UPGRADED, false);
+    const before = await inspect('keystone');
+
+    // KOLLA_TEST_CRASH_AT=after-bootstrap: kolla SIGKILLs itself once a bootstrap (keystone's
+    // db_sync, the first to run) has exited: the schema is migrated, the journal is open.
+    const crashed = await kolla(
+      ['apply', '-auto-approve', '-var', `keystone_image_full=${UPGRADED}`, '--no-color'],
+      { cwd: dir, env: { KOLLA_TEST_CRASH_AT: 'after-bootstrap' } },
+    );
+    outputs.push(crashed.stdout, crashed.stderr);
+    expect(crashed.code, crashed.stdout + crashed.stderr).not.toBe(0);
+    expect(crashed.stdout + crashed.stderr).toContain('backed up keystone as ');
+    expect(await keystoneTables()).toContain('kolla_test_upgrade');
+
+    const p = await run(['plan', '-detailed-exitcode']);
+    expect(p.code, p.stdout).toBe(2);
+    expect(p.stdout).toMatch(/interrupted/);
+
+    const t0 = Date.now();
+    const recovered = ok(await run(['apply', '-auto-approve']));
+    process.stderr.write(`aio: recovery after kill -9 in ${((Date.now() - t0) / 1000).toFixed(1)}s\n`);
+    expect(recovered.stdout + recovered.stderr).toMatch(
+      /restore keystone on aio from backup \S+ \(taken before \S+keystone\.bootstrap\.db_sync\)/,
+    );
+    expect(await keystoneTables()).not.toContain('kolla_test_upgrade');
+    const after = await inspect('keystone');
+    expect(after?.Image).toBe(before?.Image);
+    expect(after?.State.Running).toBe(true);
+    const token = await eventually(() => openstack<{ id: string }>('token', 'issue'), 120_000);
+    expect(token.id).toMatch(/^gAAAAA/);
+    expect((await openstack<{ name: string }>('project', 'show', projectName)).name).toBe(projectName);
+    const again = await run(['plan', '-detailed-exitcode']);
+    expect(again.code, again.stdout).toBe(0);
+  }, 900_000);
+
   it('a successful migrating upgrade keeps its backup, listed by kolla backup list, which backup restore brings back', async () => {
     await buildKeystoneVariant(UPGRADED, false);
     const t0 = Date.now();
@@ -1036,6 +1081,74 @@ group "kolla-toolbox" { hosts = ["aio"] }
     expect((await run(['plan', '-detailed-exitcode'])).code).toBe(0);
   }, 900_000);
 
+  it('a rotated keystone_database_password: planned as the account, keystone.conf (masked) and a keystone restart; a failed apply sets the old password back; then tokens are issued throughout', async () => {
+    const name = 'module.openstack.keystone_database_password';
+    const old = secrets[name]!;
+    ok(await run(['secrets', 'rotate', name]));
+    const rotated = (
+      JSON.parse(readFileSync(path.join(dir, 'kolla.secrets.json'), 'utf8')) as Record<string, string>
+    )[name]!;
+    expect(rotated).not.toBe(old);
+    rotatedSecrets.push(rotated);
+    const canLogin = async (pw: string) =>
+      (
+        await exec(
+          'mariadb',
+          ['mariadb', '-ukeystone', `-h${ADDRESS}`, '-N', '-e', 'SELECT 1'],
+          [`MYSQL_PWD=${pw}`],
+        )
+      ).code === 0;
+
+    const p = ok(await run(['plan']));
+    expect(p.stdout).toMatch(/database\.openstack\["keystone"\] will be updated in-place/);
+    expect(p.stdout).toMatch(/config\["keystone\.conf"\]\["aio"\] will be updated/);
+    expect(p.stdout).toMatch(/service\.keystone\.container\.keystone\["aio"\] will be restarted/);
+    expect(p.stdout).toContain('(sensitive)');
+    // Together with an upgrade that fails its health gate: everything is rolled back, the
+    // account's password too (the old one logs in again, as keystone's config still says).
+    const failed = await run(['apply', '-auto-approve', '-var', `keystone_image_full=${BROKEN}`]);
+    expect(failed.code).toBe(1);
+    expect(failed.stdout + failed.stderr).toMatch(/rolled back/);
+    expect(await canLogin(old)).toBe(true);
+    expect(await canLogin(rotated)).toBe(false);
+    expect((await eventually(() => openstack<{ id: string }>('token', 'issue'), 120_000)).id).toMatch(
+      /^gAAAAA/,
+    );
+
+    // Then the rotation alone, with a client issuing tokens while it applies.
+    let stop = false;
+    let issued = 0;
+    let refused = 0;
+    const loop = (async () => {
+      while (!stop) {
+        const r = await exec('kolla_toolbox', ['openstack', 'token', 'issue', '-f', 'value', '-c', 'id']);
+        if (r.code === 0) issued++;
+        else refused++;
+      }
+    })();
+    const t0 = Date.now();
+    const applied = ok(await run(['apply', '-auto-approve']));
+    const took = (Date.now() - t0) / 1000;
+    stop = true;
+    await loop;
+    process.stderr.write(
+      `aio: keystone_database_password rotated in ${took.toFixed(1)}s; tokens during the apply: ${issued} issued, ${refused} refused (one keystone: its restart)\n`,
+    );
+    expect(applied.stdout).toMatch(/Apply complete!/);
+    // In order: the account's password, then keystone restarted on the file that holds it.
+    const log = applied.stderr + applied.stdout;
+    const at = (re: RegExp) => log.search(re);
+    expect(at(/database\.openstack\["keystone"\]/)).toBeGreaterThanOrEqual(0);
+    expect(at(/database\.openstack\["keystone"\]/)).toBeLessThan(at(/container\.keystone\["aio"\]/));
+    expect(issued).toBeGreaterThan(0);
+    expect(await canLogin(rotated)).toBe(true);
+    expect(await canLogin(old)).toBe(false);
+    expect((await eventually(() => openstack<{ id: string }>('token', 'issue'), 120_000)).id).toMatch(
+      /^gAAAAA/,
+    );
+    expect((await run(['plan', '-detailed-exitcode'])).code).toBe(0);
+  }, 900_000);
+
   it('destroy keeps the volumes; the next apply brings the same data back', async () => {
     ok(await run(['destroy', '-auto-approve']));
     const left = await docker.listContainers({
@@ -1056,8 +1169,8 @@ group "kolla-toolbox" { hosts = ["aio"] }
   }, 1_200_000);
 
   it('never shows a secret value, in any output or in the state', () => {
-    const values = Object.values(secrets);
-    expect(values.length).toBe(16);
+    expect(Object.values(secrets).length).toBe(16);
+    const values = [...Object.values(secrets), ...rotatedSecrets];
     const state = readFileSync(path.join(dir, 'kolla.state.json'), 'utf8');
     const history = readdirSync(path.join(dir, 'kolla.state.json.history')).map((f) =>
       readFileSync(path.join(dir, 'kolla.state.json.history', f), 'utf8'),
