@@ -29,6 +29,7 @@
  *     its backup (backup list, backup restore);
  *   - keystone_database_password rotated: the account, keystone.conf and a keystone restart,
  *     set back by a failed apply, then applied while tokens are issued;
+ *   - keystone's Fernet keys (kolla secrets) rotated: a token issued before still validates;
  *   - destroy keeps the volumes, and the next apply brings the same data back;
  *   - no secret value in any output or in the state.
  *
@@ -59,6 +60,7 @@ import type Dockerode from 'dockerode';
 import tar from 'tar-fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PROJECT_LABEL } from '../../src/providers/docker/labels.js';
+import { flattenSecrets } from '../../src/secrets/secrets-file.js';
 import { cleanupProject, dockerHealth, ensureDocker, uniqueProject } from '../helpers/docker.js';
 import { ROOT, buildOnce, kolla, type RunResult } from '../helpers/kolla.js';
 import {
@@ -98,8 +100,6 @@ const EXAMPLE_VOLUMES = [
   'mariadb_backup',
   'rabbitmq',
   'glance',
-  'keystone_fernet_tokens',
-  'keystone_credential_keys',
   'kolla_logs',
   'nova_compute',
   'neutron_metadata_socket',
@@ -350,7 +350,8 @@ beforeAll(async () => {
   );
 
   ok(await run(['secrets', 'generate']));
-  secrets = JSON.parse(readFileSync(path.join(dir, 'kolla.secrets.json'), 'utf8')) as Record<string, string>;
+  // A key set (keystone's Fernet and credential keys) as one entry per key: NAME[i].
+  secrets = flattenSecrets(JSON.parse(readFileSync(path.join(dir, 'kolla.secrets.json'), 'utf8')));
   // Up to date in a second when the images exist; from nothing about 6 minutes.
   const t0 = Date.now();
   ok(await run(['build']));
@@ -1149,6 +1150,45 @@ group "kolla-toolbox" { hosts = ["aio"] }
     expect((await run(['plan', '-detailed-exitcode'])).code).toBe(0);
   }, 900_000);
 
+  it('rotated Fernet keys: the key files change (masked) and keystone restarts; a token issued before still validates, new ones are issued', async () => {
+    const before = await openstack<{ id: string }>('token', 'issue');
+    const validates = async (token: string): Promise<string> =>
+      (
+        await exec('kolla_toolbox', [
+          'curl',
+          '-s',
+          '-o',
+          '/dev/null',
+          '-w',
+          '%{http_code}',
+          '-H',
+          `X-Auth-Token: ${token}`,
+          '-H',
+          `X-Subject-Token: ${token}`,
+          `http://${ADDRESS}:5000/v3/auth/tokens`,
+        ])
+      ).out.trim();
+    expect(await validates(before.id)).toBe('200');
+    const name = 'module.openstack.keystone_fernet_keys';
+    ok(await run(['secrets', 'rotate', name]));
+    const now = flattenSecrets(JSON.parse(readFileSync(path.join(dir, 'kolla.secrets.json'), 'utf8')));
+    const keys = Object.entries(now)
+      .filter(([k]) => k.startsWith(`${name}[`))
+      .map(([, v]) => v);
+    expect(keys.length).toBe(3);
+    rotatedSecrets.push(...keys);
+    const p = ok(await run(['plan']));
+    expect(p.stdout).toMatch(/config\["fernet-key-0"\]\["aio"\] will be updated/);
+    expect(p.stdout).toMatch(/service\.keystone\.container\.keystone\["aio"\] will be restarted/);
+    ok(await run(['apply', '-auto-approve']));
+    const after = await eventually(() => openstack<{ id: string }>('token', 'issue'), 120_000);
+    expect(after.id).toMatch(/^gAAAAA/);
+    // The old primary is still in the set: the token issued before the rotation validates.
+    expect(await validates(before.id)).toBe('200');
+    expect(await validates(after.id)).toBe('200');
+    expect((await run(['plan', '-detailed-exitcode'])).code).toBe(0);
+  }, 900_000);
+
   it('destroy keeps the volumes; the next apply brings the same data back', async () => {
     ok(await run(['destroy', '-auto-approve']));
     const left = await docker.listContainers({
@@ -1169,7 +1209,8 @@ group "kolla-toolbox" { hosts = ["aio"] }
   }, 1_200_000);
 
   it('never shows a secret value, in any output or in the state', () => {
-    expect(Object.values(secrets).length).toBe(16);
+    // 16 passwords and two key sets of 3 keys.
+    expect(Object.values(secrets).length).toBe(22);
     const values = [...Object.values(secrets), ...rotatedSecrets];
     const state = readFileSync(path.join(dir, 'kolla.state.json'), 'utf8');
     const history = readdirSync(path.join(dir, 'kolla.state.json.history')).map((f) =>
