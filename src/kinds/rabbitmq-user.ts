@@ -26,6 +26,7 @@ import {
   rabbitmqctl,
 } from '../providers/docker/rabbitmqctl.js';
 import { PROJECT_LABEL } from '../providers/docker/labels.js';
+import { addressMatches } from '../addrs/address.js';
 import { StepError } from './images-on-hosts.js';
 import { passwordVerifier, verifierMatches } from './database.js';
 import type { PlanContext, ResourceKind, StepContext, UndoContext } from './kind.js';
@@ -417,8 +418,13 @@ function plan(inst: RabbitmqUserInstance, s: RabbitmqUserResource | undefined, c
 
 function planDelete(r: RabbitmqUserResource, ctx: PlanContext): Change {
   const includeData = ctx.options.destroy && ctx.options.includeData === true;
-  // A destroy deletes every block's user: none keeps the vhost.
-  const other = ctx.options.destroy ? undefined : sharedVhost(r, ctx.instances);
+  // A destroy deletes every block's user (with -target, those it names): they keep no vhost.
+  const staying = ctx.options.destroy
+    ? ctx.instances.filter(
+        (i) => ctx.options.targets.length && !ctx.options.targets.some((t) => addressMatches(t, i.address)),
+      )
+    : ctx.instances;
+  const other = sharedVhost(r, staying);
   const dropVhost = includeData && !other;
   const rec = r.rabbitmq_user;
   const data = dropVhost

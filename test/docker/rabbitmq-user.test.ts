@@ -6,7 +6,8 @@
  * re-creates them; a rotated secret changes the password in place (the broker keeps running:
  * same container, same start time; the new password authenticates, the old does not); tags
  * and permissions change in place; a failed apply after a password change puts the old
- * password back; a block removed deletes the user and keeps the vhost; no secret value in any
+ * password back; a block removed deletes the user and keeps the vhost, destroy --include-data
+ * deletes the vhost too; no secret value in any
  * plan, --json output, error or the state.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -255,5 +256,29 @@ service "app" {
     expect(d.users.map((u) => u.name)).not.toContain('app_user');
     expect(d.vhosts.map((v) => v.name)).toContain(VHOST);
     expect(stateText()).not.toContain('app_user');
+  }, 600_000);
+
+  it('destroy --include-data of the user deletes its vhost too; the broker keeps running', async () => {
+    writeFileSync(path.join(dir, 'main.hcl'), main(BLOCK));
+    ok(await kolla(['apply', '-auto-approve'], { cwd: dir }));
+    expect(await authenticates(secrets()['app_pw']!)).toBe(true);
+    const before = await startedAt();
+    const d = await kolla(['destroy', '-auto-approve', '--include-data', '-target', ADDR], { cwd: dir });
+    ok(d);
+    expect(d.stdout).toContain(
+      `deletes the user app_user and the vhost ${VHOST} with its queues and messages`,
+    );
+    const defs = await definitions();
+    expect(defs.users.map((u) => u.name)).not.toContain('app_user');
+    expect(defs.vhosts.map((v) => v.name)).not.toContain(VHOST);
+    expect(await startedAt()).toBe(before);
+    // Nor in the broker's own log file, where every import and user change of the test is recorded.
+    const log = await execWithStdin(docker, BROKER, ['sh', '-c', 'cat /var/log/rabbitmq/*.log'], '', {
+      timeoutMs: 60_000,
+    });
+    const logs = log.stdout;
+    expect(logs).toContain('Asked to import definitions');
+    expect(logs).toContain(`Created user 'app_user'`);
+    expectNoSecret(d.stdout, d.stderr, stateText(), logs);
   }, 600_000);
 });

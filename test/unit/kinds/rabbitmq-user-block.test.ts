@@ -345,6 +345,16 @@ describe('rabbitmq_user plan', () => {
     expect(d.changes.find((c) => c.address === O)!.reasons[0]).toBe(
       'destroy: deletes the user openstack; keeps the vhost / and its queues (destroy --include-data deletes it)',
     );
+    const targeted = plan(instances, masker, state, new Map(), {
+      destroy: true,
+      includeData: true,
+      targets: [O],
+    });
+    expect(targeted.changes.map((c) => c.address)).toEqual([O]);
+    expect(targeted.changes[0]!.notes).toEqual([]);
+    expect(targeted.changes[0]!.reasons[0]).toBe(
+      'destroy: deletes the user openstack; keeps the vhost / (service.rabbitmq.rabbitmq_user.notify still uses it)',
+    );
     const one = await load(main(OPENSTACK));
     const all = plan(one.instances, one.masker, stateOf(one.instances, one.masker), new Map(), {
       destroy: true,
