@@ -24,6 +24,7 @@ const order = [
   'bootstrap',
   'task',
   'database',
+  'rabbitmq_user',
   'image',
   'output',
   'module',

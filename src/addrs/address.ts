@@ -110,7 +110,7 @@ function checkResource(steps: Step[]): string | undefined {
   if (rest.length === 0) return undefined;
   const [sub, ...more] = rest;
   if (!isName(sub))
-    return `service.${name.name} is followed by container, config, bootstrap, task or database`;
+    return `service.${name.name} is followed by container, config, bootstrap, task, database or rabbitmq_user`;
   const hostOnly = (xs: Step[], what: string): string | undefined =>
     xs.length === 0 || (xs.length === 1 && isKey(xs[0]) && typeof xs[0].key === 'string')
       ? undefined
@@ -130,11 +130,12 @@ function checkResource(steps: Step[]): string | undefined {
     }
     case 'bootstrap':
     case 'task':
-    case 'database': {
+    case 'database':
+    case 'rabbitmq_user': {
       const [bname, ...tail] = more;
       if (bname === undefined) return undefined;
       if (!isName(bname))
-        return `${sub.name} needs a name, e.g. ${sub.name}.${sub.name === 'task' ? 'discover_computes' : sub.name === 'database' ? 'keystone' : 'db_sync'}`;
+        return `${sub.name} needs a name, e.g. ${sub.name}.${sub.name === 'task' ? 'discover_computes' : sub.name === 'database' ? 'keystone' : sub.name === 'rabbitmq_user' ? 'openstack' : 'db_sync'}`;
       return hostOnly(tail, `service.${name.name}.${sub.name}.${bname.name}`);
     }
     case 'config': {
@@ -143,7 +144,7 @@ function checkResource(steps: Step[]): string | undefined {
       return undefined;
     }
     default:
-      return `unknown step "${sub.name}" in service.${name.name} (container, config, bootstrap, task or database)`;
+      return `unknown step "${sub.name}" in service.${name.name} (container, config, bootstrap, task, database or rabbitmq_user)`;
   }
 }
 
@@ -295,6 +296,11 @@ export function databaseAddr(service: string, name: string, key?: string): strin
   return `service.${service}.database.${name}${key === undefined ? '' : `[${q(key)}]`}`;
 }
 
+/** A rabbitmq_user block's address. */
+export function rabbitmqUserAddr(service: string, name: string): string {
+  return `service.${service}.rabbitmq_user.${name}`;
+}
+
 export function volumeAddr(volume: string, host: string): string {
   return `volume.${volume}[${q(host)}]`;
 }
@@ -319,7 +325,13 @@ export function resourceTitle(address: string): string | undefined {
   if (name(0) === 'service') {
     if (name(2) === 'container' && name(4) === 'config_json') return 'config "config.json"';
     if (name(2) === 'database' && key(4) !== undefined) return `database "${key(4)}"`;
-    if (name(2) === 'container' || name(2) === 'bootstrap' || name(2) === 'task' || name(2) === 'database')
+    if (
+      name(2) === 'container' ||
+      name(2) === 'bootstrap' ||
+      name(2) === 'task' ||
+      name(2) === 'database' ||
+      name(2) === 'rabbitmq_user'
+    )
       return `${name(2)} "${name(3)}"`;
     if (name(2) === 'config' && key(3) !== undefined) return `config "${key(3)}"`;
   }

@@ -5,7 +5,7 @@ import { ApplyLike, applyFlags } from './apply.js';
 
 export default class Destroy extends ApplyLike {
   static override description =
-    "Remove every container and config file kolla manages for this configuration. Volumes are kept (as kolla-ansible does) unless --include-volumes; databases' schemas are kept (their accounts dropped) unless --include-data.";
+    "Remove every container and config file kolla manages for this configuration. Volumes are kept (as kolla-ansible does) unless --include-volumes; databases' schemas and RabbitMQ users' vhosts are kept (their accounts and users deleted) unless --include-data.";
   static override examples = [
     '<%= config.bin %> destroy',
     '<%= config.bin %> destroy -auto-approve --include-volumes',
@@ -19,7 +19,7 @@ export default class Destroy extends ApplyLike {
     'include-volumes': Flags.boolean({ description: 'Remove the named volumes too (their data is lost).' }),
     'include-data': Flags.boolean({
       description:
-        "Drop the databases' schemas too (their data is lost); without it only their accounts are dropped.",
+        "Drop the databases' schemas and the RabbitMQ users' vhosts too (their data is lost); without it only their accounts and users are deleted.",
     }),
   };
 

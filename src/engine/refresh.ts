@@ -2,10 +2,12 @@
  * Refresh: read what is really on every host the plan concerns, in parallel — per host one
  * label-filtered container list (with parallel inspects), the project's volumes, the image
  * IDs of the desired images, and the hash of every managed file; then what the databases'
- * servers hold (SQL in their running containers).
+ * servers hold (SQL in their running containers) and what other kinds read by a command in
+ * one (rabbitmqctl export_definitions; the same command in the same container runs once).
  */
 import { imageIds, listVolumes, refreshContainers } from '../providers/docker/refresh.js';
 import { runSql } from '../providers/docker/sql-exec.js';
+import { execChecked } from '../providers/docker/rabbitmqctl.js';
 import { emptyHostWorld, type HostWorld, type RefreshRequest, type World } from '../providers/world.js';
 import type { HostConnections } from './hosts.js';
 import { isSshError } from '../transport/ssh-errors.js';
@@ -58,6 +60,25 @@ export async function refreshWorld(
             } catch (e) {
               dbs.set(d.address, { error: (e as Error).message });
             }
+          }),
+        );
+        const execs = (hw.execs ??= new Map());
+        const runs = new Map<string, Promise<{ output: string } | { error: string }>>();
+        await Promise.all(
+          (r.execs ?? []).map(async (x) => {
+            const key = JSON.stringify([x.container, x.cmd]);
+            let run = runs.get(key);
+            if (!run) {
+              run =
+                hw.containers.get(x.container)?.state !== 'running'
+                  ? Promise.resolve({ error: `container ${x.container} is not running` })
+                  : execChecked(docker, x.container, x.cmd, '', { project, timeoutMs: x.timeoutMs }).then(
+                      (output) => ({ output }),
+                      (e: Error) => ({ error: e.message }),
+                    );
+              runs.set(key, run);
+            }
+            execs.set(x.address, await run);
           }),
         );
       } catch (e) {

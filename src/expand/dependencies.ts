@@ -8,7 +8,13 @@
 import { addressMatches, parseAddress, volumeAddr } from '../addrs/address.js';
 import type { ModuleInstance } from '../config/modules.js';
 import type { ExpandContext } from './context.js';
-import type { BootstrapInstance, ContainerInstance, DatabaseInstance, Instance } from './instances.js';
+import type {
+  BootstrapInstance,
+  ContainerInstance,
+  DatabaseInstance,
+  Instance,
+  RabbitmqUserInstance,
+} from './instances.js';
 import type { PlacedService } from './services.js';
 
 export interface ServiceMembers {
@@ -16,11 +22,15 @@ export interface ServiceMembers {
   bootstraps: BootstrapInstance[];
   /** Its database blocks: what depends on the service also waits for its databases. */
   databases?: DatabaseInstance[];
+  /** Its rabbitmq_user blocks: what depends on the broker's service waits for its users too. */
+  rabbitmqUsers?: RabbitmqUserInstance[];
 }
 
 /** What waits for a service waits for: its containers and its databases. */
 function upstreamOf(m: ServiceMembers | undefined): string[] {
-  return [...(m?.containers ?? []), ...(m?.databases ?? [])].map((i) => i.address);
+  return [...(m?.containers ?? []), ...(m?.databases ?? []), ...(m?.rabbitmqUsers ?? [])].map(
+    (i) => i.address,
+  );
 }
 
 export function linkServices(
@@ -93,8 +103,10 @@ function isVolume(address: string): boolean {
  * bootstraps) waits for every container and database of module x's instances.
  */
 export function linkModules(instances: readonly Instance[], modules: readonly ModuleInstance[]): void {
-  // A module's databases too: a service's db_sync waits for the account it logs in with.
-  const containers = instances.filter((i) => i.kind === 'container' || i.kind === 'database');
+  // A module's databases (and RabbitMQ users) too: a service's db_sync waits for the account it logs in with.
+  const containers = instances.filter(
+    (i) => i.kind === 'container' || i.kind === 'database' || i.kind === 'rabbitmq_user',
+  );
   for (const m of modules) {
     if (!m.dependsOn.length) continue;
     const upstream = containers

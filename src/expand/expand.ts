@@ -17,6 +17,7 @@ import { containerSink, expandContainers } from './containers.js';
 import { expandBootstraps } from './bootstraps.js';
 import { expandTasks, type ExpandedTask } from './tasks.js';
 import { expandDatabases } from './databases.js';
+import { expandRabbitmqUsers } from './rabbitmq-users.js';
 import { imageInstances } from './images.js';
 import { linkBackups } from './backups.js';
 import {
@@ -61,7 +62,9 @@ export function expand(config: Config, diags: Diagnostics): Expansion {
       sink.instances.push(...bootstraps);
       const databases = expandDatabases(ctx, svc, containers);
       sink.instances.push(...databases);
-      members.set(svc.name, { containers, bootstraps, databases });
+      const rabbitmqUsers = expandRabbitmqUsers(ctx, svc, containers);
+      sink.instances.push(...rabbitmqUsers);
+      members.set(svc.name, { containers, bootstraps, databases, rabbitmqUsers });
       tasks.push(...expandTasks(ctx, svc, containers));
     }
     linkServices(ctx, services, members);

@@ -66,7 +66,8 @@ export interface VolumeSpec {
   labels: Record<string, string>;
 }
 
-export type InstanceKind = 'container' | 'volume' | 'config' | 'bootstrap' | 'task' | 'image' | 'database';
+export type InstanceKind =
+  'container' | 'volume' | 'config' | 'bootstrap' | 'task' | 'image' | 'database' | 'rabbitmq_user';
 
 interface InstanceBase {
   /** Stable address, e.g. `service.keystone.container.keystone["control01"]`. */
@@ -213,6 +214,32 @@ export interface DatabaseSpecOf {
   password: string;
 }
 
+/**
+ * A user, its vhost, tags and permissions on a RabbitMQ broker, kept by rabbitmqctl run
+ * (docker exec; definitions on stdin) in a running container of the service that declares it.
+ */
+export interface RabbitmqUserInstance extends InstanceBase {
+  kind: 'rabbitmq_user';
+  service: string;
+  /** The block's label. */
+  name: string;
+  /** The Docker name of the container rabbitmqctl runs in, on its host. */
+  container: string;
+  /** User, vhost, tags, permissions and password (unmasked). */
+  spec: RabbitmqUserSpecOf;
+  /** Each rabbitmqctl run is given up after this long. */
+  timeoutMs: number;
+}
+
+/** The same shape as kinds/rabbitmq-user.ts's RabbitmqUserSpec. */
+export interface RabbitmqUserSpecOf {
+  user: string;
+  vhost: string;
+  tags: string[];
+  permissions: { configure: string; write: string; read: string };
+  password: string;
+}
+
 export type Instance =
   | ContainerInstance
   | VolumeInstance
@@ -220,7 +247,8 @@ export type Instance =
   | BootstrapInstance
   | TaskInstance
   | ImageInstance
-  | DatabaseInstance;
+  | DatabaseInstance
+  | RabbitmqUserInstance;
 
 /** Extra per-container settings that are not part of the Docker spec. */
 export interface ContainerOptions {

@@ -14,6 +14,7 @@ import { bootstrapKind } from './bootstrap.js';
 import { taskKind } from './task.js';
 import { imageKind } from './image.js';
 import { databaseKind } from './database.js';
+import { rabbitmqUserKind } from './rabbitmq-user.js';
 
 const KINDS: { readonly [K in InstanceKind]: ResourceKind<K> } = {
   container: containerKind,
@@ -23,6 +24,7 @@ const KINDS: { readonly [K in InstanceKind]: ResourceKind<K> } = {
   task: taskKind,
   image: imageKind,
   database: databaseKind,
+  rabbitmq_user: rabbitmqUserKind,
 };
 
 /**

@@ -19,6 +19,11 @@ export interface HostWorld {
    * run (the container is not running, the server refused). Absent: not asked.
    */
   databases?: Map<string, { output: string } | { error: string }>;
+  /**
+   * Address → what a kind's read-only command printed (`rabbitmqctl export_definitions`), or
+   * why it could not run. Absent: not asked.
+   */
+  execs?: Map<string, { output: string } | { error: string }>;
   error?: string;
   /**
    * The error is the host being down (no network path, SSH timed out, its Docker engine not
@@ -37,6 +42,7 @@ export function emptyHostWorld(): HostWorld {
     images: new Map(),
     files: new Map(),
     databases: new Map(),
+    execs: new Map(),
   };
 }
 
@@ -47,6 +53,16 @@ export interface RefreshRequest {
   files: string[];
   /** Read-only SQL to run in a running container (no secret in it; the admin password apart). */
   databases?: DatabaseRead[];
+  /** Read-only commands to run in this project's running containers (no secret in them). */
+  execs?: ExecRead[];
+}
+
+/** A command a kind reads the live state with; the same command in the same container runs once. */
+export interface ExecRead {
+  address: string;
+  container: string;
+  cmd: string[];
+  timeoutMs: number;
 }
 
 export interface DatabaseRead {

@@ -111,6 +111,23 @@ export interface DatabaseResource extends ResourceBase {
   secrets: { password: string; admin_password?: string };
 }
 
+/** A RabbitMQ user (and its vhost): no password, only a salted verifier of it. */
+export interface RabbitmqUserResource extends ResourceBase {
+  kind: 'rabbitmq_user';
+  service: string;
+  /** The container rabbitmqctl runs in. */
+  container: string;
+  rabbitmq_user: {
+    user: string;
+    vhost: string;
+    tags: string[];
+    permissions: { configure: string; write: string; read: string };
+    password_verifier: string;
+  };
+  /** The secret the password comes from, as a marker (`((secret.NAME))`), never its value. */
+  secrets: { password: string };
+}
+
 export interface ImageResource extends ResourceBase {
   kind: 'image';
   /** The reference the image block evaluates to. */
@@ -124,7 +141,8 @@ export type ResourceState =
   | VolumeResource
   | ConfigResource
   | ImageResource
-  | DatabaseResource;
+  | DatabaseResource
+  | RabbitmqUserResource;
 
 /** The state of one kind. */
 export type ResourceOf<K extends InstanceKind> = Extract<ResourceState, { kind: K }>;

@@ -55,7 +55,7 @@ describe('validateState', () => {
     expect(e.source).toBe('kolla.state.json');
     expect(e.problems).toEqual(
       expect.arrayContaining([
-        'resources[2].kind: must be one of "container", "bootstrap", "task", "volume", "config", "image", "database"',
+        'resources[2].kind: must be one of "container", "bootstrap", "task", "volume", "config", "image", "database", "rabbitmq_user"',
         'resources[1]: missing required field "host"',
         'resources[0].spec.memory: whole number required, got string',
         'serial: must be >= 0',
