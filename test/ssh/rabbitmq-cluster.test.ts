@@ -260,7 +260,7 @@ describe('rabbitmq from the catalogue as a cluster on tb1, tb2 and tb3', () => {
       env: { ...env, KOLLA_VAR_catalogue: path.join(ROOT, 'catalogue'), KOLLA_VAR_testbed_dir: TESTBED_ROOT },
     });
     ok(out);
-    const outputs = JSON.parse(out.stdout) as Record<string, { value: unknown }>;
+    const outputs = JSON.parse(out.stdout) as Record<string, { value: unknown; sensitive?: boolean }>;
     expect(outputs['addresses']?.value).toEqual(HOSTS.map((i) => `${testbedAddress(i)}:5672`));
     expect(outputs['transport_url']?.sensitive).toBe(true);
     console.log(`rabbitmq-cluster: apply of a 3-node cluster (image built and sent) ${applyMs} ms`);
