@@ -181,6 +181,25 @@ async function messages(i: number, queue: string): Promise<{ type: string; messa
   return q && { type: q.type, messages: q.messages };
 }
 
+/**
+ * The queue as host i sees it once its count reached `want`: list_queues reports the
+ * message count from statistics the broker refreshes every few seconds, so a message just
+ * published may still count 0 (up to `timeoutMs`; then what it last saw).
+ */
+async function messagesOnceCounted(
+  i: number,
+  queue: string,
+  want: number,
+  timeoutMs = 30_000,
+): Promise<{ type: string; messages: number } | undefined> {
+  const t0 = Date.now();
+  for (;;) {
+    const m = await messages(i, queue);
+    if (m?.messages === want || Date.now() - t0 > timeoutMs) return m;
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+}
+
 async function startedAt(i: number): Promise<number> {
   const c = await testbedDocker(i).getContainer('rabbitmq').inspect();
   return Date.parse(c.State.StartedAt);
@@ -279,7 +298,8 @@ describe('rabbitmq from the catalogue as a cluster on tb1, tb2 and tb3', () => {
         'rabbit_basic:publish(rabbit_misc:r(<<"/">>, exchange, <<>>), <<"kolla_test">>, [], <<"hello from tb1">>).',
       ]),
     ).toContain('ok');
-    for (const i of HOSTS) expect(await messages(i, 'kolla_test')).toEqual({ type: 'quorum', messages: 1 });
+    for (const i of HOSTS)
+      expect(await messagesOnceCounted(i, 'kolla_test', 1)).toEqual({ type: 'quorum', messages: 1 });
     const status = await ctl(3, ['quorum_status', 'kolla_test', '--formatter', 'json'], 'rabbitmq-queues');
     const members = [...new Set([...status.matchAll(/rabbit@[\d.]+/g)].map((m) => m[0]))].sort();
     expect(members).toEqual(NODES);
@@ -294,7 +314,7 @@ describe('rabbitmq from the catalogue as a cluster on tb1, tb2 and tb3', () => {
     ok(await dockerOn(2, ['restart', 'rabbitmq'], 120_000));
     await waitForCluster(180_000);
     console.log(`rabbitmq-cluster: tb2 back in the cluster ${Date.now() - t0} ms after docker restart`);
-    expect(await messages(3, 'kolla_test')).toEqual({ type: 'quorum', messages: 1 });
+    expect(await messagesOnceCounted(3, 'kolla_test', 1)).toEqual({ type: 'quorum', messages: 1 });
     await noOpPlan();
   }, 300_000);
 
@@ -369,7 +389,7 @@ describe('rabbitmq from the catalogue as a cluster on tb1, tb2 and tb3', () => {
     }
     await waitForCluster(60_000);
     // The quorum queue kept its message through the restarts.
-    expect(await messages(2, 'kolla_test')).toEqual({ type: 'quorum', messages: 1 });
+    expect(await messagesOnceCounted(2, 'kolla_test', 1)).toEqual({ type: 'quorum', messages: 1 });
     await noOpPlan();
   }, 600_000);
 
