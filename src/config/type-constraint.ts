@@ -1,14 +1,16 @@
 /**
  * Variable type constraints (`string`, `list(number)`, `object({a = string})`, `any`) and
  * the conversion of a given value to one, with Terraform's rules: numbers and bools
- * convert to strings and back where the text allows; a wrong shape is an error.
+ * convert to strings and back where the text allows; a wrong shape is an error. An object
+ * attribute may be `optional(T)` or `optional(T, DEFAULT)` (Terraform 1.3's optional object
+ * attributes): left out, it is DEFAULT (a constant, converted to T) or null.
  */
 import type { Expr, Value } from './hcl/ast.js';
 
 export type TypeConstraint =
   | { kind: 'string' | 'number' | 'bool' | 'any' }
   | { kind: 'list' | 'set' | 'map'; element: TypeConstraint }
-  | { kind: 'object'; attrs: Record<string, TypeConstraint> }
+  | { kind: 'object'; attrs: Record<string, TypeConstraint>; optional?: Record<string, Value> }
   | { kind: 'tuple'; items: TypeConstraint[] };
 
 /** Read a type expression; returns an error message on a bad one. */
@@ -31,14 +33,41 @@ export function parseType(e: Expr): TypeConstraint | string {
       if (arg.kind !== 'object')
         return 'object(...) takes an object of attribute types, e.g. object({ name = string })';
       const attrs: Record<string, TypeConstraint> = {};
+      const optional: Record<string, Value> = {};
       for (const it of arg.items) {
         const k = keyName(it.key);
         if (k === undefined) return 'object type attribute names must be identifiers';
-        const t = parseType(it.value);
+        let te = it.value;
+        if (te.kind === 'call' && te.name === 'optional') {
+          const [inner, dflt] = te.args;
+          if (!inner || te.args.length > 2)
+            return 'optional(...) takes a type and an optional default, e.g. optional(bool, false)';
+          te = inner;
+          const t = parseType(te);
+          if (typeof t === 'string') return t;
+          let d: Value = null;
+          if (dflt) {
+            const c = constant(dflt);
+            if (c === undefined)
+              return `optional(...)'s default for "${k}" must be a constant (a literal, list or object of literals)`;
+            try {
+              d = convert(c, t, k);
+            } catch (e) {
+              return `optional(...)'s default for "${k}": ${String(e)}`;
+            }
+          }
+          attrs[k] = t;
+          optional[k] = d;
+          continue;
+        }
+        const t = parseType(te);
         if (typeof t === 'string') return t;
         attrs[k] = t;
       }
-      return { kind: 'object', attrs };
+      return Object.keys(optional).length ? { kind: 'object', attrs, optional } : { kind: 'object', attrs };
+    }
+    if (e.name === 'optional') {
+      return 'optional(...) is only allowed as the type of an object attribute, e.g. object({ backup = optional(bool, false) })';
     }
     if (e.name === 'tuple') {
       if (arg.kind !== 'tuple') return 'tuple(...) takes a list of types, e.g. tuple([string, number])';
@@ -55,6 +84,47 @@ export function parseType(e: Expr): TypeConstraint | string {
   return 'A type constraint is a type keyword such as string or list(string), not a value';
 }
 
+/** The value of a constant expression (literals, lists and objects of them), else undefined. */
+function constant(e: Expr): Value | undefined {
+  switch (e.kind) {
+    case 'literal':
+      return e.value;
+    case 'paren':
+      return constant(e.expr);
+    case 'unary': {
+      const v = constant(e.operand);
+      if (e.op === '-' && typeof v === 'number') return -v;
+      if (e.op === '!' && typeof v === 'boolean') return !v;
+      return undefined;
+    }
+    case 'template':
+      return e.parts.every((p) => p.kind === 'text')
+        ? e.parts.map((p) => (p.kind === 'text' ? p.value : '')).join('')
+        : undefined;
+    case 'tuple': {
+      const out: Value[] = [];
+      for (const it of e.items) {
+        const v = constant(it);
+        if (v === undefined) return undefined;
+        out.push(v);
+      }
+      return out;
+    }
+    case 'object': {
+      const out: Record<string, Value> = {};
+      for (const it of e.items) {
+        const k = keyName(it.key);
+        const v = constant(it.value);
+        if (k === undefined || v === undefined) return undefined;
+        out[k] = v;
+      }
+      return out;
+    }
+    default:
+      return undefined;
+  }
+}
+
 function keyName(e: Expr): string | undefined {
   if (e.kind === 'variable') return e.name;
   if (e.kind === 'literal' && typeof e.value === 'string') return e.value;
@@ -69,7 +139,9 @@ export function typeString(t: TypeConstraint): string {
       return `${t.kind}(${typeString(t.element)})`;
     case 'object':
       return `object({${Object.entries(t.attrs)
-        .map(([k, v]) => `${k}=${typeString(v)}`)
+        .map(
+          ([k, v]) => `${k}=${t.optional && k in t.optional ? `optional(${typeString(v)})` : typeString(v)}`,
+        )
         .join(', ')}})`;
     case 'tuple':
       return `tuple([${t.items.map(typeString).join(', ')}])`;
@@ -124,8 +196,13 @@ export function convert(v: Value, t: TypeConstraint, path = ''): Value {
       if (typeof v !== 'object' || Array.isArray(v)) throw `object required${at}, got ${kindOf(v)}`;
       const out: Record<string, Value> = {};
       for (const [k, at2] of Object.entries(t.attrs)) {
-        if (!(k in v)) throw `attribute "${k}" is required${at}`;
-        out[k] = convert(v[k]!, at2, path ? `${path}.${k}` : k);
+        const opt = t.optional !== undefined && k in t.optional;
+        const given = k in v ? v[k]! : undefined;
+        if (given === undefined && !opt) throw `attribute "${k}" is required${at}`;
+        out[k] =
+          given === undefined || (opt && given === null)
+            ? (t.optional?.[k] ?? null)
+            : convert(given, at2, path ? `${path}.${k}` : k);
       }
       return out;
     }
