@@ -41,7 +41,7 @@ service "glance" {
     network_mode = "host"
     listen_ports = [9292]
     healthcheck {
-      test         = ["CMD-SHELL", "healthcheck_curl ${var.url}"]
+      test         = ["CMD-SHELL", "healthcheck_curl http://${host.vars.api_interface_address}:9292"]
       interval     = var.globals.healthcheck.interval
       retries      = var.globals.healthcheck.retries
       start_period = var.globals.healthcheck.start_period

@@ -105,7 +105,7 @@ service "keystone" {
     network_mode = "host"
     listen_ports = [5000]
     healthcheck {
-      test         = ["CMD-SHELL", "healthcheck_curl ${var.public_url}/v3"]
+      test         = ["CMD-SHELL", "healthcheck_curl http://${host.vars.api_interface_address}:5000/v3"]
       interval     = var.globals.healthcheck.interval
       retries      = var.globals.healthcheck.retries
       start_period = var.globals.healthcheck.start_period

@@ -6,7 +6,7 @@ service "memcached" {
   container "memcached" {
     image        = var.image
     kolla_start  = true
-    command      = "/usr/bin/memcached -l ${var.listen_address} -p 11211 -c 5000 -m 256"
+    command      = "/usr/bin/memcached -l ${coalesce(var.listen_address, try(host.vars.api_interface_address, host.address))} -p 11211 -c 5000 -m 256"
     environment  = var.common_env
     network_mode = "host"
     volumes      = ["kolla_logs:/var/log/kolla/"]

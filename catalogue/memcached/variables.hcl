@@ -27,5 +27,6 @@ variable "healthcheck" {
 
 variable "listen_address" {
   type        = string
-  description = "Address memcached listens on (kolla-ansible's api_interface_address)."
+  default     = null
+  description = "Address memcached listens on (kolla-ansible's api_interface_address); default each host's vars.api_interface_address, else its address."
 }

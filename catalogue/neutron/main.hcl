@@ -63,7 +63,7 @@ service "neutron_server" {
     network_mode = "host"
     listen_ports = [9696]
     healthcheck {
-      test         = ["CMD-SHELL", "healthcheck_curl ${var.url}"]
+      test         = ["CMD-SHELL", "healthcheck_curl http://${host.vars.api_interface_address}:9696"]
       interval     = var.globals.healthcheck.interval
       retries      = var.globals.healthcheck.retries
       start_period = var.globals.healthcheck.start_period

@@ -131,7 +131,7 @@ service "nova" {
     privileged   = true
     listen_ports = [8774, 8775]
     healthcheck {
-      test         = ["CMD-SHELL", "healthcheck_curl ${var.url}"]
+      test         = ["CMD-SHELL", "healthcheck_curl http://${host.vars.api_interface_address}:8774"]
       interval     = var.globals.healthcheck.interval
       retries      = var.globals.healthcheck.retries
       start_period = var.globals.healthcheck.start_period

@@ -48,7 +48,7 @@ service "placement" {
     network_mode = "host"
     listen_ports = [8780]
     healthcheck {
-      test         = ["CMD-SHELL", "healthcheck_curl ${var.url}"]
+      test         = ["CMD-SHELL", "healthcheck_curl http://${host.vars.api_interface_address}:8780"]
       interval     = var.globals.healthcheck.interval
       retries      = var.globals.healthcheck.retries
       start_period = var.globals.healthcheck.start_period
