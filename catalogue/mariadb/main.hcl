@@ -16,6 +16,7 @@ locals {
 service "mariadb" {
   hosts  = var.hosts
   serial = 1
+  quorum = true
 
   config "galera.cnf" {
     template  = "templates/galera.cnf.j2"

@@ -65,6 +65,10 @@ export const planFlags = {
     default: true,
     allowNo: true,
   }),
+  'allow-quorum-loss': Flags.boolean({
+    description:
+      'Plan a rolling change of a `quorum` service (Galera, RabbitMQ) even when its hosts that are down or unhealthy mean a step would leave no majority of it running.',
+  }),
   ...lockFlags,
 };
 
@@ -87,6 +91,7 @@ export function diffOptions(flags: {
   destroy?: boolean | undefined;
   'include-volumes'?: boolean | undefined;
   'include-data'?: boolean | undefined;
+  'allow-quorum-loss'?: boolean | undefined;
 }): DiffOptions {
   for (const a of [...(flags.target ?? []), ...(flags.replace ?? [])]) {
     const parsed = parseAddress(a);
@@ -104,5 +109,6 @@ export function diffOptions(flags: {
     includeVolumes: flags['include-volumes'] === true,
     includeData: flags['include-data'] === true,
     refreshed: flags.refresh !== false,
+    ...(flags['allow-quorum-loss'] ? { allowQuorumLoss: true } : {}),
   };
 }

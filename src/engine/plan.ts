@@ -15,6 +15,7 @@ import { kindOf } from '../kinds/registry.js';
 import { applyMoves } from '../states/moves.js';
 import { addressMatches } from '../addrs/address.js';
 import { imageNamesOf } from '../kinds/image.js';
+import { quorumProblems } from '../kinds/container.js';
 import { makePlan, type DiffOptions } from './planner.js';
 import { refreshWorld } from './refresh.js';
 import type { HostConnections } from './hosts.js';
@@ -100,6 +101,8 @@ export async function computePlan(ctx: PlanContext): Promise<PlanResult> {
   let world: World = new Map();
   const hostErrors: string[] = [];
   let unreachable: { host: string; detail: string }[] | undefined;
+  let downHosts: ReadonlySet<string> = new Set();
+  const allInstances = instances;
   if (ctx.options.refreshed) {
     ctx.onEvent({ type: 'refresh', hosts: [...requests.keys()] });
     phase('refresh started');
@@ -115,6 +118,7 @@ export async function computePlan(ctx: PlanContext): Promise<PlanResult> {
       if (hw.error && !left?.has(h)) hostErrors.push(hw.error);
     }
     if (left) {
+      downHosts = left;
       unreachable = down.sort().map((host) => ({ host, detail: world.get(host)!.error ?? 'unreachable' }));
       instances = instances.filter((i) => !left.has(i.host));
       prior = { ...prior, resources: prior.resources.filter((r) => !left.has(r.host)) };
@@ -143,6 +147,20 @@ export async function computePlan(ctx: PlanContext): Promise<PlanResult> {
     moves: moveList,
     ...(ctx.interruptedSteps !== undefined ? { interruptedSteps: ctx.interruptedSteps } : {}),
   });
+  // A rolling change that would leave a quorum service (Galera, RabbitMQ) without a majority.
+  if (!ctx.options.destroy) {
+    for (const q of quorumProblems(plan.changes, plan.drift, allInstances, downHosts))
+      diagnostics.push(
+        ctx.options.allowQuorumLoss
+          ? { severity: 'warning', summary: `Quorum: ${q}`, detail: 'Planned anyway (--allow-quorum-loss).' }
+          : {
+              severity: 'error',
+              summary: `Quorum: ${q}`,
+              detail:
+                'Bring the missing members back first (kolla apply -limit them, or start them), or plan with --allow-quorum-loss to take the cluster down knowingly.',
+            },
+      );
+  }
   if (moves.moved.length) plan.moved = moves.moved;
   if (forget.size) plan.forgotten = [...forget].sort();
   const catalogue = catalogueChange(catalogueModulesCalled(config.modules), ctx.prior, kollaVersion());

@@ -270,6 +270,7 @@ function expandContainer(
     },
   };
   if (svc.serial !== undefined) inst.serial = svc.serial;
+  if (svc.quorum) inst.quorum = true;
   sink.instances.push(inst);
   return inst;
 }

@@ -86,6 +86,8 @@ export interface ContainerInstance extends InstanceBase {
   options: ContainerOptions;
   /** Serial batch size of the service: a number of hosts, or a percentage string. */
   serial?: number | string;
+  /** The service works only while a majority of its hosts run it (Galera, RabbitMQ). */
+  quorum?: boolean;
 }
 
 export interface VolumeInstance extends InstanceBase {

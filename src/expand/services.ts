@@ -16,6 +16,7 @@ export interface PlacedService {
   dependsOnServices: string[];
   dependsOnVolumes: string[];
   serial?: number | string;
+  quorum?: boolean;
 }
 
 /** Every enabled service with its placement and explicit dependencies, in file order. */
@@ -60,6 +61,19 @@ export function placeServices(ctx: ExpandContext): PlacedService[] {
             `Invalid value for "serial" in service "${name}"`,
             serial.expr.range,
             'A number of hosts (1 or more) or a percentage such as "33%" is required.',
+          );
+      }
+    }
+    const quorum = b.attrs.get('quorum');
+    if (quorum) {
+      const r = scope.tryEval(quorum.expr);
+      if (r.ok) {
+        if (typeof r.value === 'boolean') svc.quorum = r.value;
+        else
+          ctx.diags.error(
+            `Invalid value for "quorum" in service "${name}"`,
+            quorum.expr.range,
+            'true or false is required.',
           );
       }
     }

@@ -698,6 +698,11 @@ function short(id: string): string {
   return id.replace(/^sha256:/, '').slice(0, 12);
 }
 
+/** The address of a container's service block (`module.x.service.mariadb`): services of the same name in two modules are two services. */
+function serviceKey(i: ContainerInstance): string {
+  return i.address.replace(/\.container\.[^.[]+(\[[^\]]*\])?$/, '');
+}
+
 /**
  * Rolling updates: a service with `serial` changes its hosts in batches (a number of hosts,
  * or a percentage), each batch waiting for the previous one to be healthy. Returns the
@@ -714,15 +719,15 @@ export function serialEdges(
   for (const c of active) {
     const i = byAddr.get(c.address);
     if (i?.kind !== 'container' || i.serial === undefined) continue;
-    const e = byService.get(i.service) ?? { serial: i.serial, changes: [] };
+    const e = byService.get(serviceKey(i)) ?? { serial: i.serial, changes: [] };
     e.changes.push(i);
-    byService.set(i.service, e);
+    byService.set(serviceKey(i), e);
   }
   const edges: [string, string][] = [];
   for (const [service, { serial, changes }] of byService) {
     const serviceHosts = new Set(
       containersOf([...byAddr.values()])
-        .filter((i) => i.service === service)
+        .filter((i) => serviceKey(i) === service)
         .map((i) => i.host),
     );
     const hosts = [...new Set(changes.map((c) => c.host))].sort(
@@ -741,4 +746,65 @@ export function serialEdges(
     }
   }
   return edges;
+}
+
+/**
+ * Quorum: a service with `quorum = true` (a Galera or RabbitMQ cluster) works only while a
+ * majority of its hosts run it. A rolling change stops `serial` members at a time; if the
+ * members already out — on a host left out as unreachable, or missing, stopped or unhealthy
+ * on theirs — plus one batch leave no majority running, the change would take the cluster
+ * down (kolla-ansible walks into this: its serial order is by host, not by health). Returns
+ * one sentence per such service (empty when every rolling change keeps a majority).
+ */
+export function quorumProblems(
+  changes: readonly Change[],
+  drift: readonly Drift[],
+  instances: readonly Instance[],
+  down: ReadonlySet<string>,
+): string[] {
+  const members = new Map<string, ContainerInstance[]>();
+  for (const i of containersOf(instances)) {
+    if (!i.quorum) continue;
+    const list = members.get(serviceKey(i)) ?? [];
+    list.push(i);
+    members.set(serviceKey(i), list);
+  }
+  if (!members.size) return [];
+  const byAddr = new Map(changes.map((c) => [c.address, c]));
+  const unwell = new Map<string, string>();
+  for (const d of drift)
+    if (d.kind === 'stopped' || d.kind === 'unhealthy' || d.kind === 'removed') unwell.set(d.address, d.kind);
+  const problems: string[] = [];
+  for (const [service, list] of members) {
+    const total = new Set(list.map((i) => i.host)).size;
+    if (total < 2) continue;
+    const out = new Map<string, string>();
+    const stopping: string[] = [];
+    for (const i of list) {
+      const c = byAddr.get(i.address);
+      if (down.has(i.host)) out.set(i.host, 'unreachable');
+      else if (c?.action === 'create') out.set(i.host, 'not running yet');
+      else if (unwell.has(i.address)) out.set(i.host, unwell.get(i.address)!);
+      else if (c && (c.action === 'restart' || c.action === 'replace' || c.action === 'delete'))
+        stopping.push(i.host);
+    }
+    if (!stopping.length) continue;
+    const serial = list[0]!.serial;
+    const batch =
+      serial === undefined
+        ? stopping.length
+        : typeof serial === 'number'
+          ? serial
+          : Math.max(1, Math.floor((total * Number(serial.replace('%', ''))) / 100));
+    const running = total - out.size - Math.min(batch, stopping.length);
+    const majority = Math.floor(total / 2) + 1;
+    if (running >= majority) continue;
+    const why = [...out].map(([h, k]) => `${h} is ${k}`).join(', ');
+    problems.push(
+      `${service} needs a majority of its ${total} hosts running (quorum = true): its change stops ${stopping.join(', ')}${
+        serial === undefined ? ' at once' : ` ${Math.min(batch, stopping.length)} at a time`
+      }${why ? ` while ${why}` : ''}, which leaves ${Math.max(0, running)} running, fewer than ${majority}`,
+    );
+  }
+  return problems;
 }

@@ -41,6 +41,8 @@ export interface DiffOptions {
   includeData?: boolean;
   /** False with -refresh=false: the state is taken as the truth. */
   refreshed: boolean;
+  /** --allow-quorum-loss: a rolling change of a quorum service may leave no majority running. */
+  allowQuorumLoss?: boolean;
 }
 
 /** What a kind's plan() may read and report, beyond its own instance and prior state. */
