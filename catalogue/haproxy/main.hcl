@@ -13,6 +13,10 @@ locals {
 
 secret "haproxy_password" {}
 
+volume "haproxy_socket" {
+  hosts = var.hosts
+}
+
 service "haproxy" {
   hosts = var.hosts
 

@@ -17,11 +17,11 @@ variable "frontends" {
   type = map(object({
     port     = number
     mode     = string
-    backends = list(object({ host = string, address = string, port = number }))
-    options  = list(string)
+    backends = list(object({ host = string, address = string, port = number, backup = optional(bool, false) }))
+    options  = optional(list(string), [])
   }))
   default     = {}
-  description = "The load-balanced services by name (kolla-ansible's haproxy dict of each service role): the port on the VIP, mode \"http\" or \"tcp\", the backends (host name, address, port; each checked by haproxy) and extra haproxy lines for the section (e.g. \"balance source\", \"option httpchk GET /\"). Each becomes a `listen` section of services.d/ (/etc/haproxy/services.d/frontends.cfg)."
+  description = "The load-balanced services by name (kolla-ansible's haproxy dict of each service role): the port on the VIP, mode \"http\" or \"tcp\", the backends (host name, address, port, and backup = true for a server used only while no other is up; each checked by haproxy) and extra haproxy lines (optional) for the section (e.g. \"balance source\", \"option httpchk GET /\"). Each becomes a `listen` section of services.d/ (/etc/haproxy/services.d/frontends.cfg)."
   validation {
     condition     = alltrue([for f in values(var.frontends) : contains(["http", "tcp"], f.mode)])
     error_message = "A frontend's mode is \"http\" or \"tcp\"."

@@ -5,7 +5,11 @@
 # glance-api...), else to group.control; the toolbox goes everywhere.
 
 locals {
-  api_address           = var.api_interface_address
+  # With kolla_internal_vip_address: every endpoint and the database connection go through
+  # haproxy on the VIP (kolla-ansible's kolla_internal_fqdn); each service still listens on
+  # its host's own vars.api_interface_address.
+  ha                    = var.kolla_internal_vip_address != null
+  api_address           = local.ha ? var.kolla_internal_vip_address : var.api_interface_address
   keystone_public_url   = "http://${local.api_address}:5000"
   keystone_internal_url = local.keystone_public_url
   glance_url            = "http://${local.api_address}:9292"
@@ -68,7 +72,8 @@ locals {
       placement_api = "placement-api", nova_api = "nova-api", nova_scheduler = "nova-scheduler",
       nova_conductor = "nova-conductor", nova_compute = "nova-compute", nova_libvirt = "nova-libvirt",
       neutron_server = "neutron-server", neutron_linuxbridge_agent = "neutron-linuxbridge-agent",
-      neutron_dhcp_agent = "neutron-dhcp-agent", neutron_metadata_agent = "neutron-metadata-agent"
+      neutron_dhcp_agent = "neutron-dhcp-agent", neutron_metadata_agent = "neutron-metadata-agent",
+      haproxy = "haproxy", keepalived = "keepalived"
     } : k => "${coalesce(var.docker_registry, "none")}/${var.docker_namespace}/${n}:${coalesce(var.openstack_tag, var.openstack_release)}"
   }
   images = {
@@ -88,6 +93,8 @@ locals {
     neutron_linuxbridge_agent = local.pull ? local.pulled.neutron_linuxbridge_agent : image.neutron_linuxbridge_agent
     neutron_dhcp_agent        = local.pull ? local.pulled.neutron_dhcp_agent : image.neutron_dhcp_agent
     neutron_metadata_agent    = local.pull ? local.pulled.neutron_metadata_agent : image.neutron_metadata_agent
+    haproxy                   = local.pull ? local.pulled.haproxy : image.haproxy
+    keepalived                = local.pull ? local.pulled.keepalived : image.keepalived
   }
   # kolla-ansible's service groups: service_hosts, else the root's group of that name, else
   # the control group (the toolbox: every host).
@@ -103,7 +110,52 @@ locals {
     compute   = lookup(var.service_hosts, "nova-compute", try(group["nova-compute"], group.compute, group.control))
     neutron   = lookup(var.service_hosts, "neutron-server", try(group["neutron-server"], group.control))
     network   = lookup(var.service_hosts, "neutron-dhcp-agent", try(group["neutron-dhcp-agent"], group.network, group.control))
+    lb        = lookup(var.service_hosts, "loadbalancer", try(group.loadbalancer, group.control))
   }
+  address = { for h in keys(hosts) : h => try(hosts[h].vars.api_interface_address, hosts[h].address) }
+  # haproxy's frontends on the VIP (kolla-ansible's haproxy dicts of each role): every API on
+  # all its hosts, checked by haproxy; a backend that refuses a connection is marked down at
+  # once (observe layer4) and the request retried on another (redispatch), so a rolling restart
+  # loses no request. MariaDB: one active server, the others backups (kolla-ansible's
+  # active/backup Galera, no multi-writer conflicts).
+  api_frontend_options = [
+    "option redispatch 1",
+    "retry-on conn-failure empty-response response-timeout",
+    "default-server observe layer4 error-limit 1 on-error mark-down",
+  ]
+  api_frontends = {
+    keystone_internal = { port = 5000, hosts = local.hosts.keystone, check = "/v3", enabled = true }
+    glance_api        = { port = 9292, hosts = local.hosts.glance, check = "/", enabled = var.enable_glance }
+    placement_api     = { port = 8780, hosts = local.hosts.placement, check = "/", enabled = local.enable_placement }
+    nova_api          = { port = 8774, hosts = local.hosts.nova, check = "/", enabled = var.enable_nova }
+    nova_metadata     = { port = 8775, hosts = local.hosts.nova, check = "/", enabled = var.enable_nova }
+    neutron_server    = { port = 9696, hosts = local.hosts.neutron, check = "/", enabled = var.enable_neutron }
+  }
+  frontends = merge(
+    {
+      for k, f in local.api_frontends : k => {
+        port     = f.port
+        mode     = "http"
+        backends = [for h in f.hosts : { host = h, address = local.address[h], port = f.port }]
+        options  = concat(["option httpchk GET ${f.check}"], local.api_frontend_options)
+      } if f.enabled
+    },
+    {
+      mariadb = {
+        port     = 3306
+        mode     = "tcp"
+        backends = [for i, h in local.hosts.mariadb : { host = h, address = local.address[h], port = 3306, backup = i > 0 }]
+        options = [
+          "option clitcpka",
+          "timeout client 3600s",
+          "option srvtcpka",
+          "timeout server 3600s",
+          "option redispatch 1",
+          "default-server observe layer4 error-limit 1 on-error mark-down",
+        ]
+      }
+    },
+  )
 }
 
 # kolla-ansible's passwords.yml, by the same names (kolla secrets import takes that file).
@@ -136,6 +188,31 @@ volume "kolla_logs" {
   hosts = group.all
 }
 
+# kolla-ansible's loadbalancer role: haproxy on the VIP and keepalived moving it.
+module "haproxy" {
+  source      = "kolla/haproxy"
+  enabled     = local.ha
+  image       = local.images.haproxy
+  hosts       = local.hosts.lb
+  vip_address = coalesce(var.kolla_internal_vip_address, "none")
+  frontends   = local.frontends
+  common_env  = local.globals.common_env
+  healthcheck = local.globals.healthcheck
+}
+
+module "keepalived" {
+  source            = "kolla/keepalived"
+  enabled           = local.ha
+  depends_on        = [module.haproxy]
+  image             = local.images.keepalived
+  hosts             = local.hosts.lb
+  vip_address       = coalesce(var.kolla_internal_vip_address, "none")
+  interface         = coalesce(var.keepalived_interface, try(hosts[local.hosts.lb[0]].vars.api_interface, "eth0"))
+  virtual_router_id = var.keepalived_virtual_router_id
+  track_urls        = local.ha ? module.haproxy.monitor_url : {}
+  common_env        = local.globals.common_env
+}
+
 module "kolla_toolbox" {
   source                  = "kolla/kolla_toolbox"
   image                   = local.images.kolla_toolbox
@@ -166,7 +243,6 @@ module "memcached" {
   hosts          = local.hosts.memcached
   common_env     = local.globals.common_env
   healthcheck    = local.globals.healthcheck
-  listen_address = local.api_address
 }
 
 module "rabbitmq" {
@@ -182,7 +258,7 @@ module "rabbitmq" {
 
 module "keystone" {
   source                     = "kolla/keystone"
-  depends_on                 = [module.mariadb, module.memcached]
+  depends_on                 = [module.mariadb, module.memcached, module.keepalived]
   image                      = coalesce(var.keystone_image_full, local.images.keystone)
   hosts                      = local.hosts.keystone
   globals                    = local.globals

@@ -99,7 +99,7 @@ variable "openstack_tag" {
 variable "service_hosts" {
   type        = map(list(string))
   default     = {}
-  description = "Where a service runs, by kolla-ansible's group name (mariadb, memcached, rabbitmq, keystone, glance-api, placement-api, nova-api, nova-compute, neutron-server, neutron-dhcp-agent, kolla-toolbox), overriding the default: the root's group of that name, else group.control (kolla-toolbox: every host)."
+  description = "Where a service runs, by kolla-ansible's group name (mariadb, memcached, rabbitmq, keystone, glance-api, placement-api, nova-api, nova-compute, neutron-server, neutron-dhcp-agent, kolla-toolbox, loadbalancer), overriding the default: the root's group of that name, else group.control (kolla-toolbox: every host)."
 }
 
 variable "enable_nova" {
@@ -130,4 +130,22 @@ variable "neutron_enable_vxlan" {
   type        = bool
   default     = false
   description = "VXLAN tenant networks between the hosts (over each host's vars.tunnel_interface_address, else api_interface_address)."
+}
+
+variable "kolla_internal_vip_address" {
+  type        = string
+  default     = null
+  description = "The virtual IP of the APIs and MariaDB (kolla-ansible's kolla_internal_vip_address). Set, the deployment gains haproxy and keepalived on the loadbalancer hosts (kolla-ansible's enable_haproxy, enable_keepalived): every endpoint, the services' database connection and the clients go through the VIP; each service still listens on its host's own vars.api_interface_address. The hosts need net.ipv4.ip_nonlocal_bind=1. Unset (the all-in-one), everything uses api_interface_address."
+}
+
+variable "keepalived_interface" {
+  type        = string
+  default     = null
+  description = "The interface VRRP runs on and the VIP is added to, on every loadbalancer host (kolla-ansible's keepalived_interface); default the first loadbalancer host's vars.api_interface."
+}
+
+variable "keepalived_virtual_router_id" {
+  type        = number
+  default     = 51
+  description = "The VRRP router id, unique on the network segment (kolla-ansible's keepalived_virtual_router_id)."
 }
