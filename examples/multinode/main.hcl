@@ -1,98 +1,84 @@
-# multinode: three hosts in control / network / compute groups, reached over SSH, as in
-# kolla-ansible's multinode inventory. `scripts/testbed up 3` creates such hosts on one
-# machine (network namespaces with their own sshd and dockerd).
+# multinode: OpenStack's control plane on three controllers, as kolla-ansible's multinode inventory
+# with kolla_internal_vip_address makes it: MariaDB as a Galera cluster, a RabbitMQ cluster,
+# memcached and Keystone on every controller, haproxy on the VIP and keepalived moving it,
+# Glance on the first controller (its file store is local). `scripts/testbed up 3` creates
+# the three hosts on one machine (network and mount namespaces, each with its own sshd and
+# dockerd); README's "High availability" says how to run it.
 
 kolla {
-  project    = "multinode"
-  config_dir = "/etc/kolla/multinode"
+  project    = "ha"
+  config_dir = "/etc/kolla/ha"
 }
 
-variable "ssh_key" {
-  type    = string
-  default = "~/.ssh/id_ed25519"
+variable "vip" {
+  type        = string
+  default     = "10.77.0.250"
+  description = "The virtual IP (kolla-ansible's kolla_internal_vip_address): a free address on the hosts' network."
 }
 
 variable "subnet" {
   type        = string
   default     = "10.77.0"
-  description = "First three octets of the testbed's addresses."
+  description = "First three octets of the hosts' addresses (.11, .12, .13: the testbed's)."
 }
 
 variable "testbed_dir" {
   type        = string
-  default     = ""
-  description = "scripts/testbed's directory, where each of its hosts has its own Docker socket (they share this machine's /run)."
+  default     = "/var/lib/kolla-testbed"
+  description = "scripts/testbed's directory: the SSH key, and each host's Docker socket and lock dir."
+}
+
+variable "enable_compute" {
+  type        = bool
+  default     = false
+  description = "Add Placement, Nova and Neutron (their APIs behind the VIP too)."
 }
 
 locals {
-  image = "kolla-test/busybox:1"
-  # Each testbed host's dockerd listens on its own socket (see scripts/testbed); its
-  # /etc/kolla and /var/lib/kolla (config files, host locks) are its own already.
-  socket = { for i in [1, 2, 3] : "node${i}" => var.testbed_dir == "" ? "/var/run/docker.sock" : "${var.testbed_dir}/${i}/docker.sock" }
+  controllers = ["ctl1", "ctl2", "ctl3"]
 }
 
-host "node1" {
+host "ctl1" {
   address       = "${var.subnet}.11"
-  identity_file = var.ssh_key
-  docker_socket = local.socket["node1"]
-  groups        = ["control", "network"]
-  vars          = { api_interface = "veth0" }
+  identity_file = "${var.testbed_dir}/id_ed25519"
+  docker_socket = "${var.testbed_dir}/1/docker.sock"
+  lock_dir      = "${var.testbed_dir}/1/locks"
+  groups        = ["control", "network", "compute"]
+  vars          = { api_interface = "veth0", api_interface_address = "${var.subnet}.11" }
 }
 
-host "node2" {
+host "ctl2" {
   address       = "${var.subnet}.12"
-  identity_file = var.ssh_key
-  docker_socket = local.socket["node2"]
-  groups        = ["compute"]
+  identity_file = "${var.testbed_dir}/id_ed25519"
+  docker_socket = "${var.testbed_dir}/2/docker.sock"
+  lock_dir      = "${var.testbed_dir}/2/locks"
+  groups        = ["control"]
+  vars          = { api_interface = "veth0", api_interface_address = "${var.subnet}.12" }
 }
 
-host "node3" {
+host "ctl3" {
   address       = "${var.subnet}.13"
-  identity_file = var.ssh_key
-  docker_socket = local.socket["node3"]
-  groups        = ["compute"]
+  identity_file = "${var.testbed_dir}/id_ed25519"
+  docker_socket = "${var.testbed_dir}/3/docker.sock"
+  lock_dir      = "${var.testbed_dir}/3/locks"
+  groups        = ["control"]
+  vars          = { api_interface = "veth0", api_interface_address = "${var.subnet}.13" }
 }
 
-group "api" { children = ["control"] }
-group "agents" { children = ["network", "compute"] }
+group "glance-api" { hosts = ["ctl1"] }
 
-volume "data" { hosts = group.control }
-
-service "api" {
-  hosts = group.api
-
-  config "api.conf" {
-    template = "templates/api.conf.j2"
-    dest     = "/etc/api/api.conf"
-  }
-
-  container "api" {
-    image        = local.image
-    kolla_start  = false
-    command      = ["httpd", "-f", "-p", "8080", "-h", "/var/lib/kolla/config_files"]
-    network_mode = "host"
-    volumes      = ["data:/data"]
-    healthcheck {
-      test     = ["CMD", "wget", "-q", "-O", "/dev/null", "http://127.0.0.1:8080/api.conf"]
-      interval = "1s"
-      retries  = 30
-    }
-  }
+module "openstack" {
+  source                     = "kolla/openstack"
+  kolla_internal_vip_address = var.vip
+  enable_nova                = var.enable_compute
+  enable_neutron             = var.enable_compute
 }
 
-service "agent" {
-  hosts      = group.agents
-  depends_on = [service.api]
-  serial     = 1
-
-  container "agent" {
-    image        = local.image
-    network_mode = "host"
-    command     = "sh -c 'while true; do wget -q -O /dev/null http://${hosts.node1.address}:8080/api.conf; sleep 5; done'"
-    environment = { NODE = host.name, GROUPS = join(",", host.groups) }
-  }
-}
-
-output "api_url" {
-  value = "http://${hosts.node1.address}:8080/api.conf"
+output "keystone_url" { value = module.openstack.keystone_url }
+output "glance_url" { value = module.openstack.glance_url }
+output "admin_openrc" { value = module.openstack.admin_openrc }
+output "clouds_yaml" { value = module.openstack.clouds_yaml }
+output "admin_password" {
+  value     = module.openstack.admin_password
+  sensitive = true
 }

@@ -37,7 +37,7 @@ const entries = (dir: string): string[] => {
 
 describe('parse cache', () => {
   it('is written by the first run, gives the same result on the next, and follows edits', async () => {
-    const dir = copyExample('multinode');
+    const dir = copyExample('rolling');
     const hclFiles = readdirSync(dir).filter((f) => f.endsWith('.hcl'));
     const first = await runKolla(['graph', '--chdir', dir]);
     expect(first.code, first.stderr).toBe(0);

@@ -137,7 +137,7 @@ describe.concurrent('kolla validate on valid configurations', () => {
     });
   }
 
-  for (const example of ['all-in-one', 'all-in-one-by-hand', 'hello', 'multinode']) {
+  for (const example of ['all-in-one', 'all-in-one-by-hand', 'hello', 'multinode', 'rolling']) {
     it(`examples/${example}`, CLI_TEST, async () => {
       const dir = tmpCopy(path.join(ROOT, 'examples', example));
       const r = await runKolla(['validate', '--chdir', dir, '--no-color']);

@@ -1,6 +1,6 @@
 /**
  * OpenStack's control plane in high availability on the testbed's three hosts, from
- * examples/ha (the catalogue's openstack module with kolla_internal_vip_address): MariaDB as
+ * examples/multinode (the catalogue's openstack module with kolla_internal_vip_address): MariaDB as
  * a Galera cluster of 3, a RabbitMQ cluster of 3, memcached and Keystone on every host,
  * Glance on the first, haproxy on the VIP and keepalived moving it. Checked with the real
  * `openstack` client (the kolla_toolbox) and by clients on this machine through the VIP:
@@ -214,7 +214,7 @@ beforeAll(async () => {
   buildOnce();
   await clean();
   dir = mkdtempSync(path.join(os.tmpdir(), 'kolla-ha-'));
-  copyFileSync(path.join(ROOT, 'examples/ha/main.hcl'), path.join(dir, 'main.hcl'));
+  copyFileSync(path.join(ROOT, 'examples/multinode/main.hcl'), path.join(dir, 'main.hcl'));
   ok(await kolla(['secrets', 'generate', ...vars], { cwd: dir, env }));
   const secrets = JSON.parse(readFileSync(path.join(dir, 'kolla.secrets.json'), 'utf8')) as Record<
     string,
@@ -249,7 +249,7 @@ afterAll(async () => {
   await clean();
 }, 600_000);
 
-describe('OpenStack control plane in HA on ctl1..ctl3 (examples/ha)', () => {
+describe('OpenStack control plane in HA on ctl1..ctl3 (examples/multinode)', () => {
   it('deploys: Galera and RabbitMQ clusters of 3, Keystone on every host, the VIP on one, tokens through it', async () => {
     const t0 = Date.now();
     const r = await kolla(['apply', '-auto-approve', ...vars], { cwd: dir, env });

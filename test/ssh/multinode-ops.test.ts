@@ -3,7 +3,7 @@
  * on one host, a rolling update that fails on the second host and is rolled back on the
  * first two, `--limit`, a host that is down, and the per-host lock between two state files.
  *
- * Its own project and container names: examples/multinode's test uses the same hosts.
+ * Its own project and container names: examples/rolling's test uses the same hosts.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';

@@ -1,5 +1,5 @@
 /**
- * End to end over SSH: the real kolla binary deploys examples/multinode onto three testbed
+ * End to end over SSH: the real kolla binary deploys examples/rolling onto three testbed
  * hosts (control/network on node1, compute on node2 and node3), every Docker call and file
  * going through each host's one SSH connection; then a plan is a no-op and prechecks pass
  * with the project's own containers holding their ports.
@@ -57,7 +57,7 @@ beforeAll(async () => {
   await ensureTestbed(3);
   buildOnce();
   dir = mkdtempSync(path.join(os.tmpdir(), 'kolla-multinode-'));
-  cpSync(path.join(ROOT, 'examples', 'multinode'), dir, { recursive: true });
+  cpSync(path.join(ROOT, 'examples', 'rolling'), dir, { recursive: true });
   const main = path.join(dir, 'main.hcl');
   writeFileSync(main, adaptForTestbed(readFileSync(main, 'utf8')));
   // A fresh state here: nothing of an earlier run may be left on the hosts (each has its own
@@ -75,7 +75,7 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-describe('examples/multinode on three SSH hosts', () => {
+describe('examples/rolling on three SSH hosts', () => {
   it('applies, then plans no changes', async () => {
     const t0 = Date.now();
     const r = await kolla(['apply', '-auto-approve', ...vars], { cwd: dir, env });

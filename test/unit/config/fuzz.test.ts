@@ -23,6 +23,7 @@ function seedDirs(): string[] {
     ...readdirSync(valid).map((d) => path.join(valid, d)),
     path.join(root, 'examples/hello'),
     path.join(root, 'examples/multinode'),
+    path.join(root, 'examples/rolling'),
     path.join(root, 'examples/all-in-one'),
     path.join(root, 'examples/all-in-one-by-hand'),
   ];
