@@ -8,6 +8,11 @@
 # each other node joins the running ones. A node is healthy when its RabbitMQ application runs
 # (its AMQP listener is open), so a rolling change restarts one node at a time and never takes
 # the cluster below a majority (docs/HA.md).
+# The openstack user is a rabbitmq_user resource (docs/RABBITMQ-USERS.md): made with
+# rabbitmqctl once the first node is healthy, its password never written to a file.
+# definitions.json, loaded at every boot, holds the vhost / only (its default queue type in a
+# cluster); that a definitions file is configured also keeps RabbitMQ from seeding its default
+# guest user on a new node.
 
 locals {
   cluster = length(var.hosts) > 1
@@ -31,6 +36,9 @@ service "rabbitmq" {
     perm     = "0600"
   }
 
+  # The vhost / only (no user: the rabbitmq_user below). Also what keeps a new node from
+  # creating guest/guest: RabbitMQ seeds its default user and vhost only when no definitions
+  # are configured to load.
   config "definitions.json" {
     template = "templates/definitions.json.j2"
     dest     = "/etc/rabbitmq/definitions.json"
@@ -69,6 +77,18 @@ service "rabbitmq" {
       start_period = local.cluster ? var.start_timeout : var.healthcheck.start_period
       timeout      = var.healthcheck.timeout
     }
+  }
+
+  # One resource for the cluster, on the first host's node (users, vhosts and permissions are
+  # shared by every node of a RabbitMQ cluster; the kind places it on the service's first
+  # host). A broker deployed before this block, whose definitions.json made the user with the
+  # same password, tags and permissions, is adopted: no change.
+  rabbitmq_user "openstack" {
+    container   = "rabbitmq"
+    password    = var.rabbitmq_password
+    tags        = ["administrator"]
+    vhost       = "/"
+    permissions = { configure = ".*", write = ".*", read = ".*" }
   }
 }
 

@@ -329,6 +329,15 @@ service "rabbitmq" {
       timeout      = local.healthcheck.timeout
     }
   }
+
+  # The openstack user (docs/RABBITMQ-USERS.md); definitions.json holds the vhost / only.
+  rabbitmq_user "openstack" {
+    container   = "rabbitmq"
+    password    = secret.rabbitmq_password
+    tags        = ["administrator"]
+    vhost       = "/"
+    permissions = { configure = ".*", write = ".*", read = ".*" }
+  }
 }
 
 service "keystone" {
