@@ -21,6 +21,7 @@ locals {
 service "rabbitmq" {
   hosts  = var.hosts
   serial = 1
+  quorum = true
 
   config "rabbitmq-env.conf" {
     template = "templates/rabbitmq-env.conf.j2"

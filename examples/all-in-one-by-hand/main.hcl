@@ -212,6 +212,7 @@ service "kolla_toolbox" {
 service "mariadb" {
   hosts  = group.mariadb
   serial = 1 # one host at a time, as the catalogue's (Galera when there are several)
+  quorum = true # a rolling change never leaves the cluster without a majority (docs/HA.md)
 
   config "galera.cnf" {
     template  = "templates/mariadb/galera.cnf.j2"
@@ -283,6 +284,7 @@ service "memcached" {
 service "rabbitmq" {
   hosts  = group.rabbitmq
   serial = 1
+  quorum = true
 
   config "rabbitmq-env.conf" {
     template = "templates/rabbitmq/rabbitmq-env.conf.j2"
