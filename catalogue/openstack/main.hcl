@@ -115,11 +115,12 @@ locals {
   address = { for h in keys(hosts) : h => try(hosts[h].vars.api_interface_address, hosts[h].address) }
   # haproxy's frontends on the VIP (kolla-ansible's haproxy dicts of each role): every API on
   # all its hosts, checked by haproxy; a backend that refuses a connection is marked down at
-  # once (observe layer4) and the request retried on another (redispatch), so a rolling restart
-  # loses no request. MariaDB: one active server, the others backups (kolla-ansible's
+  # once (observe layer4) and the request, held by haproxy (http-buffer-request), retried on
+  # another (redispatch, retry-on), so a rolling restart loses no request. MariaDB: one active server, the others backups (kolla-ansible's
   # active/backup Galera, no multi-writer conflicts).
   api_frontend_options = [
     "option redispatch 1",
+    "option http-buffer-request",
     "retry-on conn-failure empty-response response-timeout",
     "default-server observe layer4 error-limit 1 on-error mark-down",
   ]
