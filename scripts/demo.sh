@@ -38,14 +38,20 @@ elapsed() { echo "$(($(date +%s) - start))s"; }
 
 step "Docker engine (installed and started if missing)"
 scripts/docker-up.sh
-step "debian:bookworm (debootstrap when missing)"
-scripts/debian-base.sh
-
-step "kolla: npm ci && npm run build"
+# debootstrap (network and dpkg) and npm ci + build (network and node) share little: side by side.
+step "debian:bookworm (debootstrap when missing) and kolla (npm ci && npm run build), side by side"
+base_log=$(mktemp)
+scripts/debian-base.sh >"$base_log" 2>&1 &
+base_pid=$!
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   npm ci --no-audit --no-fund
 fi
 npm run build --silent
+base_rc=0
+wait "$base_pid" || base_rc=$?
+cat "$base_log"
+rm -f "$base_log"
+[ "$base_rc" -eq 0 ] || die "building debian:bookworm failed (scripts/debian-base.sh, exit $base_rc)"
 
 step "kolla build --chdir $EX (images FROM debian:bookworm; up-to-date ones are skipped)"
 t=$(date +%s)

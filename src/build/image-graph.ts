@@ -156,6 +156,33 @@ export function descendantsOf(g: ImageGraph, name: string): string[] {
 }
 
 /**
+ * Which of `names` to start first when fewer build slots than ready images: the longest
+ * chain of builds still ahead of each image (its own cost plus its costliest child's chain,
+ * among `names`), so that the images with the most work waiting behind them — a base that
+ * a dozen images build on, nova_base before glance_api before kolla_toolbox — start before
+ * a leaf that nothing waits for. The cost of one image is estimated by the length of its
+ * rendered Dockerfile (longer files install and run more), the only measure known before a
+ * first build. A parent always ranks above its children.
+ */
+export function buildPriority(g: ImageGraph, names: string[]): Map<string, number> {
+  const chosen = new Set(names);
+  const memo = new Map<string, number>();
+  const chain = (n: string): number => {
+    const known = memo.get(n);
+    if (known !== undefined) return known;
+    const node = g.nodes.get(n);
+    if (!node) return 0;
+    let below = 0;
+    for (const c of node.children) if (chosen.has(c)) below = Math.max(below, chain(c));
+    const v = Math.max(1, node.dockerfile.length) + below;
+    memo.set(n, v);
+    return v;
+  };
+  for (const n of names) chain(n);
+  return memo;
+}
+
+/**
  * The images to build for `patterns` (regular expressions searched in image names, as
  * kolla-build's; none means all), with their ancestors, in build order. A pattern that
  * matches nothing is an error.

@@ -15,7 +15,14 @@ export {
   type ImageGraphOptions,
 } from './ensure-images.js';
 export { BUILD_HASH_LABEL, BUILD_PARENT_LABEL, KOLLA_VERSION_LABEL } from './build-hash.js';
-export { imagesDot, matchImages, selectImages, type ImageGraph, type ImageNode } from './image-graph.js';
+export {
+  buildPriority,
+  imagesDot,
+  matchImages,
+  selectImages,
+  type ImageGraph,
+  type ImageNode,
+} from './image-graph.js';
 export type { ImageSpec, RegistrySpec } from './image-spec.js';
 export {
   DEFAULT_THREADS,

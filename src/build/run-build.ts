@@ -1,13 +1,13 @@
 /**
  * Building a set of images from the image graph: parents before children, up to `threads`
- * at once; an image whose build hash and parent are unchanged is not rebuilt; a failed (or
+ * at once, the ready image with the longest chain of builds behind it first; an image whose build hash and parent are unchanged is not rebuilt; a failed (or
  * skipped) image skips its descendants and says why; built images are pushed to their
  * registry on request. Progress goes out as events, one line's worth each.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type Dockerode from 'dockerode';
-import type { ImageGraph, ImageNode } from './image-graph.js';
+import { buildPriority, type ImageGraph, type ImageNode } from './image-graph.js';
 import { contextHash, packContext } from './build-context.js';
 import { BUILD_HASH_LABEL, BUILD_PARENT_LABEL, combineBuildHash, imageLabels } from './build-hash.js';
 import { buildImage, localImage, tagImage, type LocalImage } from './builder.js';
@@ -292,7 +292,9 @@ export async function runBuild(
   };
 
   const order = names.filter((n) => graph.nodes.has(n));
-  const pending = [...order];
+  // Ready images start longest chain first (a stable sort keeps parents before children).
+  const priority = buildPriority(graph, order);
+  const pending = [...order].sort((a, b) => (priority.get(b) ?? 0) - (priority.get(a) ?? 0));
   const running = new Map<string, Promise<void>>();
   const settle = (r: ImageResult, report = false): void => {
     results.set(r.name, r);

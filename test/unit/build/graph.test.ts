@@ -6,7 +6,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { contextHash } from '../../../src/build/build-context.js';
 import { buildHashOf, loadImageGraph } from '../../../src/build/ensure-images.js';
-import { imagesDot, matchImages, selectImages } from '../../../src/build/index.js';
+import { buildPriority, imagesDot, matchImages, selectImages } from '../../../src/build/index.js';
 import { fromLines } from '../../../src/build/render-dockerfile.js';
 import { Diagnostics } from '../../../src/diags/diagnostic.js';
 import { configDir, writeFiles } from '../../helpers/kolla.js';
@@ -143,6 +143,46 @@ image "mariadb" {
     expect(imagesDot(graph, selectImages(graph, ['mariadb'], new Diagnostics()))).toBe(
       'digraph images {\n  node [shape = box3d, fontname = "sans-serif"];\n  "base";\n  "mariadb";\n  "base" -> "mariadb";\n}\n',
     );
+  });
+});
+
+describe('build priority', () => {
+  it('ranks the image with the longest chain of builds behind it first; a parent above its children', async () => {
+    const { graph } = await graphOf({
+      'main.hcl': `
+image "base" { template = "base.j2" }
+image "leaf_small" {
+  template = "small.j2"
+  parent   = image.base
+}
+image "mid" {
+  template = "small.j2"
+  parent   = image.base
+}
+image "mid_child" {
+  template = "big.j2"
+  parent   = image.mid
+}
+image "leaf_big" {
+  template = "big.j2"
+  parent   = image.base
+}
+`,
+      'base.j2': 'FROM kolla-test/busybox:1\n',
+      'small.j2': 'FROM {{ parent }}\n',
+      'big.j2': 'FROM {{ parent }}\n' + 'RUN true\n'.repeat(50),
+    });
+    const p = buildPriority(graph, graph.order);
+    const ranked = [...graph.order].sort((a, b) => p.get(b)! - p.get(a)!);
+    // mid is small itself, but the big mid_child waits for it: mid goes before leaf_big,
+    // which goes before leaf_small; base, the parent of all, first.
+    expect(ranked.slice(0, 2)).toEqual(['base', 'mid']);
+    expect(ranked.at(-1)).toBe('leaf_small');
+    expect(ranked.indexOf('mid')).toBeLessThan(ranked.indexOf('mid_child'));
+    // Only the chosen images count: without mid_child, mid is one small image.
+    const q = buildPriority(graph, ['base', 'mid', 'leaf_small', 'leaf_big']);
+    expect(q.get('mid')).toBe(q.get('leaf_small'));
+    expect(q.get('leaf_big')!).toBeGreaterThan(q.get('mid')!);
   });
 });
 
