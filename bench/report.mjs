@@ -113,6 +113,12 @@ export function tables(results) {
   ratio('kolla cold apply / floor gated', (s, n) =>
     div(ms(s, n, 'kolla', 'cold'), ms(s, n, 'floor', 'cold')),
   );
+  ratio('kolla cold apply (gated) / compose cold (not gated)', (s, n) =>
+    div(ms(s, n, 'kolla', 'cold'), ms(s, n, 'compose', 'cold')),
+  );
+  ratio('kolla one change / compose one change', (s, n) =>
+    div(ms(s, n, 'kolla', 'change'), ms(s, n, 'compose', 'change')),
+  );
   ratio('kolla one change / floor', (s, n) => div(ms(s, n, 'kolla', 'change'), ms(s, n, 'floor', 'change')));
   ratio('compose no-op / kolla no-op plan', (s, n) =>
     div(ms(s, n, 'compose', 'noop_apply'), ms(s, n, 'kolla', 'noop_plan')),
@@ -180,6 +186,29 @@ export function tables(results) {
     (m) => `${m.toFixed(0)} MB`,
   );
   check('`kolla --help` ≤ 0.3 s', help?.median_ms, (m) => m <= 300, sec);
+
+  // The targets of issue #20 (health gates that do not wait for Docker's clock).
+  out.push('', '### Against the targets (issue #20)', '');
+  for (const n of [100, 300])
+    check(
+      `health-gated cold apply at ${n} ≤ 1.5 × compose's ungated \`up -d\``,
+      div(ms('local', n, 'kolla', 'cold'), ms('local', n, 'compose', 'cold')),
+      (r) => r <= 1.5,
+      x,
+    );
+  check(
+    `apply of one changed container at ${T} ≤ 1.5 × compose's`,
+    div(ms('local', T, 'kolla', 'change'), ms('local', T, 'compose', 'change')),
+    (r) => r <= 1.5,
+    x,
+  );
+  for (const n of [10, 100, 300])
+    check(
+      `no-op plan at ${n} ≤ 2 × the floor's list+inspect`,
+      div(ms('local', n, 'kolla', 'noop_plan'), ms('local', n, 'floor', 'noop_plan')),
+      (r) => r <= 2,
+      x,
+    );
   return out.join('\n');
 }
 
