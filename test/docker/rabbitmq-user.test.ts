@@ -17,6 +17,8 @@ import type Dockerode from 'dockerode';
 import { IMAGE_1, cleanupProject, ensureDocker, uniqueProject } from '../helpers/docker.js';
 import { buildOnce, configDir, kolla, type RunResult } from '../helpers/kolla.js';
 import { execWithStdin } from '../../src/providers/docker/sql-exec.js';
+import { EXPORT_DEFINITIONS } from '../../src/providers/docker/rabbitmqctl.js';
+import { parseDefinitions, type Definitions } from '../../src/kinds/rabbitmq-user.js';
 
 const IMAGE = 'kolla/rabbitmq:zed';
 const project = uniqueProject('rmquser');
@@ -154,6 +156,40 @@ describe('rabbitmq_user block', () => {
       /^hmac-sha256\$/,
     );
   }, 900_000);
+
+  it('the read goes through erl_call (no Erlang VM of its own), and through rabbitmqctl when that fails', async () => {
+    const parse = (out: string): Definitions => parseDefinitions(out);
+    // erl_call evaluates one expression on the node: only users, vhosts and permissions.
+    const fast = await execWithStdin(docker, BROKER, EXPORT_DEFINITIONS, '', { timeoutMs: 60_000 });
+    expect(fast.exitCode, fast.stderr).toBe(0);
+    expect(fast.stdout.startsWith('{'), fast.stdout.slice(0, 200)).toBe(true);
+    expect(Object.keys(JSON.parse(fast.stdout) as object).sort()).toEqual(['permissions', 'users', 'vhosts']);
+    const a = parse(fast.stdout);
+    expect(a.users.get('app_user')?.tags).toEqual(['monitoring']);
+    // An environment file in which erl_call fails: the same definitions from rabbitmqctl's
+    // export_definitions (which also holds the broker's version).
+    const w = await execWithStdin(
+      docker,
+      BROKER,
+      ['sh', '-c', 'echo "erl_call() { return 1; }" > /tmp/kolla-no-erl-call'],
+      '',
+      {
+        timeoutMs: 10_000,
+      },
+    );
+    expect(w.exitCode, w.stderr).toBe(0);
+    const slow = await execWithStdin(docker, BROKER, EXPORT_DEFINITIONS, '', {
+      timeoutMs: 120_000,
+      environment: { RABBITMQ_CONF_ENV_FILE: '/tmp/kolla-no-erl-call' },
+    });
+    expect(slow.exitCode, slow.stderr).toBe(0);
+    expect(slow.stdout).toContain('"rabbit_version"');
+    const b = parse(slow.stdout);
+    expect([...b.users.keys()].sort()).toEqual([...a.users.keys()].sort());
+    expect(b.users.get('app_user')).toEqual(a.users.get('app_user'));
+    expect([...b.permissions.entries()].sort()).toEqual([...a.permissions.entries()].sort());
+    expect([...b.vhosts].sort()).toEqual([...a.vhosts].sort());
+  }, 300_000);
 
   it('a user and its vhost deleted by hand are drift; apply re-creates them', async () => {
     expect((await ctl('delete_user', 'app_user')).code).toBe(0);
