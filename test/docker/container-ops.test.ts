@@ -155,6 +155,26 @@ describe('waitHealthy', () => {
     expect(ticks.length).toBeGreaterThan(1);
   });
 
+  it("wakes on the container's health event, not on its clock", async () => {
+    // A poll of a minute: only the events stream can open this gate in seconds.
+    const id = await run('woken', {
+      command: ['sh', '-c', 'sleep 1; touch /tmp/ok; exec sleep 3600'],
+      healthcheck: { test: ['CMD-SHELL', 'test -f /tmp/ok'], interval: '1s', timeout: '1s', retries: 3 },
+    });
+    const t0 = Date.now();
+    const ticks: number[] = [];
+    await waitHealthy(docker, id, {
+      timeoutMs: 120_000,
+      settleMs: 0,
+      pollMs: 60_000,
+      onTick: (ms) => ticks.push(ms),
+    });
+    expect(Date.now() - t0).toBeLessThan(15_000);
+    expect((await docker.getContainer(id).inspect()).State.Health?.Status).toBe('healthy');
+    // A few inspects (the first, the stream's start, the events), not one per 250 ms.
+    expect(ticks.length).toBeLessThan(8);
+  });
+
   it('without a healthcheck, resolves after running steadily for settleMs', async () => {
     const id = await run('settle');
     const t0 = Date.now();

@@ -16,6 +16,7 @@ import { dockerMessage, isConflict, isNotFound, isNotModified, wrapDockerError }
 import { ADDRESS_LABEL, PROJECT_LABEL } from './labels.js';
 import { DEFAULT_LOG_LINES, logTail } from './logs.js';
 import { inPlaceBlocker, observedInPlace, updateBody, type InPlaceSettings } from './in-place.js';
+import { watchContainer } from './container-events.js';
 import { probeCommand, probeDelayMs, probeEnabled, probeOnce } from './health-probe.js';
 
 /** Docker's default stop grace period, in seconds. */
@@ -194,63 +195,100 @@ export async function waitHealthy(docker: Dockerode, id: string, opts: WaitHealt
   // Our own probe (health-probe.ts): its first success opens the gate before Docker's first
   // probe, one interval after the start.
   let probes = 0;
-  let nextProbeAt = t0;
-
-  for (;;) {
-    opts.signal?.throwIfAborted();
-    try {
-      last = await c.inspect();
-    } catch (err) {
-      if (isNotFound(err)) return fail('missing', 'disappeared while waiting for it to become healthy');
-      throw wrapDockerError(`inspect container ${short(id)}`, err);
-    }
-    const now = Date.now();
-    const elapsed = now - t0;
-    opts.onTick?.(elapsed);
-    const st = last.State;
-    baseline ??= { startedAt: st.StartedAt, restartCount: last.RestartCount };
-
-    if (st.Status === 'exited' || st.Status === 'dead') {
-      return fail('exited', `exited with code ${st.ExitCode}${exitDetail(last)}`, st.ExitCode);
-    }
-    if (st.Restarting || last.RestartCount > baseline.restartCount || st.StartedAt !== baseline.startedAt) {
-      return fail(
-        'restarted',
-        `exited with code ${st.ExitCode}${exitDetail(last)} and was restarted by its restart policy`,
-        st.ExitCode,
-      );
-    }
-    if (st.Status !== 'running') return fail('not-running', `is ${st.Status}, not running`);
-
-    const health = st.Health?.Status;
-    if (health === 'healthy') return;
-    if (health === 'starting' && probeEnabled() && now >= nextProbeAt) {
-      const hc = last.Config.Healthcheck;
-      const cmd = probeCommand(hc?.Test);
-      if (cmd) {
-        const intervalMs = hc?.Interval ? hc.Interval / 1e6 : 30_000;
-        const timeoutMs = Math.min(hc?.Timeout ? hc.Timeout / 1e6 : 30_000, 10_000);
-        if (await probeOnce(docker, id, cmd, timeoutMs, opts.signal)) return;
-        nextProbeAt = Date.now() + probeDelayMs(probes++, intervalMs);
+  let nextProbeAt: number | undefined = probeEnabled() ? t0 : undefined; // undefined: no probe
+  // Woken by the container's events (one stream per engine), not only by the clock.
+  const watch = watchContainer(docker, id);
+  try {
+    for (;;) {
+      opts.signal?.throwIfAborted();
+      const changed = watch.next();
+      try {
+        last = await c.inspect();
+      } catch (err) {
+        if (isNotFound(err)) return fail('missing', 'disappeared while waiting for it to become healthy');
+        throw wrapDockerError(`inspect container ${short(id)}`, err);
       }
-    }
-    if (health === 'unhealthy') {
-      return fail(
-        'unhealthy',
-        `is unhealthy (health check failed ${st.Health?.FailingStreak ?? 0} time(s) in a row)`,
-      );
-    }
-    if (health === undefined || health === 'none') {
-      runningSince ??= now;
-      if (now - runningSince >= opts.settleMs) return;
-    }
+      const now = Date.now();
+      const elapsed = now - t0;
+      opts.onTick?.(elapsed);
+      const st = last.State;
+      baseline ??= { startedAt: st.StartedAt, restartCount: last.RestartCount };
 
-    if (elapsed >= opts.timeoutMs) {
-      const state = health === 'starting' ? 'health check still starting' : `status ${st.Status}`;
-      return fail('timeout', `did not become healthy within ${fmtMs(opts.timeoutMs)} (${state})`);
+      if (st.Status === 'exited' || st.Status === 'dead') {
+        return fail('exited', `exited with code ${st.ExitCode}${exitDetail(last)}`, st.ExitCode);
+      }
+      if (st.Restarting || last.RestartCount > baseline.restartCount || st.StartedAt !== baseline.startedAt) {
+        return fail(
+          'restarted',
+          `exited with code ${st.ExitCode}${exitDetail(last)} and was restarted by its restart policy`,
+          st.ExitCode,
+        );
+      }
+      if (st.Status !== 'running') return fail('not-running', `is ${st.Status}, not running`);
+
+      const health = st.Health?.Status;
+      if (health === 'healthy') return;
+      if (health === 'starting' && probeEnabled() && nextProbeAt !== undefined && now >= nextProbeAt) {
+        const hc = last.Config.Healthcheck;
+        const cmd = probeCommand(hc?.Test);
+        nextProbeAt = undefined;
+        if (cmd) {
+          const intervalMs = hc?.Interval ? hc.Interval / 1e6 : 30_000;
+          const timeoutMs = Math.min(hc?.Timeout ? hc.Timeout / 1e6 : 30_000, 10_000);
+          if (await probeOnce(docker, id, cmd, timeoutMs, opts.signal)) return;
+          nextProbeAt = Date.now() + probeDelayMs(probes++, intervalMs);
+        }
+      }
+      if (health === 'unhealthy') {
+        return fail(
+          'unhealthy',
+          `is unhealthy (health check failed ${st.Health?.FailingStreak ?? 0} time(s) in a row)`,
+        );
+      }
+      if (health === undefined || health === 'none') {
+        runningSince ??= now;
+        if (now - runningSince >= opts.settleMs) return;
+      }
+
+      if (elapsed >= opts.timeoutMs) {
+        const state = health === 'starting' ? 'health check still starting' : `status ${st.Status}`;
+        return fail('timeout', `did not become healthy within ${fmtMs(opts.timeoutMs)} (${state})`);
+      }
+      // With the events stream up, the clock is only a safety net, but the next probe and the
+      // end of a settle period are still kept.
+      const at = Date.now();
+      let wait = Math.min(watch.live ? Math.max(pollMs, EVENTS_POLL_MS) : pollMs, t0 + opts.timeoutMs - at);
+      if (health === 'starting' && nextProbeAt !== undefined) wait = Math.min(wait, nextProbeAt - at);
+      if (runningSince !== undefined) wait = Math.min(wait, runningSince + opts.settleMs - at);
+      await sleepOrChange(Math.max(10, wait), changed, opts.signal);
     }
-    const wait = Math.max(10, Math.min(pollMs, opts.timeoutMs - elapsed));
-    await sleep(wait, undefined, opts.signal ? { signal: opts.signal } : undefined);
+  } finally {
+    watch.close();
+  }
+}
+
+/** How often a gate inspects when the events stream would wake it anyway. */
+const EVENTS_POLL_MS = 2_000;
+
+/** Wait `ms`, or less when `changed` resolves first; the timer never outlives the wait. */
+async function sleepOrChange(ms: number, changed: Promise<void>, signal?: AbortSignal): Promise<void> {
+  signal?.throwIfAborted();
+  let timer: NodeJS.Timeout | undefined;
+  let onAbort: (() => void) | undefined;
+  try {
+    await Promise.race([
+      changed,
+      new Promise<void>((resolve, reject) => {
+        timer = setTimeout(resolve, ms);
+        if (signal) {
+          onAbort = () => reject(signal.reason);
+          signal.addEventListener('abort', onAbort, { once: true });
+        }
+      }),
+    ]);
+  } finally {
+    if (timer) clearTimeout(timer);
+    if (onAbort) signal?.removeEventListener('abort', onAbort);
   }
 }
 
