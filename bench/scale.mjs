@@ -8,12 +8,21 @@
 // It starts the hosts itself (bench/sim/hosts.sh up MAX, down at the end). Environment:
 //   SCALE_PER_HOST (20), SCALE_PARALLELISM (50), SCALE_RUNS (3, the no-op plan's repeats),
 //   SIM_LATENCY_MS (2), SIM_HEALTHY_MS (300), SCALE_OUT (bench/scale-results.json),
+//   SCALE_ANSIBLE (1 when ansible-playbook and community.docker are installed; 0 skips it),
+//   SCALE_ANSIBLE_MAX_HOSTS (100: Ansible only at sizes up to this).
+// Ansible: ansible-playbook with SSH to every simulated host (the bench key, pipelining,
+// ControlPersist, forks = the parallelism), one community.docker.docker_container task
+// looping over the host's 20 containers with `docker_host` the host's simulated socket: the
+// module runs on the host, as kolla-ansible's do. It does not wait for health (it cannot:
+// docker_container has no health gate), so its cold run is compared with the floor's
+// ungated cost as well as kolla's gated one.
 // Prints one line per measurement and writes the results as JSON.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
+import { existsSync } from 'node:fs';
 import { IMAGE, kollaBin, median, root, run } from './lib.mjs';
 
 const SIM_ROOT = process.env.KOLLA_SIM_ROOT ?? '/run/kolla-sim';
@@ -26,6 +35,60 @@ const RUNS = Number(process.env.SCALE_RUNS ?? 3);
 const OUT = process.env.SCALE_OUT ?? path.join(root, 'bench', 'scale-results.json');
 const LABEL = 'kolla-bench';
 const hostsSh = path.join(root, 'bench', 'sim', 'hosts.sh');
+const COMMUNITY_DOCKER = '/usr/lib/python3/dist-packages/ansible_collections/community/docker/MANIFEST.json';
+const hasAnsible =
+  spawnSync('ansible-playbook', ['--version'], { stdio: 'ignore' }).status === 0 &&
+  existsSync(COMMUNITY_DOCKER);
+const ANSIBLE = process.env.SCALE_ANSIBLE ? process.env.SCALE_ANSIBLE === '1' : hasAnsible;
+const ANSIBLE_MAX = Number(process.env.SCALE_ANSIBLE_MAX_HOSTS ?? 100);
+
+const ansiblePlay = `- hosts: all
+  gather_facts: false
+  tasks:
+    - name: bench containers
+      community.docker.docker_container:
+        docker_host: "{{ docker_host }}"
+        name: "{{ item }}"
+        image: ${IMAGE}
+        command: ["sleep", "2147483647"]
+        init: true
+        network_mode: host
+        stop_timeout: 1
+        env:
+          VALUE: "one"
+        labels:
+          ${LABEL}: ansible
+        healthcheck:
+          test: ["CMD", "true"]
+          interval: 5s
+        state: started
+      loop: "{{ bench_containers }}"
+`;
+
+function ansibleFiles(hosts, dir) {
+  writeFileSync(path.join(dir, 'play.yml'), ansiblePlay);
+  writeFileSync(
+    path.join(dir, 'ansible.cfg'),
+    `[defaults]\ninterpreter_python = /usr/bin/python3\nforks = ${P}\nnocolor = True\n` +
+      `retry_files_enabled = False\nlocal_tmp = ${dir}/ansible-tmp\nhost_key_checking = True\n\n` +
+      `[ssh_connection]\npipelining = True\nssh_args = -o ControlMaster=auto -o ControlPersist=120s ` +
+      `-o UserKnownHostsFile=${KNOWN_HOSTS} -o StrictHostKeyChecking=yes\ncontrol_path_dir = ${dir}/cp\n`,
+  );
+  const names = Array.from({ length: PER_HOST }, (_, j) => `bench_ansible_c${j}`);
+  const inv = Object.fromEntries(
+    hosts.map((h) => [
+      h.name,
+      {
+        ansible_host: h.addr,
+        ansible_user: 'root',
+        ansible_ssh_private_key_file: KEY,
+        docker_host: `unix://${h.socket}`,
+        bench_containers: names,
+      },
+    ]),
+  );
+  writeFileSync(path.join(dir, 'inventory.json'), JSON.stringify({ all: { hosts: inv } }));
+}
 
 const hostList = (n) =>
   Array.from({ length: n }, (_, k) => ({
@@ -140,6 +203,28 @@ try {
       `${n} hosts: floor no-op (median) ${fmt({ ms: median(fplans.map((r) => r.ms)), rssMb: median(fplans.map((r) => r.rssMb)) })}`,
     );
 
+    // Ansible: a cold run and a no-op run against the same hosts
+    if (ANSIBLE && n <= ANSIBLE_MAX) {
+      ansibleFiles(hosts, dir);
+      const play = async (want, what) => {
+        const r = await run('ansible-playbook', ['-i', 'inventory.json', 'play.yml'], {
+          cwd: dir,
+          env: { ANSIBLE_CONFIG: path.join(dir, 'ansible.cfg'), ANSIBLE_FORCE_COLOR: '0' },
+        });
+        const changed = (r.stdout.match(/^changed: \[/gm) ?? []).length;
+        if (changed !== want)
+          throw new Error(
+            `ansible ${what}: ${changed} items changed, expected ${want}:\n${r.stdout.slice(-3000)}`,
+          );
+        return r;
+      };
+      await reset(hosts);
+      row.ansible_cold = await play(n * PER_HOST, 'cold');
+      console.log(`${n} hosts: ansible cold (ungated) ${fmt(row.ansible_cold)}`);
+      row.ansible_noop = await play(0, 'no-op');
+      console.log(`${n} hosts: ansible no-op ${fmt(row.ansible_noop)}`);
+    }
+
     const slim = (r) => ({ ms: Math.round(r.ms), rssMb: r.rssMb && Math.round(r.rssMb) });
     results.sizes.push({
       hosts: n,
@@ -152,6 +237,9 @@ try {
       floor_cold: slim(row.floor_cold),
       floor_noop_median_ms: Math.round(median(fplans.map((r) => r.ms))),
       floor_noop_peak_rss_mb: Math.round(Math.max(...fplans.map((r) => r.rssMb))),
+      ...(row.ansible_cold
+        ? { ansible_cold: slim(row.ansible_cold), ansible_noop: slim(row.ansible_noop) }
+        : {}),
     });
     writeFileSync(OUT, `${JSON.stringify(results, null, 2)}\n`);
     await reset(hosts);

@@ -34,13 +34,48 @@ const API = '1.43';
 const ZERO_TIME = '0001-01-01T00:00:00Z';
 const IMAGES = ['kolla-test/busybox:1', 'busybox:latest'];
 
+const IMAGE_ENV = ['PATH=/usr/local/bin:/usr/bin:/bin'];
+const mergeEnv = (base, own) => {
+  const names = new Set(own.map((e) => e.split('=')[0]));
+  return [...base.filter((e) => !names.has(e.split('=')[0])), ...own];
+};
 const hexId = () => randomBytes(32).toString('hex');
 const now = () => new Date().toISOString();
+
+/**
+ * The image IDs the local engine has for IMAGES (as if every host had pulled the same image
+ * from a registry): kolla compares a host's image ID with the local one and would otherwise
+ * send the image. Random IDs for those the local engine lacks.
+ */
+async function localImageIds() {
+  const ids = new Map();
+  await Promise.all(
+    IMAGES.map(
+      (ref) =>
+        new Promise((resolve) => {
+          const req = http.get(
+            { socketPath: '/var/run/docker.sock', path: `/images/${encodeURIComponent(ref)}/json` },
+            (res) => {
+              let body = '';
+              res.on('data', (d) => (body += d));
+              res.on('end', () => {
+                if (res.statusCode === 200) ids.set(ref, JSON.parse(body).Id);
+                resolve();
+              });
+            },
+          );
+          req.on('error', () => resolve());
+        }),
+    ),
+  );
+  return ids;
+}
+const LOCAL_IDS = await localImageIds();
 
 function newHost(i) {
   const images = new Map();
   for (const ref of IMAGES) {
-    const Id = `sha256:${hexId()}`;
+    const Id = LOCAL_IDS.get(ref) ?? `sha256:${hexId()}`;
     images.set(ref, { Id, RepoTags: [ref], RepoDigests: [], Created: now(), Size: 4_000_000 });
   }
   return { i, containers: new Map(), volumes: new Map(), images, execs: new Map(), listeners: new Set() };
@@ -180,7 +215,9 @@ function createContainer(h, name, body) {
     Platform: 'linux',
     Config: {
       Hostname: Id.slice(0, 12),
-      Env: body.Env ?? [],
+      // As Docker does: the image's environment, then the container's (a name set in both
+      // takes the container's value).
+      Env: mergeEnv(IMAGE_ENV, body.Env ?? []),
       Cmd: body.Cmd ?? null,
       Entrypoint: body.Entrypoint ?? null,
       Image: body.Image,
@@ -494,7 +531,7 @@ const routes = [
           ...img,
           Architecture: 'amd64',
           Os: 'linux',
-          Config: { Env: ['PATH=/usr/local/bin:/usr/bin:/bin'], Cmd: ['sh'], Labels: {} },
+          Config: { Env: IMAGE_ENV, Cmd: ['sh'], Labels: {} },
           RootFS: { Type: 'layers', Layers: [] },
         },
       ];

@@ -32,21 +32,31 @@ export function probeEnabled(): boolean {
 class RateLimiter {
   private next = 0;
   constructor(private readonly perSecond: number) {}
-  async take(signal?: AbortSignal): Promise<void> {
+  /**
+   * Reserve the next free slot and say in how many ms it is (0: now). The caller waits for it
+   * itself: a gate waiting for its slot must still hear its container's events.
+   */
+  reserve(): number {
     const now = Date.now();
     const at = Math.max(now, this.next);
     this.next = at + 1000 / this.perSecond;
-    if (at > now) await sleep(at - now, undefined, signal ? { signal } : undefined);
+    return at - now;
   }
 }
 
 const limiter = new RateLimiter(Math.max(1, Number(process.env['KOLLA_PROBE_RATE'] ?? 10) || 10));
 
 /**
- * Run the healthcheck command in the container once (detached exec, then its exit code);
+ * Run the healthcheck command in the container once (detached exec, then its exit code),
+ * in a slot that probeSlot() reserved;
  * true when it exits 0 within `timeoutMs`. Any error (the container stopped, exec refused)
  * is a failed probe, never an exception: Docker's status decides failures.
  */
+/** Reserve a probe slot: run probeOnce in this many ms (0: now). */
+export function probeSlot(): number {
+  return limiter.reserve();
+}
+
 export async function probeOnce(
   docker: Dockerode,
   id: string,
@@ -55,7 +65,6 @@ export async function probeOnce(
   signal?: AbortSignal,
 ): Promise<boolean> {
   try {
-    await limiter.take(signal);
     const exec = await docker.getContainer(id).exec({ Cmd: cmd, AttachStdout: false, AttachStderr: false });
     // A detached start still answers with a (empty) stream: drain and close it, or its socket
     // stays open and keeps the process alive.

@@ -1,0 +1,28 @@
+import { describe, expect, it } from 'vitest';
+import { probeCommand, probeDelayMs, probeSlot } from '../../../src/providers/docker/health-probe.js';
+
+describe("kolla's own health probe", () => {
+  it('runs the command Docker would run', () => {
+    expect(probeCommand(['CMD', 'true'])).toEqual(['true']);
+    expect(probeCommand(['CMD-SHELL', 'test -f /ok'])).toEqual(['/bin/sh', '-c', 'test -f /ok']);
+    expect(probeCommand(['NONE'])).toBeUndefined();
+    expect(probeCommand(undefined)).toBeUndefined();
+  });
+
+  it('backs off from 0.25 s, never past the interval', () => {
+    expect([0, 1, 2, 3].map((n) => probeDelayMs(n, 5_000))).toEqual([250, 500, 1000, 2000]);
+    expect(probeDelayMs(10, 5_000)).toBe(5_000);
+  });
+
+  it('reserves rate-limited slots without waiting: now, then one every 1/rate s (10 a second)', () => {
+    // Whatever earlier tests took, the next slot is at most 100 ms away; take it first.
+    const first = probeSlot();
+    expect(first).toBeLessThanOrEqual(100);
+    const later = [probeSlot(), probeSlot(), probeSlot()];
+    // Each reservation is 100 ms after the one before; none blocked this thread.
+    expect(later[0]! - first).toBeGreaterThanOrEqual(95);
+    expect(later[1]! - later[0]!).toBeGreaterThanOrEqual(95);
+    expect(later[2]! - later[1]!).toBeGreaterThanOrEqual(95);
+    expect(later[2]!).toBeLessThanOrEqual(450);
+  });
+});
