@@ -2,7 +2,7 @@
  * Refresh: read what is really on every host the plan concerns, in parallel — per host one
  * label-filtered container list (with parallel inspects), the project's volumes, the image
  * IDs of the desired images, and the hash of every managed file; and, beside them, what the
- * databases' servers hold (one SQL run per server) and what other kinds read by a command in
+ * databases' servers hold (one SQL run per server and admin account) and what other kinds read by a command in
  * one of this project's running containers (the same command in the same container runs once).
  */
 import { imageIds, listVolumes, refreshContainers } from '../providers/docker/refresh.js';
@@ -40,14 +40,21 @@ export async function refreshWorld(
         const docker = await t.docker();
         // The kinds' reads inside running containers (SQL, commands) beside the list: each
         // checks its container itself (running, this project's), as it must anyway.
-        const [containers, volumes, images, hashes] = await Promise.all([
+        // All settled before a failure is reported: no read runs on after its host's refresh.
+        const reads = Promise.all([
+          readDatabases(docker, project, hw, r.databases ?? []),
+          readExecs(docker, project, hw, r.execs ?? []),
+        ]);
+        const listed = Promise.all([
           refreshContainers(docker, project),
           listVolumes(docker, project),
           imageIds(docker, [...new Set(r.images)]),
           Promise.all([...new Set(r.files)].map(async (f) => [f, await t.fileHash(f)] as const)),
-          readDatabases(docker, project, hw, r.databases ?? []),
-          readExecs(docker, project, hw, r.execs ?? []),
         ]);
+        const [l, x] = await Promise.allSettled([listed, reads]);
+        if (l.status === 'rejected') throw l.reason;
+        if (x.status === 'rejected') throw x.reason;
+        const [containers, volumes, images, hashes] = l.value;
         for (const c of containers.containers) hw.containers.set(c.name, c);
         hw.others = containers.others;
         for (const v of volumes) hw.volumes.set(v.name, v);
@@ -106,7 +113,12 @@ async function readDatabases(
     [...groups.values()].map(async (g) => {
       const first = g[0] as DatabaseRead;
       if (g.length === 1) return one(first);
-      const sql = g.map((d, i) => `SELECT '${READ_MARKER}', ${i};\n${d.sql}`).join('\n');
+      // A marker before each query and one after the last: output cut short is not taken
+      // for a database that has nothing.
+      const sql = [
+        ...g.map((d, i) => `SELECT '${READ_MARKER}', ${i};\n${d.sql}`),
+        `SELECT '${READ_MARKER}', ${g.length};`,
+      ].join('\n');
       let output: string;
       try {
         output = await run(first, sql, Math.max(...g.map((d) => d.timeoutMs)));
@@ -115,6 +127,10 @@ async function readDatabases(
         return;
       }
       const parts = splitAtMarkers(output, g.length);
+      if (!parts) {
+        await Promise.all(g.map(one));
+        return;
+      }
       g.forEach((d, i) => dbs.set(d.address, { output: parts[i] ?? '' }));
     }),
   );
@@ -161,19 +177,25 @@ async function notRunningIfMissing<T>(container: string, p: Promise<T>): Promise
 
 const READ_MARKER = 'kolla-read';
 
-/** Split joined query output (`mysql -N -B`) at the marker rows into `n` parts. */
-export function splitAtMarkers(output: string, n: number): string[] {
-  const parts: string[][] = Array.from({ length: n }, () => []);
+/**
+ * Split joined query output (`mysql -N -B`) at the marker rows into `n` parts; undefined
+ * unless the markers 0..n (n: the one after the last query) all came, in order.
+ */
+export function splitAtMarkers(output: string, n: number): string[] | undefined {
+  const parts: string[][] = [];
   let cur: string[] | undefined;
+  let next = 0;
   for (const line of output.split('\n')) {
     const f = line.replace(/\r$/, '').split('\t');
     if (f.length === 2 && f[0] === READ_MARKER && /^\d+$/.test(f[1] ?? '')) {
-      cur = parts[Number(f[1])];
+      if (Number(f[1]) !== next++) return undefined;
+      if (next > n) cur = undefined;
+      else parts.push((cur = []));
       continue;
     }
     cur?.push(line);
   }
-  return parts.map((p) => p.join('\n'));
+  return next === n + 1 ? parts.map((p) => p.join('\n')) : undefined;
 }
 
 /** SSH failures and socket errors that mean the host (or its engine) is down, not refusing. */

@@ -106,7 +106,7 @@ export function parseDefinitions(output: string): Definitions {
   try {
     j = JSON.parse(start < 0 ? output : output.slice(start));
   } catch {
-    throw new Error('rabbitmqctl export_definitions printed no JSON definitions');
+    throw new Error("the broker's definitions (erl_call, or rabbitmqctl export_definitions) hold no JSON");
   }
   const d = j as {
     vhosts?: { name?: unknown }[];
@@ -114,7 +114,9 @@ export function parseDefinitions(output: string): Definitions {
     permissions?: { user?: unknown; vhost?: unknown; configure?: unknown; write?: unknown; read?: unknown }[];
   };
   if (!d || typeof d !== 'object' || !Array.isArray(d.users) || !Array.isArray(d.vhosts))
-    throw new Error('rabbitmqctl export_definitions printed no users or vhosts');
+    throw new Error(
+      "the broker's definitions (erl_call, or rabbitmqctl export_definitions) hold no users or vhosts",
+    );
   const out: Definitions = { vhosts: new Set(), users: new Map(), permissions: new Map() };
   for (const v of d.vhosts) if (typeof v.name === 'string') out.vhosts.add(v.name);
   for (const u of d.users) {

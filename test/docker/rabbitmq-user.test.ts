@@ -166,29 +166,29 @@ describe('rabbitmq_user block', () => {
     expect(Object.keys(JSON.parse(fast.stdout) as object).sort()).toEqual(['permissions', 'users', 'vhosts']);
     const a = parse(fast.stdout);
     expect(a.users.get('app_user')?.tags).toEqual(['monitoring']);
-    // An environment file in which erl_call fails: the same definitions from rabbitmqctl's
-    // export_definitions (which also holds the broker's version).
-    const w = await execWithStdin(
-      docker,
-      BROKER,
-      ['sh', '-c', 'echo "erl_call() { return 1; }" > /tmp/kolla-no-erl-call'],
-      '',
-      {
+    // Env files in which erl_call fails, or prints what is not definitions (it exits 0 with no
+    // output when the expression raises): the same definitions from rabbitmqctl.
+    const envFiles = {
+      '/tmp/kolla-erl-call-fails': 'erl_call() { return 1; }',
+      '/tmp/kolla-erl-call-prints-no-json': 'erl_call() { cat >/dev/null; echo not-json; }',
+    };
+    for (const [file, body] of Object.entries(envFiles)) {
+      const w = await execWithStdin(docker, BROKER, ['sh', '-c', `cat > ${file}`], `${body}\n`, {
         timeoutMs: 10_000,
-      },
-    );
-    expect(w.exitCode, w.stderr).toBe(0);
-    const slow = await execWithStdin(docker, BROKER, EXPORT_DEFINITIONS, '', {
-      timeoutMs: 120_000,
-      environment: { RABBITMQ_CONF_ENV_FILE: '/tmp/kolla-no-erl-call' },
-    });
-    expect(slow.exitCode, slow.stderr).toBe(0);
-    expect(slow.stdout).toContain('"rabbit_version"');
-    const b = parse(slow.stdout);
-    expect([...b.users.keys()].sort()).toEqual([...a.users.keys()].sort());
-    expect(b.users.get('app_user')).toEqual(a.users.get('app_user'));
-    expect([...b.permissions.entries()].sort()).toEqual([...a.permissions.entries()].sort());
-    expect([...b.vhosts].sort()).toEqual([...a.vhosts].sort());
+      });
+      expect(w.exitCode, w.stderr).toBe(0);
+      const slow = await execWithStdin(docker, BROKER, EXPORT_DEFINITIONS, '', {
+        timeoutMs: 120_000,
+        environment: { RABBITMQ_CONF_ENV_FILE: file },
+      });
+      expect(slow.exitCode, slow.stderr).toBe(0);
+      expect(slow.stdout).toContain('"rabbit_version"');
+      const b = parse(slow.stdout);
+      expect([...b.users.keys()].sort()).toEqual([...a.users.keys()].sort());
+      expect(b.users.get('app_user')).toEqual(a.users.get('app_user'));
+      expect([...b.permissions.entries()].sort()).toEqual([...a.permissions.entries()].sort());
+      expect([...b.vhosts].sort()).toEqual([...a.vhosts].sort());
+    }
   }, 300_000);
 
   it('a user and its vhost deleted by hand are drift; apply re-creates them', async () => {

@@ -11,6 +11,7 @@
  * closed as soon as no gate watches: an open stream would keep the process alive, and opening
  * it again for the next gate is one request.
  */
+import { StringDecoder } from 'node:string_decoder';
 import type Dockerode from 'dockerode';
 
 /**
@@ -30,12 +31,18 @@ const ACTIONS = new Set([
 ]);
 
 export interface ContainerWatch {
-  /** Resolves at the next event of the container (or the stream's start) after this call. */
+  /**
+   * Resolves at the next event of the container (or the stream's start) after this call; a
+   * later call abandons the promise of the one before (it then never resolves).
+   */
   next(): Promise<void>;
   /** The events stream is up: an event will wake `next()`. */
   readonly live: boolean;
   close(): void;
 }
+
+/** How long after a failed or dropped stream it is asked for again. */
+const RETRY_MS = 2_000;
 
 type Stream = NodeJS.ReadableStream & { destroy?: () => void };
 
@@ -43,6 +50,7 @@ class EventHub {
   private stream: Stream | undefined;
   private opening = false;
   private ready = false;
+  private retryAt = 0;
   private readonly wakers = new Map<string, Set<() => void>>();
   private watchers = 0;
 
@@ -76,8 +84,9 @@ class EventHub {
     this.shut();
   }
 
-  private open(): void {
-    if (this.stream || this.opening) return;
+  /** Open the stream unless it is open, opening, or failed less than RETRY_MS ago. */
+  open(): void {
+    if (this.stream || this.opening || this.watchers === 0 || Date.now() < this.retryAt) return;
     this.opening = true;
     this.docker.getEvents({ filters: { type: ['container'], event: [...ACTIONS] } }).then(
       (s) => {
@@ -90,8 +99,9 @@ class EventHub {
         this.stream = stream;
         this.ready = true;
         let buf = '';
+        const utf8 = new StringDecoder('utf8');
         stream.on('data', (chunk: Buffer | string) => {
-          buf += chunk.toString();
+          buf += typeof chunk === 'string' ? chunk : utf8.write(chunk);
           let nl: number;
           while ((nl = buf.indexOf('\n')) >= 0) {
             const line = buf.slice(0, nl).trim();
@@ -99,11 +109,14 @@ class EventHub {
             if (line) this.dispatch(line);
           }
         });
+        // A stream that ends is opened again by the next gate's wait (not at once: an engine
+        // that drops it at once is asked again after RETRY_MS). Gates fall back to their short
+        // poll meanwhile; none is woken for the drop itself.
         const down = (): void => {
           if (this.stream !== stream) return;
           this.stream = undefined;
           this.ready = false;
-          this.wakeAll();
+          this.retryAt = Date.now() + RETRY_MS;
         };
         stream.on('end', down);
         stream.on('close', down);
@@ -114,6 +127,7 @@ class EventHub {
       () => {
         this.opening = false;
         this.ready = false;
+        this.retryAt = Date.now() + RETRY_MS;
       },
     );
   }
@@ -166,21 +180,28 @@ class Watch implements ContainerWatch {
     return this.hub.live;
   }
 
-  /** The one still waiting is as good as a new one: it resolves at the next event too. */
-  private pending: Promise<void> | undefined;
+  /** The waker of the last next(), dropped by the next one (its promise is then let go). */
+  private waker: (() => void) | undefined;
 
   next(): Promise<void> {
-    this.pending ??= new Promise<void>((resolve) => {
+    // A fresh promise per wait: racing one long-lived promise again and again would pile
+    // reactions on it.
+    if (this.waker) {
+      this.mine.delete(this.waker);
+      this.hub.removeWaker(this.id, this.waker);
+    }
+    this.hub.open();
+    return new Promise<void>((resolve) => {
       const wake = (): void => {
         this.mine.delete(wake);
         this.hub.removeWaker(this.id, wake);
-        this.pending = undefined;
+        if (this.waker === wake) this.waker = undefined;
         resolve();
       };
+      this.waker = wake;
       this.mine.add(wake);
       this.hub.addWaker(this.id, wake);
     });
-    return this.pending;
   }
 
   close(): void {

@@ -46,17 +46,17 @@ class RateLimiter {
 
 const limiter = new RateLimiter(Math.max(1, Number(process.env['KOLLA_PROBE_RATE'] ?? 10) || 10));
 
-/**
- * Run the healthcheck command in the container once (detached exec, then its exit code),
- * in a slot that probeSlot() reserved;
- * true when it exits 0 within `timeoutMs`. Any error (the container stopped, exec refused)
- * is a failed probe, never an exception: Docker's status decides failures.
- */
 /** Reserve a probe slot: run probeOnce in this many ms (0: now). */
 export function probeSlot(): number {
   return limiter.reserve();
 }
 
+/**
+ * Run the healthcheck command in the container once (detached exec, then its exit code), in a
+ * slot that probeSlot() reserved; true when it exits 0 within `timeoutMs`. Any error (the
+ * container stopped, exec refused) is a failed probe, never an exception: Docker's status
+ * decides failures.
+ */
 export async function probeOnce(
   docker: Dockerode,
   id: string,

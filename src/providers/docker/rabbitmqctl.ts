@@ -1,36 +1,44 @@
 /**
- * rabbitmqctl run inside a running RabbitMQ container (docker exec), for the rabbitmq_user
- * kind. Whatever carries a secret (definitions with a password hash) goes on the command's
- * standard input, never on its command line (ps, docker inspect): rabbitmqctl's
- * `import_definitions` reads them from there. Each run starts an Erlang VM (seconds), so the
- * kind asks for as few as it can: one `export_definitions` to read, one `import_definitions`
- * to write.
+ * rabbitmqctl (and erl_call) run inside a running RabbitMQ container (docker exec), for the
+ * rabbitmq_user kind. Whatever carries a secret (definitions with a password hash) goes on the
+ * command's standard input, never on its command line (ps, docker inspect): rabbitmqctl's
+ * `import_definitions` reads them from there. Each rabbitmqctl run starts an Erlang VM (1 s
+ * idle, several on a busy host), so the kind asks for as few as it can: one read (erl_call
+ * first, below), one `import_definitions` to write.
  */
 import type Dockerode from 'dockerode';
 import { execWithStdin } from './sql-exec.js';
 import { PROJECT_LABEL } from './labels.js';
 
+/** The expression erl_call evaluates on the node: what export_definitions holds of users. */
+const READ_EXPRESSION =
+  'io:put_chars(rabbit_json:encode(maps:with([users, vhosts, permissions], rabbit_definitions:all_definitions()))).';
+
 /**
  * The read of the refresh and of apply: users (with their password hashes), vhosts and
  * permissions, as JSON. First through `erl_call` (Erlang's C client, in erlang-base): it
  * connects to the running node over the distribution protocol and evaluates one expression
- * there, without starting an Erlang VM of its own, so it takes about 0.1 s where
- * `rabbitmqctl export_definitions` takes 1–2 s (an Elixir escript in a fresh VM). It reads
- * the node name (and whether names are long) from rabbitmq-env.conf and the cookie from the
- * container user's home, as rabbitmqctl does. When that fails (no erl_call in the image, a
- * node name it cannot reach), the same read by `rabbitmqctl export_definitions`.
+ * there, without starting an Erlang VM of its own: ~0.1 s where `rabbitmqctl
+ * export_definitions` takes 1 s or more. The node's name: RABBITMQ_NODENAME (and
+ * RABBITMQ_USE_LONGNAME) from the environment, else from rabbitmq-env.conf (prefixed or not,
+ * as RabbitMQ reads it), else rabbit@ the host name; the cookie from the container user's
+ * home. All of that runs in a subshell, so that an env file that fails to load only fails
+ * this attempt. When it fails, or prints anything but a JSON object (erl_call exits 0 with no
+ * output when the expression raises), the same read by `rabbitmqctl export_definitions`.
  */
 export const EXPORT_DEFINITIONS = [
   'sh',
   '-c',
-  [
-    'f=${RABBITMQ_CONF_ENV_FILE:-/etc/rabbitmq/rabbitmq-env.conf}; if [ -r "$f" ]; then . "$f"; fi',
-    'names=-sname; if [ "${RABBITMQ_USE_LONGNAME:-}" = true ]; then names=-name; fi',
-    "out=$(echo 'io:put_chars(rabbit_json:encode(maps:with([users, vhosts, permissions], rabbit_definitions:all_definitions()))).' " +
-      '| erl_call "$names" "${RABBITMQ_NODENAME:-rabbit@$(hostname -s)}" -e -fetch_stdout -no_result_term -timeout 30 2>/dev/null) ' +
-      '&& [ "${out#\\{}" != "$out" ] && printf \'%s\' "$out" ' +
-      '|| exec rabbitmqctl -q export_definitions - --format json',
-  ].join('\n'),
+  `out=$(
+  n=\${RABBITMQ_NODENAME:-} l=\${RABBITMQ_USE_LONGNAME:-}
+  f=\${RABBITMQ_CONF_ENV_FILE:-/etc/rabbitmq/rabbitmq-env.conf}
+  case $f in /*) ;; *) f=./$f ;; esac
+  if [ -f "$f" ] && [ -r "$f" ]; then . "$f" >/dev/null 2>&1; fi
+  n=\${n:-\${RABBITMQ_NODENAME:-\${NODENAME:-}}}
+  l=\${l:-\${RABBITMQ_USE_LONGNAME:-\${USE_LONGNAME:-}}}
+  if [ "$l" = true ]; then names=-name h=$(hostname -f); else names=-sname h=$(hostname -s); fi
+  echo '${READ_EXPRESSION}' | erl_call "$names" "\${n:-rabbit@$h}" -e -fetch_stdout -no_result_term -timeout 15 2>/dev/null
+) && [ "\${out#\\{}" != "$out" ] && printf '%s' "$out" || exec rabbitmqctl -q export_definitions - --format json`,
 ];
 /** Definitions (JSON) from standard input. */
 export const IMPORT_DEFINITIONS = ['rabbitmqctl', '-q', 'import_definitions'];

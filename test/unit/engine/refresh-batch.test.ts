@@ -12,24 +12,34 @@ describe('database reads joined in one mysql run', () => {
       'kolla-read\t1',
       'kolla-read\t2',
       'schema\tglance',
+      'kolla-read\t3',
       '',
     ].join('\n');
     const parts = splitAtMarkers(out, 3);
     expect(parts).toHaveLength(3);
-    expect(parseRefresh(parts[0]!)).toEqual({
+    expect(parseRefresh(parts![0]!)).toEqual({
       schemaExists: true,
       account: { plugin: 'mysql_native_password', authenticationString: '*ABC' },
       privileges: ['SELECT'],
     });
     // Nothing between two markers: no schema, no account.
-    expect(parseRefresh(parts[1]!)).toEqual({ schemaExists: false, privileges: [] });
-    expect(parseRefresh(parts[2]!).schemaExists).toBe(true);
-    expect(parseRefresh(parts[2]!).account).toBeUndefined();
+    expect(parseRefresh(parts![1]!)).toEqual({ schemaExists: false, privileges: [] });
+    expect(parseRefresh(parts![2]!).schemaExists).toBe(true);
+    expect(parseRefresh(parts![2]!).account).toBeUndefined();
   });
 
   it('a schema named like the marker is not a marker (its row has another first field)', () => {
-    const parts = splitAtMarkers('kolla-read\t0\nschema\tkolla-read\nkolla-read\t1\n', 2);
-    expect(parseRefresh(parts[0]!).schemaExists).toBe(true);
-    expect(parseRefresh(parts[1]!).schemaExists).toBe(false);
+    const parts = splitAtMarkers('kolla-read\t0\nschema\tkolla-read\nkolla-read\t1\nkolla-read\t2\n', 2);
+    expect(parseRefresh(parts![0]!).schemaExists).toBe(true);
+    expect(parseRefresh(parts![1]!).schemaExists).toBe(false);
+  });
+
+  it('output cut short, or markers out of order, is no answer (each query then runs alone)', () => {
+    // The end marker missing: the last database's rows may be cut off.
+    expect(splitAtMarkers('kolla-read\t0\nschema\tnova\nkolla-read\t1\n', 2)).toBeUndefined();
+    expect(splitAtMarkers('kolla-read\t0\nschema\tnova\n', 2)).toBeUndefined();
+    expect(splitAtMarkers('', 1)).toBeUndefined();
+    expect(splitAtMarkers('kolla-read\t1\nkolla-read\t0\nkolla-read\t2\n', 2)).toBeUndefined();
+    expect(splitAtMarkers('kolla-read\t0\nkolla-read\t1\nkolla-read\t2\nkolla-read\t3\n', 2)).toBeUndefined();
   });
 });
