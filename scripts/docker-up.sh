@@ -52,9 +52,10 @@ apt_install() {
   as_root apt-get install -y -qq --no-install-recommends "$@" >/dev/null || die "apt-get install $* failed"
 }
 
-# pgrep (procps) is not on every minimal image; fall back to dockerd's pid file.
+# The local daemon's pid file, not `pgrep -x dockerd`: the testbed's hosts run dockerds of
+# their own (scripts/testbed), and with one of them up a dead local daemon looked alive, so it
+# was waited for and never started.
 dockerd_running() {
-  if command -v pgrep >/dev/null 2>&1; then pgrep -x dockerd >/dev/null 2>&1; return; fi
   [ -f /var/run/docker.pid ] && kill -0 "$(cat /var/run/docker.pid 2>/dev/null)" 2>/dev/null
 }
 
