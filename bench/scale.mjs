@@ -24,6 +24,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { existsSync } from 'node:fs';
 import { IMAGE, kollaBin, median, root, run } from './lib.mjs';
+import { playbook, runPlay } from './tools/ansible.mjs';
 
 const SIM_ROOT = process.env.KOLLA_SIM_ROOT ?? '/run/kolla-sim';
 const KEY = `${SIM_ROOT}/id_ed25519`;
@@ -42,31 +43,8 @@ const hasAnsible =
 const ANSIBLE = process.env.SCALE_ANSIBLE ? process.env.SCALE_ANSIBLE === '1' : hasAnsible;
 const ANSIBLE_MAX = Number(process.env.SCALE_ANSIBLE_MAX_HOSTS ?? 100);
 
-const ansiblePlay = `- hosts: all
-  gather_facts: false
-  tasks:
-    - name: bench containers
-      community.docker.docker_container:
-        docker_host: "{{ docker_host }}"
-        name: "{{ item }}"
-        image: ${IMAGE}
-        command: ["sleep", "2147483647"]
-        init: true
-        network_mode: host
-        stop_timeout: 1
-        env:
-          VALUE: "one"
-        labels:
-          ${LABEL}: ansible
-        healthcheck:
-          test: ["CMD", "true"]
-          interval: 5s
-        state: started
-      loop: "{{ bench_containers }}"
-`;
-
 function ansibleFiles(hosts, dir) {
-  writeFileSync(path.join(dir, 'play.yml'), ansiblePlay);
+  writeFileSync(path.join(dir, 'play.yml'), playbook(5));
   writeFileSync(
     path.join(dir, 'ansible.cfg'),
     `[defaults]\ninterpreter_python = /usr/bin/python3\nforks = ${P}\nnocolor = True\n` +
@@ -74,7 +52,7 @@ function ansibleFiles(hosts, dir) {
       `[ssh_connection]\npipelining = True\nssh_args = -o ControlMaster=auto -o ControlPersist=120s ` +
       `-o UserKnownHostsFile=${KNOWN_HOSTS} -o StrictHostKeyChecking=yes\ncontrol_path_dir = ${dir}/cp\n`,
   );
-  const names = Array.from({ length: PER_HOST }, (_, j) => `bench_ansible_c${j}`);
+  const items = Array.from({ length: PER_HOST }, (_, j) => ({ name: `bench_ansible_c${j}`, value: 'one' }));
   const inv = Object.fromEntries(
     hosts.map((h) => [
       h.name,
@@ -83,7 +61,7 @@ function ansibleFiles(hosts, dir) {
         ansible_user: 'root',
         ansible_ssh_private_key_file: KEY,
         docker_host: `unix://${h.socket}`,
-        bench_containers: names,
+        bench_containers: items,
       },
     ]),
   );
@@ -206,18 +184,7 @@ try {
     // Ansible: a cold run and a no-op run against the same hosts
     if (ANSIBLE && n <= ANSIBLE_MAX) {
       ansibleFiles(hosts, dir);
-      const play = async (want, what) => {
-        const r = await run('ansible-playbook', ['-i', 'inventory.json', 'play.yml'], {
-          cwd: dir,
-          env: { ANSIBLE_CONFIG: path.join(dir, 'ansible.cfg'), ANSIBLE_FORCE_COLOR: '0' },
-        });
-        const changed = (r.stdout.match(/^changed: \[/gm) ?? []).length;
-        if (changed !== want)
-          throw new Error(
-            `ansible ${what}: ${changed} items changed, expected ${want}:\n${r.stdout.slice(-3000)}`,
-          );
-        return r;
-      };
+      const play = (want, what) => runPlay(dir, want, what);
       await reset(hosts);
       row.ansible_cold = await play(n * PER_HOST, 'cold');
       console.log(`${n} hosts: ansible cold (ungated) ${fmt(row.ansible_cold)}`);

@@ -20,7 +20,8 @@ import {
 
 export const tool = 'ansible';
 
-const playbook = (intervalS) => `- hosts: all
+/** The play: one docker_container task looping over `bench_containers` ({name, value}). */
+export const playbook = (intervalS) => `- hosts: all
   gather_facts: false
   tasks:
     - name: bench containers
@@ -72,23 +73,28 @@ function inventory(n, hosts, changed) {
   return JSON.stringify({ all: { hosts: Object.fromEntries(hosts.map((h) => [h.name, vars(h)])) } }, null, 1);
 }
 
+/**
+ * ansible-playbook with the play and inventory in `dir`; throws unless exactly `wantChanged`
+ * loop items changed (the recap's changed=1 only says "some item changed").
+ */
+export async function runPlay(dir, wantChanged, what) {
+  const r = await run('ansible-playbook', ['-i', 'inventory.json', 'play.yml'], {
+    cwd: dir,
+    env: { ANSIBLE_CONFIG: path.join(dir, 'ansible.cfg'), ANSIBLE_FORCE_COLOR: '0' },
+  });
+  const changedItems = (r.stdout.match(/^changed: \[/gm) ?? []).length;
+  if (changedItems !== wantChanged)
+    throw new Error(
+      `ansible ${what}: ${changedItems} items changed, expected ${wantChanged}:\n${r.stdout.slice(-3000)}`,
+    );
+  return r;
+}
+
 export async function bench({ n, hosts, dir, runs, coldRuns, ops }) {
   writeFileSync(path.join(dir, 'play.yml'), playbook(sizing(n).intervalS));
   writeFileSync(path.join(dir, 'ansible.cfg'), ansibleCfg(dir));
   const write = (changed) => writeFileSync(path.join(dir, 'inventory.json'), inventory(n, hosts, changed));
-  const play = async (wantChanged, what) => {
-    const r = await run('ansible-playbook', ['-i', 'inventory.json', 'play.yml'], {
-      cwd: dir,
-      env: { ANSIBLE_CONFIG: path.join(dir, 'ansible.cfg'), ANSIBLE_FORCE_COLOR: '0' },
-    });
-    // PLAY RECAP: "node1 : ok=1 changed=1 …" per host; with a loop, changed=1 means "some item changed".
-    const changedItems = (r.stdout.match(/^changed: \[/gm) ?? []).length;
-    if (changedItems !== wantChanged)
-      throw new Error(
-        `ansible ${what}: ${changedItems} items changed, expected ${wantChanged}:\n${r.stdout.slice(-3000)}`,
-      );
-    return r;
-  };
+  const play = (wantChanged, what) => runPlay(dir, wantChanged, what);
 
   try {
     ops.cold = await repeat(
