@@ -8,6 +8,7 @@
  * key is always refused. A host can be reached through another (a bastion) by giving a
  * `via` that opens a TCP channel on the bastion's connection.
  */
+import { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type Dockerode from 'dockerode';
 import type { DockerOptions } from 'dockerode';
@@ -34,6 +35,7 @@ import { authPlan, NoCredentialsError, ssh2Methods, type AuthPlan } from './ssh-
 import { SshError, sftpMessage, type SshFailure } from './ssh-errors.js';
 import * as sftpOps from './ssh-sftp.js';
 import { StreamAgent } from './ssh-docker-agent.js';
+import { coalesceWrites } from './coalesce-writes.js';
 import { loadDockerode } from './dockerode-loader.js';
 import { ssh2Lib } from '../lazy/modules.js';
 import { DEFAULT_HOST_TIMEOUT_MS, limitCall, limitDocker, type CallLimits } from './call-limits.js';
@@ -223,7 +225,9 @@ export class SshTransport implements Transport {
         verify(false);
       },
     };
-    if (sock) cfg.sock = sock;
+    // Our own socket (the bastion's channel, or a TCP connection made here), its writes
+    // coalesced per event-loop turn (coalesce-writes.ts); ssh2 waits for it to connect.
+    cfg.sock = coalesceWrites(sock ?? tcpConnect(o.address, o.port));
 
     const client = new ssh2.Client();
     return new Promise<Client>((resolve, reject) => {
@@ -621,4 +625,12 @@ export class SshTransport implements Transport {
 
 function shellQuote(s: string): string {
   return `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+/** A TCP connection to the SSH server, as ssh2 would open it (no socket timeout). */
+function tcpConnect(host: string, port: number): Socket {
+  const s = new Socket();
+  s.setMaxListeners(0);
+  s.connect({ host, port });
+  return s;
 }
