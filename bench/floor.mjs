@@ -19,9 +19,7 @@
 // own channel forwarded to the host's Docker socket.
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
-import { Socket } from 'node:net';
 import { clearTimeout, setTimeout } from 'node:timers';
-import { coalesceWrites } from '../dist/transport/coalesce-writes.js';
 
 const [op, specFile] = process.argv.slice(2);
 const spec = JSON.parse(readFileSync(specFile, 'utf8'));
@@ -57,14 +55,9 @@ async function connect(h) {
     .filter((l) => l.split(' ')[0] === h.addr)
     .map((l) => l.split(' ')[2]);
   const conn = new Client();
-  // kolla's SSH transport coalesces each event-loop turn's packets into one write; the floor
-  // does the same, so that it stays the floor.
-  const sock = coalesceWrites(new Socket());
-  sock.connect({ host: h.addr, port: 22 });
   await new Promise((resolve, reject) => {
     conn.on('ready', resolve).on('error', reject);
     conn.connect({
-      sock,
       host: h.addr,
       username: 'root',
       privateKey: readFileSync(spec.key),

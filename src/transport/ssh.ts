@@ -8,7 +8,6 @@
  * key is always refused. A host can be reached through another (a bastion) by giving a
  * `via` that opens a TCP channel on the bastion's connection.
  */
-import { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type Dockerode from 'dockerode';
 import type { DockerOptions } from 'dockerode';
@@ -35,7 +34,6 @@ import { authPlan, NoCredentialsError, ssh2Methods, type AuthPlan } from './ssh-
 import { SshError, sftpMessage, type SshFailure } from './ssh-errors.js';
 import * as sftpOps from './ssh-sftp.js';
 import { StreamAgent } from './ssh-docker-agent.js';
-import { coalesceWrites } from './coalesce-writes.js';
 import { loadDockerode } from './dockerode-loader.js';
 import { ssh2Lib } from '../lazy/modules.js';
 import { DEFAULT_HOST_TIMEOUT_MS, limitCall, limitDocker, type CallLimits } from './call-limits.js';
@@ -225,9 +223,7 @@ export class SshTransport implements Transport {
         verify(false);
       },
     };
-    // Our own socket (the bastion's channel, or a TCP connection made here), its writes
-    // coalesced per event-loop turn (coalesce-writes.ts); ssh2 waits for it to connect.
-    cfg.sock = coalesceWrites(sock ?? tcpConnect(o.address, o.port));
+    if (sock) cfg.sock = sock;
 
     const client = new ssh2.Client();
     return new Promise<Client>((resolve, reject) => {
@@ -625,12 +621,4 @@ export class SshTransport implements Transport {
 
 function shellQuote(s: string): string {
   return `'${s.replace(/'/g, `'\\''`)}'`;
-}
-
-/** A TCP connection to the SSH server, as ssh2 would open it (no socket timeout). */
-function tcpConnect(host: string, port: number): Socket {
-  const s = new Socket();
-  s.setMaxListeners(0);
-  s.connect({ host, port });
-  return s;
 }
