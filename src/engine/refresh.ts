@@ -22,6 +22,7 @@ import { isSshError } from '../transport/ssh-errors.js';
 import { KollaError } from '../diags/kolla-error.js';
 import { withHint } from '../transport/call-limits.js';
 import { isNotFound } from '../providers/docker/errors.js';
+import { phase } from '../timing.js';
 
 export type { HostWorld, RefreshRequest, World };
 
@@ -42,15 +43,17 @@ export async function refreshWorld(
         // checks its container itself (running, this project's), as it must anyway.
         // All settled before a failure is reported: no read runs on after its host's refresh.
         const reads = Promise.all([
-          readDatabases(docker, project, hw, r.databases ?? []),
-          readExecs(docker, project, hw, r.execs ?? []),
+          readDatabases(docker, project, hw, r.databases ?? []).then(() =>
+            phase(`${r.host}: SQL reads done`),
+          ),
+          readExecs(docker, project, hw, r.execs ?? []).then(() => phase(`${r.host}: exec reads done`)),
         ]);
         const listed = Promise.all([
           refreshContainers(docker, project),
           listVolumes(docker, project),
           imageIds(docker, [...new Set(r.images)]),
           Promise.all([...new Set(r.files)].map(async (f) => [f, await t.fileHash(f)] as const)),
-        ]);
+        ]).then((v) => (phase(`${r.host}: containers, volumes, images and files read`), v));
         const [l, x] = await Promise.allSettled([listed, reads]);
         if (l.status === 'rejected') throw l.reason;
         if (x.status === 'rejected') throw x.reason;
