@@ -47,7 +47,8 @@ export function chart(results) {
   const W = 400;
   const H = 360;
   const M = { l: 58, r: 14, t: 34, b: 118 };
-  const rows = results.rows.filter((r) => r.n);
+  // A failed run has a row without a time (op "failed"): it is listed in the report, not drawn.
+  const rows = results.rows.filter((r) => r.n && Number.isFinite(r.median_ms));
   const sizes = [...new Set(rows.map((r) => r.n))].sort((a, b) => a - b);
   const secs = rows.map((r) => r.median_ms / 1000);
   const lo = Math.min(...secs, 1);
