@@ -58,7 +58,9 @@ export async function bench({ n, hosts, dir, runs, coldRuns, ops }) {
           COMPOSE_HTTP_TIMEOUT: httpTimeout,
         };
         if (h.local) return ['docker-compose', args, { env, timeoutMs: HANG_MS }];
-        const cmd = `DOCKER_HOST=${env.DOCKER_HOST} COMPOSE_PARALLEL_LIMIT=${limit} COMPOSE_HTTP_TIMEOUT=${httpTimeout} docker-compose ${args.join(' ')}`;
+        // The same variables, set on the remote command line.
+        const vars = Object.entries(env).map(([k, v]) => `${k}=${v}`);
+        const cmd = `${vars.join(' ')} docker-compose ${args.join(' ')}`;
         return ['ssh', sshArgs(h, cmd), { rss: false, timeoutMs: HANG_MS }];
       }),
     );
