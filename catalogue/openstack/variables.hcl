@@ -44,14 +44,14 @@ variable "keystone_image_full" {
 
 variable "healthcheck_interval" {
   type        = string
-  default     = "5s"
-  description = "Healthcheck interval of every service (kolla-ansible's default_container_healthcheck_interval)."
+  default     = "30s"
+  description = "Healthcheck interval of every service (kolla-ansible's default_container_healthcheck_interval, 30 s). Gates do not wait for it: kolla probes a started container itself. It sets how soon Docker marks a failing container unhealthy, and the CPU the checks cost."
 }
 
 variable "healthcheck_start_period" {
   type        = string
-  default     = "60s"
-  description = "Grace period after a start before failed healthchecks count (a success counts at once: kolla probes itself right after the start)."
+  default     = "5s"
+  description = "Grace period after a start before failed healthchecks count (kolla-ansible's default_container_healthcheck_start_period, 5 s; a success counts at once: kolla probes itself right after the start)."
 }
 
 variable "node_custom_config" {

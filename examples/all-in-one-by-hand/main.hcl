@@ -56,14 +56,14 @@ variable "keystone_image_full" {
 
 variable "healthcheck_interval" {
   type        = string
-  default     = "5s"
+  default     = "30s"
   description = "Healthcheck interval of every service (kolla-ansible's default_container_healthcheck_interval)."
 }
 
 variable "healthcheck_start_period" {
   type        = string
-  default     = "60s"
-  description = "Grace period after a start before failed healthchecks count."
+  default     = "5s"
+  description = "Grace period after a start before failed healthchecks count (kolla-ansible's default_container_healthcheck_start_period)."
 }
 
 locals {
