@@ -90,12 +90,24 @@ function killGroup(pid) {
   }
 }
 
+/** CPU time the whole machine has spent busy (not idle, not waiting for I/O), in ms. */
+function machineBusyMs() {
+  try {
+    const f = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+    const [user, nice, system, , , irq, softirq, steal] = f;
+    return ((user + nice + system + irq + softirq + steal) * 1000) / 100; // USER_HZ = 100
+  } catch {
+    return NaN;
+  }
+}
+
 export function run(cmd, args, { cwd, env, okStatus = [0], rss = true, timeoutMs = TIMEOUT_MS } = {}) {
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'kbench-time-'));
   const timeFile = path.join(tmp, 'rss');
   return new Promise((resolve, reject) => {
     const t0 = process.hrtime.bigint();
-    const p = spawn('/usr/bin/time', ['-f', '%M', '-o', timeFile, cmd, ...args], {
+    const busy0 = machineBusyMs();
+    const p = spawn('/usr/bin/time', ['-f', '%M %U %S', '-o', timeFile, cmd, ...args], {
       cwd,
       env: { ...process.env, NO_COLOR: '1', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -117,14 +129,24 @@ export function run(cmd, args, { cwd, env, okStatus = [0], rss = true, timeoutMs
       live.delete(p.pid);
       const ms = Number(process.hrtime.bigint() - t0) / 1e6;
       let rssMb = null;
+      let cpuMs = null;
       try {
-        const kb = Number(readFileSync(timeFile, 'utf8').trim().split('\n').pop());
+        // "%M %U %S": peak RSS in KiB, then user and system CPU seconds
+        const [kb, user, sys] = readFileSync(timeFile, 'utf8')
+          .trim()
+          .split('\n')
+          .pop()
+          .split(' ')
+          .map(Number);
         if (kb && rss) rssMb = kb / 1024;
+        if (Number.isFinite(user) && Number.isFinite(sys)) cpuMs = Math.round((user + sys) * 1000);
       } catch {
         // no time file: the process could not start
       }
       rmSync(tmp, { recursive: true, force: true });
-      const r = { ms, rssMb, status, stdout, stderr };
+      // the machine's busy CPU over the run: this process, the hosts' sshd and daemons, the rest
+      const machineCpuMs = Math.round(machineBusyMs() - busy0);
+      const r = { ms, rssMb, cpuMs, machineCpuMs, status, stdout, stderr };
       if (timedOut) {
         const out = (stderr + stdout).trim().split('\n').slice(-10).join('\n');
         reject(new Error(`timed out after ${timeoutMs / 1000} s: ${cmd} ${args.join(' ')}\n${out}`));

@@ -112,7 +112,11 @@ function kollaHcl(hosts, dir) {
   return s;
 }
 
-const fmt = (r) => `${(r.ms / 1000).toFixed(2)} s, ${r.rssMb?.toFixed(0) ?? '?'} MB`;
+const fmt = (r) =>
+  `${(r.ms / 1000).toFixed(2)} s, ${r.rssMb?.toFixed(0) ?? '?'} MB` +
+  (r.cpuMs != null
+    ? `, CPU ${(r.cpuMs / 1000).toFixed(2)} s (machine ${(r.machineCpuMs / 1000).toFixed(2)} s)`
+    : '');
 const results = { date: new Date().toISOString(), perHost: PER_HOST, parallelism: P, sizes: [] };
 
 const max = Math.max(...SIZES);
@@ -171,6 +175,7 @@ try {
     row.floor_cold = await floor('cold');
     console.log(`${n} hosts: floor cold (gated) ${fmt(row.floor_cold)}`);
     const fplans = [];
+    const med = (k) => median(fplans.map((r) => r[k]));
     for (let k = 0; k < RUNS; k++) {
       const r = await floor('noop');
       if (Number(r.stdout.trim()) !== n * PER_HOST) throw new Error(`floor noop listed ${r.stdout.trim()}`);
@@ -178,7 +183,7 @@ try {
     }
     row.floor_noop = fplans;
     console.log(
-      `${n} hosts: floor no-op (median) ${fmt({ ms: median(fplans.map((r) => r.ms)), rssMb: median(fplans.map((r) => r.rssMb)) })}`,
+      `${n} hosts: floor no-op (median) ${fmt({ ms: med('ms'), rssMb: med('rssMb'), cpuMs: med('cpuMs'), machineCpuMs: med('machineCpuMs') })}`,
     );
 
     // Ansible: a cold run and a no-op run against the same hosts
@@ -192,7 +197,12 @@ try {
       console.log(`${n} hosts: ansible no-op ${fmt(row.ansible_noop)}`);
     }
 
-    const slim = (r) => ({ ms: Math.round(r.ms), rssMb: r.rssMb && Math.round(r.rssMb) });
+    const slim = (r) => ({
+      ms: Math.round(r.ms),
+      rssMb: r.rssMb && Math.round(r.rssMb),
+      cpuMs: r.cpuMs,
+      machineCpuMs: r.machineCpuMs,
+    });
     results.sizes.push({
       hosts: n,
       containers: n * PER_HOST,
@@ -204,6 +214,7 @@ try {
       floor_cold: slim(row.floor_cold),
       floor_noop_median_ms: Math.round(median(fplans.map((r) => r.ms))),
       floor_noop_peak_rss_mb: Math.round(Math.max(...fplans.map((r) => r.rssMb))),
+      floor_noop: fplans.map(slim),
       ...(row.ansible_cold
         ? { ansible_cold: slim(row.ansible_cold), ansible_noop: slim(row.ansible_noop) }
         : {}),
