@@ -3,10 +3,10 @@
  * a container's first healthcheck one `interval` after the start (30 s by default): a gate
  * that only read Docker's status waited that long for every container, even one up in 100 ms.
  * Right after a start, waitHealthy() runs the container's own healthcheck command itself
- * (an exec, as Docker does) at once and then on a short back-off up to the interval, and
- * opens the gate on the first success. Only success counts here: a failing probe never fails
- * the gate — Docker's own verdict (unhealthy after its retries) still does, whichever comes
- * first.
+ * (an exec, as Docker does) at once and then on a short back-off up to the interval (and at
+ * most 5 s apart), and opens the gate on the first success. Only success counts here: a
+ * failing probe never fails the gate — Docker's own verdict (unhealthy after its retries)
+ * still does, whichever comes first.
  *
  * Execs cost CPU on the host (runc: 20–40 ms each), so the probes of one kolla process are
  * rate-limited (KOLLA_PROBE_RATE per second, default 10) across all containers.
@@ -86,7 +86,15 @@ export async function probeOnce(
   }
 }
 
-/** When to probe again after `n` probes: 0.25 s, 0.5 s, 1 s, 2 s ..., never later than the interval. */
+/**
+ * The longest wait between two probes of a starting container. Without it the back-off would
+ * grow to the interval (kolla-ansible's default is 30 s), and a service up after 20 s would open
+ * its gate at the 32 s probe; with it, within 5 s of being up. It only applies while a gate
+ * waits, and the probes stay rate-limited (probeSlot).
+ */
+export const PROBE_MAX_DELAY_MS = 5_000;
+
+/** When to probe again after `n` probes: 0.25 s, 0.5 s, 1 s, 2 s, 4 s, then every 5 s; never later than the interval. */
 export function probeDelayMs(n: number, intervalMs: number): number {
-  return Math.min(250 * 2 ** n, intervalMs);
+  return Math.min(250 * 2 ** n, intervalMs, PROBE_MAX_DELAY_MS);
 }

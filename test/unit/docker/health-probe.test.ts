@@ -9,9 +9,12 @@ describe("kolla's own health probe", () => {
     expect(probeCommand(undefined)).toBeUndefined();
   });
 
-  it('backs off from 0.25 s, never past the interval', () => {
+  it('backs off from 0.25 s, never past the interval nor past 5 s', () => {
     expect([0, 1, 2, 3].map((n) => probeDelayMs(n, 5_000))).toEqual([250, 500, 1000, 2000]);
     expect(probeDelayMs(10, 5_000)).toBe(5_000);
+    // A shorter interval caps it; a longer one (kolla-ansible's 30 s) does not stretch it past 5 s.
+    expect(probeDelayMs(10, 2_000)).toBe(2_000);
+    expect([4, 5, 6, 10].map((n) => probeDelayMs(n, 30_000))).toEqual([4_000, 5_000, 5_000, 5_000]);
   });
 
   it('reserves rate-limited slots without waiting: now, then one every 1/rate s (10 a second)', () => {
