@@ -26,7 +26,9 @@ function hostBlock(h) {
 }
 
 export function hcl(n, hosts, dir, changed) {
-  const { intervalS, parallelism } = sizing(n);
+  const { intervalS } = sizing(n);
+  // BENCH_KOLLA_PARALLELISM: kolla at another parallelism than sizing()'s (not recorded in the results)
+  const parallelism = Number(process.env.BENCH_KOLLA_PARALLELISM) || sizing(n).parallelism;
   let s =
     `kolla {\n  project     = "kolla-bench"\n  config_dir  = "${dir}/etc"\n` +
     `  parallelism = ${parallelism}\n  settle_time = "1s"\n}\n\n`;
