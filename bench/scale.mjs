@@ -212,7 +212,7 @@ try {
       kolla_plan_peak_rss_mb: Math.round(Math.max(...plans.map((r) => r.rssMb))),
       kolla_plan_timing: row.kolla_plan_timing,
       floor_cold: slim(row.floor_cold),
-      floor_noop_median_ms: Math.round(median(fplans.map((r) => r.ms))),
+      floor_noop_median_ms: Math.round(med('ms')),
       floor_noop_peak_rss_mb: Math.round(Math.max(...fplans.map((r) => r.rssMb))),
       floor_noop: fplans.map(slim),
       ...(row.ansible_cold

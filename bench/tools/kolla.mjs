@@ -26,9 +26,10 @@ function hostBlock(h) {
 }
 
 export function hcl(n, hosts, dir, changed) {
-  const { intervalS } = sizing(n);
+  const size = sizing(n);
+  const intervalS = size.intervalS;
   // BENCH_KOLLA_PARALLELISM: kolla at another parallelism than sizing()'s (not recorded in the results)
-  const parallelism = Number(process.env.BENCH_KOLLA_PARALLELISM) || sizing(n).parallelism;
+  const parallelism = Number(process.env.BENCH_KOLLA_PARALLELISM) || size.parallelism;
   let s =
     `kolla {\n  project     = "kolla-bench"\n  config_dir  = "${dir}/etc"\n` +
     `  parallelism = ${parallelism}\n  settle_time = "1s"\n}\n\n`;
