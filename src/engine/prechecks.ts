@@ -137,11 +137,15 @@ async function checkHost(
   let t: Transport;
   let docker: Dockerode;
   let version: Dockerode.DockerVersion;
+  // Version and info side by side (each ~20 ms on an engine): one wait instead of two.
+  let info: Promise<{ DockerRootDir?: string }> | undefined;
   try {
     t = conns.get(host);
     if (t instanceof SshTransport) await t.connection();
-    docker = await t.docker();
-    version = await docker.version();
+    const d = (docker = await t.docker());
+    info = d.info() as Promise<{ DockerRootDir?: string }>;
+    info.catch(() => undefined); // reported by the disk check, or moot when unreachable
+    version = await d.version();
   } catch (err) {
     checks.push({ check: 'reachable', ok: false, detail: errorText(err) });
     return done();
@@ -170,7 +174,7 @@ async function checkHost(
   // Independent reads: side by side, one wait instead of two (they end a plan's wait).
   const [ports, disk] = await Promise.all([
     checkPorts(t, docker, containers, project),
-    checkDisk(t, docker, opts.minFreeBytes ?? DEFAULT_MIN_FREE_BYTES),
+    checkDisk(t, info, opts.minFreeBytes ?? DEFAULT_MIN_FREE_BYTES),
   ]);
   checks.push(...ports, disk);
   return done();
@@ -303,13 +307,16 @@ export async function listeningPorts(t: Transport): Promise<Set<string>> {
 export async function listeningSockets(t: Transport): Promise<Map<string, Set<string>>> {
   const out = new Map<string, Set<string>>();
   let read = 0;
-  for (const [file, proto, state] of [
+  const files = [
     ['/proc/net/tcp', 'tcp', '0A'],
     ['/proc/net/tcp6', 'tcp', '0A'],
     ['/proc/net/udp', 'udp', '07'],
     ['/proc/net/udp6', 'udp', '07'],
-  ] as const) {
-    const text = await t.readFile(file);
+  ] as const;
+  // Read side by side: over SSH each read is a round trip.
+  const texts = await Promise.all(files.map(([file]) => t.readFile(file)));
+  for (const [k, [, proto, state]] of files.entries()) {
+    const text = texts[k];
     if (text === undefined) continue;
     read++;
     for (const { port, address } of parseProcNetSockets(text.toString('latin1'), state)) {
@@ -354,10 +361,14 @@ export function parseProcNetSockets(text: string, state: string): { port: number
   return out;
 }
 
-async function checkDisk(t: Transport, docker: Dockerode, minFree: number): Promise<CheckResult> {
+async function checkDisk(
+  t: Transport,
+  info: Promise<{ DockerRootDir?: string }>,
+  minFree: number,
+): Promise<CheckResult> {
   let root: string;
   try {
-    root = ((await docker.info()) as { DockerRootDir?: string }).DockerRootDir ?? '/var/lib/docker';
+    root = (await info).DockerRootDir ?? '/var/lib/docker';
   } catch (err) {
     return { check: 'disk', ok: false, detail: `docker info failed: ${errorText(err)}` };
   }
