@@ -19,6 +19,7 @@ import {
   type BackupServer,
 } from '../providers/docker/db-backup.js';
 import { durationMs } from '../providers/docker/duration.js';
+import { instancesOf, kindOf } from '../kinds/registry.js';
 import { backendFor } from './backend/backend-for.js';
 import { HostConnections } from './hosts.js';
 import { prepare } from './prepare.js';
@@ -106,7 +107,7 @@ async function withServers<T>(
   const p = await prepare({ dir: o.dir, vars: o.vars });
   if (!p.config || !p.expansion || p.diagnostics.hasErrors()) return { diagnostics: [...p.diagnostics] };
   const config = p.config;
-  const dbs = p.expansion.instances.filter((i): i is DatabaseInstance => i.kind === 'database');
+  const dbs = instancesOf(p.expansion.instances, 'database');
   if (!dbs.length)
     throw new KollaError('configuration', 'the configuration declares no database (no `database` block)', {
       hint: 'kolla backs up the schemas that `database` blocks declare on a MariaDB service.',
@@ -138,8 +139,7 @@ async function withServers<T>(
 async function referenced(backend: ReturnType<typeof backendFor>): Promise<Set<string>> {
   const st = await backend.read();
   const ids = new Set<string>();
-  for (const r of st?.resources ?? [])
-    if (r.kind === 'bootstrap') for (const b of r.backups ?? []) ids.add(b.id);
+  for (const r of st?.resources ?? []) for (const id of kindOf(r.kind).backupsNamed?.(r) ?? []) ids.add(id);
   return ids;
 }
 

@@ -26,6 +26,7 @@ import { sha256 } from './config-file.js';
 import { ensureImagesOnHosts, imagesNeeded, StepError } from './images-on-hosts.js';
 import type { Observed, PlanContext, ResourceKind, StepContext } from './kind.js';
 import { forgetOneOff, noopChange } from './kind.js';
+import { bootstrapBackupsNamed, bootstrapRollbackTo } from './bootstrap-rollback.js';
 
 /** Config files by service and host, built once per list of instances. */
 const filesIndex = new WeakMap<readonly Instance[], Map<string, ConfigInstance[]>>();
@@ -281,7 +282,9 @@ export const bootstrapKind: ResourceKind<'bootstrap'> = {
     return r;
   },
   // A bootstrap never runs backward: a rollback keeps it as it is, or restores the schemas it
-  // migrated since the earlier state from the backups taken before (engine/rollback-target.ts).
+  // migrated since the earlier state from the backups taken before (rollbackTo).
+  rollbackTo: bootstrapRollbackTo,
+  backupsNamed: bootstrapBackupsNamed,
   fromState(r, masker) {
     const i: BootstrapInstance = {
       address: r.address,

@@ -17,10 +17,12 @@
  *   rollback  undo()             one journal step of this kind, newest first
  *   state     toState()          what the state keeps (its own shape: states/state.ts)
  *             fromState()        an earlier state back into a desired instance (kolla rollback)
+ *             rollbackTo()       what else that earlier state needs to come back with its data
+ *             backupsNamed()     the backups a state names (kept from pruning)
  */
 import type { Diagnostic } from '../diags/diagnostic.js';
 import type { BackupRecord, Instance, InstanceKind } from '../expand/instances.js';
-import type { ResourceOf, StepEntry } from '../states/state.js';
+import type { ResourceOf, State, StepEntry } from '../states/state.js';
 import type { SecretMasker } from '../states/secret-mask.js';
 import type { Transport } from '../transport/transport.js';
 import type { HostWorld, RefreshRequest } from '../providers/world.js';
@@ -170,9 +172,29 @@ export interface ResourceKind<K extends InstanceKind> {
     ctx: StateContext,
   ): ResourceOf<K>;
   fromState(r: ResourceOf<K>, masker: SecretMasker): InstanceOf<K> | undefined;
+  /**
+   * `kolla rollback --to`: this resource's state in the target (`then`) as the rollback must
+   * use it to come back with its data (a bootstrap that migrated schemas since then restores
+   * the backups taken before), or the problem that forbids the rollback; undefined when `then`
+   * will do as it is. `now` is its current state.
+   */
+  rollbackTo?(
+    now: ResourceOf<K>,
+    then: ResourceOf<K>,
+    between: StatesBetween,
+  ): Promise<RollbackData<ResourceOf<K>> | undefined>;
+  /** The backups this resource's state names: `kolla backup create` never prunes them. */
+  backupsNamed?(r: ResourceOf<K>): readonly string[];
   /** Attributes `kolla state show` prints. */
   show(r: ResourceOf<K>): [string, unknown][];
 }
+
+/** The states after a rollback's target up to the current one, oldest first (read on first call). */
+export type StatesBetween = () => Promise<readonly State[]>;
+
+/** What a rollback needs of one resource beyond its earlier state (rollbackTo). */
+export type RollbackData<R> =
+  { resource: R; restore: { schemas: string[]; backups: string[]; since: number } } | { problem: string };
 
 /** What the before-changes hook may use: every host, events, the configuration's images. */
 export interface PrepareContext {

@@ -6,7 +6,7 @@
  */
 import type { Instance, InstanceKind } from '../expand/instances.js';
 import type { ResourceState } from '../states/state.js';
-import type { ResourceKind } from './kind.js';
+import type { InstanceOf, ResourceKind } from './kind.js';
 import { containerKind } from './container.js';
 import { configFileKind } from './config-file.js';
 import { volumeKind } from './volume.js';
@@ -50,6 +50,11 @@ export function kindOfOp(op: string): ResourceKind<InstanceKind> | undefined {
 /** Kinds in planning order. */
 export function kindsByPhase(): ResourceKind<InstanceKind>[] {
   return allKinds().sort((a, b) => a.planPhase - b.planPhase);
+}
+
+/** The instances of one kind (what a command about that kind works on: kolla backup's databases). */
+export function instancesOf<K extends InstanceKind>(xs: readonly Instance[], kind: K): InstanceOf<K>[] {
+  return xs.filter((x): x is InstanceOf<K> => x.kind === kind);
 }
 
 /** Group instances, resources or changes by their kind. */
