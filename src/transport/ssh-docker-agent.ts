@@ -23,7 +23,8 @@ export class StreamAgent extends http.Agent {
   constructor(private readonly openStream: () => Promise<Duplex>) {
     // A bounded number of channels at once keeps a big parallel refresh from opening
     // hundreds of them on one connection.
-    super({ keepAlive: false, maxSockets: 32 });
+    // No TLS server name to work out per request (see local.ts socketAgent).
+    super({ keepAlive: false, maxSockets: 32, servername: '' } as http.AgentOptions);
   }
 
   override createConnection(
