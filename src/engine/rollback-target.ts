@@ -27,8 +27,7 @@ export async function rollbackTarget(
   let between: Promise<State[]> | undefined;
   const statesBetween = (): Promise<State[]> => (between ??= statesAfter(backend, target, current));
   const earlier = new Map(target.resources.map((r) => [r.address, r]));
-  const resources = [...target.resources];
-  const index = new Map(resources.map((r, i) => [r.address, i]));
+  const replaced = new Map<string, State['resources'][number]>();
   const restores: RollbackTarget['restores'] = [];
   const problems: string[] = [];
   for (const now of current.resources) {
@@ -41,7 +40,7 @@ export async function rollbackTarget(
       problems.push(r.problem);
       continue;
     }
-    resources[index.get(now.address)!] = r.resource;
+    replaced.set(now.address, r.resource);
     restores.push({ address: now.address, ...r.restore });
   }
   if (problems.length)
@@ -52,7 +51,11 @@ export async function rollbackTarget(
         hint: 'The older containers would run on a schema their code does not know. Restore a backup by hand (kolla backup list, kolla backup restore ID) and run kolla rollback --keep-data, or roll forward instead.',
       },
     );
-  return restores.length ? { state: { ...target, resources }, restores } : { state: target, restores };
+  if (!restores.length) return { state: target, restores };
+  return {
+    state: { ...target, resources: target.resources.map((r) => replaced.get(r.address) ?? r) },
+    restores,
+  };
 }
 
 /** The states after `target` up to `current` (which is the last), oldest first. */

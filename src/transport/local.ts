@@ -149,17 +149,18 @@ export class LocalTransport implements Transport {
 }
 
 /**
- * Options for dockerode. Precedence: explicit dockerHost, then DOCKER_HOST (left to
- * docker-modem, which also honours DOCKER_TLS_VERIFY / DOCKER_CERT_PATH), then the socket.
- */
-/**
- * The agent of a unix-socket engine: node:http's default one, but with no TLS server name to
- * work out. Without it, every request derives one from its Host header with net.isIP, whose
- * IPv6 expression takes ~8 ms to compile on a run's first request (a tenth of a no-op plan of
- * ten containers' own time).
+ * The agent of a unix-socket engine: node:http's default one (Node 20's globalAgent options),
+ * but with no TLS server name to work out. Without it, every request derives one from its
+ * Host header with net.isIP, whose IPv6 expression takes ~8 ms to compile on a run's first
+ * request (a tenth of a no-op plan of ten containers' own time).
  */
 export function socketAgent(): http.Agent {
-  return new SocketAgent({ keepAlive: true, servername: '' } as http.AgentOptions);
+  return new SocketAgent({
+    keepAlive: true,
+    scheduling: 'lifo',
+    timeout: 5000,
+    servername: '',
+  } as http.AgentOptions);
 }
 
 class SocketAgent extends http.Agent {
@@ -173,6 +174,10 @@ class SocketAgent extends http.Agent {
   }
 }
 
+/**
+ * Options for dockerode. Precedence: explicit dockerHost, then DOCKER_HOST (left to
+ * docker-modem, which also honours DOCKER_TLS_VERIFY / DOCKER_CERT_PATH), then the socket.
+ */
 export function dockerOptions(opts: LocalTransportOptions, env: NodeJS.ProcessEnv): DockerOptions {
   if (opts.dockerHost !== undefined && opts.dockerHost !== '') {
     return parseDockerHost(opts.dockerHost);
