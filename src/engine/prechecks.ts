@@ -142,10 +142,10 @@ async function checkHost(
   try {
     t = conns.get(host);
     if (t instanceof SshTransport) await t.connection();
-    const d = (docker = await t.docker());
-    info = d.info() as Promise<{ DockerRootDir?: string }>;
+    docker = await t.docker();
+    info = docker.info() as Promise<{ DockerRootDir?: string }>;
     info.catch(() => undefined); // reported by the disk check, or moot when unreachable
-    version = await d.version();
+    version = await docker.version();
   } catch (err) {
     checks.push({ check: 'reachable', ok: false, detail: errorText(err) });
     return done();
