@@ -175,14 +175,19 @@ class SocketAgent extends http.Agent {
 }
 
 /**
- * Options for dockerode. Precedence: explicit dockerHost, then DOCKER_HOST (left to
- * docker-modem, which also honours DOCKER_TLS_VERIFY / DOCKER_CERT_PATH), then the socket.
+ * Options for dockerode. Precedence: explicit dockerHost, then DOCKER_HOST (a unix socket read
+ * here; a TCP or SSH host left to docker-modem, which also honours DOCKER_TLS_VERIFY /
+ * DOCKER_CERT_PATH), then the socket.
  */
 export function dockerOptions(opts: LocalTransportOptions, env: NodeJS.ProcessEnv): DockerOptions {
   if (opts.dockerHost !== undefined && opts.dockerHost !== '') {
     return parseDockerHost(opts.dockerHost);
   }
-  if (env['DOCKER_HOST']) return {};
+  const envHost = env['DOCKER_HOST'];
+  // A socket path is ours to read (it then gets the socket agent); TCP and SSH hosts are
+  // docker-modem's, with their TLS variables.
+  if (envHost && (envHost.startsWith('unix://') || envHost.startsWith('/'))) return parseDockerHost(envHost);
+  if (envHost) return {};
   return { socketPath: opts.dockerSocket ?? DEFAULT_DOCKER_SOCKET };
 }
 

@@ -79,6 +79,11 @@ describe('LocalTransport docker', () => {
     expect(dockerOptions({}, {})).toEqual({ socketPath: '/var/run/docker.sock' });
     expect(dockerOptions({ dockerSocket: '/run/d.sock' }, {})).toEqual({ socketPath: '/run/d.sock' });
     expect(dockerOptions({ dockerSocket: '/run/d.sock' }, { DOCKER_HOST: 'tcp://x:2375' })).toEqual({});
+    // A socket in DOCKER_HOST is read here (so it gets kolla's socket agent), cleared of the rest.
+    expect(dockerOptions({}, { DOCKER_HOST: 'unix:///run/f.sock' })).toMatchObject({
+      socketPath: '/run/f.sock',
+      host: undefined,
+    });
     expect(
       dockerOptions({ dockerHost: 'unix:///run/e.sock' }, { DOCKER_HOST: 'tcp://x:2375' }),
     ).toMatchObject({

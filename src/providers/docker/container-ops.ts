@@ -17,7 +17,14 @@ import { ADDRESS_LABEL, PROJECT_LABEL } from './labels.js';
 import { DEFAULT_LOG_LINES, logTail } from './logs.js';
 import { inPlaceBlocker, observedInPlace, updateBody, type InPlaceSettings } from './in-place.js';
 import { watchContainer } from './container-events.js';
-import { probeCommand, probeDelayMs, probeEnabled, probeOnce, probeSlot } from './health-probe.js';
+import {
+  probeCommand,
+  probeDelayMs,
+  probeEnabled,
+  probeOnce,
+  probeSlot,
+  type ProbeSlot,
+} from './health-probe.js';
 
 /** Docker's default stop grace period, in seconds. */
 export const DEFAULT_STOP_TIMEOUT_S = 10;
@@ -195,7 +202,7 @@ export async function waitHealthy(docker: Dockerode, id: string, opts: WaitHealt
   // Our own probe (health-probe.ts): its first success opens the gate before Docker's first
   // probe, one interval after the start.
   let probes = 0;
-  let slotHeld = false;
+  let held: ProbeSlot | undefined; // a slot reserved for later, not yet used
   let nextProbeAt: number | undefined = probeEnabled() ? t0 : undefined; // undefined: no probe
   // Woken by the container's events (one stream per engine), not only by the clock.
   const watch = watchContainer(docker, id);
@@ -236,11 +243,13 @@ export async function waitHealthy(docker: Dockerode, id: string, opts: WaitHealt
         if (cmd) {
           // The process's probes are rate-limited: a slot reserved for later is waited for
           // like any other time, the container's events heard meanwhile.
-          const busy: number = slotHeld ? 0 : probeSlot();
-          slotHeld = busy > 0;
-          if (busy > 0) {
-            nextProbeAt = Date.now() + busy;
+          // A slot held from before has come (nextProbeAt was its time).
+          const slot = held ? undefined : probeSlot();
+          if (slot && slot.delayMs > 0) {
+            held = slot;
+            nextProbeAt = Date.now() + slot.delayMs;
           } else {
+            held = undefined;
             const intervalMs = hc?.Interval ? hc.Interval / 1e6 : 30_000;
             const timeoutMs = Math.min(hc?.Timeout ? hc.Timeout / 1e6 : 30_000, 10_000);
             if (await probeOnce(docker, id, cmd, timeoutMs, opts.signal)) return;
@@ -272,6 +281,7 @@ export async function waitHealthy(docker: Dockerode, id: string, opts: WaitHealt
       await sleepOrChange(Math.max(10, wait), changed, opts.signal);
     }
   } finally {
+    held?.release();
     watch.close();
   }
 }

@@ -28,26 +28,42 @@ export function probeEnabled(): boolean {
   return process.env['KOLLA_HEALTH_PROBE'] !== '0';
 }
 
+/** A probe slot: in how many ms it is (0: now), and a way to give it back unused. */
+export interface ProbeSlot {
+  delayMs: number;
+  /** Give the slot back (its gate opened without it): the next reservation may take its time. */
+  release(): void;
+}
+
 /** Starts of probes across the process: at most `rate` a second. */
-class RateLimiter {
+export class RateLimiter {
   private next = 0;
-  constructor(private readonly perSecond: number) {}
+  private readonly step: number;
+  constructor(perSecond: number) {
+    this.step = 1000 / perSecond;
+  }
   /**
-   * Reserve the next free slot and say in how many ms it is (0: now). The caller waits for it
-   * itself: a gate waiting for its slot must still hear its container's events.
+   * Reserve the next free slot. The caller waits for it itself: a gate waiting for its slot
+   * must still hear its container's events. A slot given back is free again only while no
+   * later slot was reserved (later ones keep their times).
    */
-  reserve(): number {
-    const now = Date.now();
+  reserve(now = Date.now()): ProbeSlot {
     const at = Math.max(now, this.next);
-    this.next = at + 1000 / this.perSecond;
-    return at - now;
+    const end = at + this.step;
+    this.next = end;
+    return {
+      delayMs: at - now,
+      release: () => {
+        if (this.next === end) this.next = at;
+      },
+    };
   }
 }
 
 const limiter = new RateLimiter(Math.max(1, Number(process.env['KOLLA_PROBE_RATE'] ?? 10) || 10));
 
-/** Reserve a probe slot: run probeOnce in this many ms (0: now). */
-export function probeSlot(): number {
+/** Reserve a probe slot: run probeOnce when it comes. */
+export function probeSlot(): ProbeSlot {
   return limiter.reserve();
 }
 

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { probeCommand, probeDelayMs, probeSlot } from '../../../src/providers/docker/health-probe.js';
+import {
+  probeCommand,
+  probeDelayMs,
+  probeSlot,
+  RateLimiter,
+} from '../../../src/providers/docker/health-probe.js';
 
 describe("kolla's own health probe", () => {
   it('runs the command Docker would run', () => {
@@ -19,13 +24,28 @@ describe("kolla's own health probe", () => {
 
   it('reserves rate-limited slots without waiting: now, then one every 1/rate s (10 a second)', () => {
     // Whatever earlier tests took, the next slot is at most 100 ms away; take it first.
-    const first = probeSlot();
+    const first = probeSlot().delayMs;
     expect(first).toBeLessThanOrEqual(100);
-    const later = [probeSlot(), probeSlot(), probeSlot()];
+    const later = [probeSlot(), probeSlot(), probeSlot()].map((s) => s.delayMs);
     // Each reservation is 100 ms after the one before; none blocked this thread.
     expect(later[0]! - first).toBeGreaterThanOrEqual(95);
     expect(later[1]! - later[0]!).toBeGreaterThanOrEqual(95);
     expect(later[2]! - later[1]!).toBeGreaterThanOrEqual(95);
     expect(later[2]!).toBeLessThanOrEqual(450);
+  });
+
+  it('gives an unused slot back while no later one was reserved; later ones keep their times', () => {
+    const l = new RateLimiter(10); // a slot every 100 ms
+    const now = 1_000_000;
+    expect(l.reserve(now).delayMs).toBe(0);
+    const second = l.reserve(now);
+    expect(second.delayMs).toBe(100);
+    second.release(); // its gate opened on Docker's status: the slot is free again
+    const third = l.reserve(now);
+    expect(third.delayMs).toBe(100);
+    const fourth = l.reserve(now);
+    expect(fourth.delayMs).toBe(200);
+    third.release(); // a later slot was reserved since: nothing moves
+    expect(l.reserve(now).delayMs).toBe(300);
   });
 });
