@@ -186,7 +186,9 @@ export function dockerOptions(opts: LocalTransportOptions, env: NodeJS.ProcessEn
   const envHost = env['DOCKER_HOST'];
   // A socket path is ours to read (it then gets the socket agent); TCP and SSH hosts are
   // docker-modem's, with their TLS variables.
-  if (envHost && (envHost.startsWith('unix://') || envHost.startsWith('/'))) return parseDockerHost(envHost);
+  // (An empty `unix://` is docker-modem's too: it looks for Docker Desktop's socket first.)
+  if (envHost && envHost !== 'unix://' && (envHost.startsWith('unix://') || envHost.startsWith('/')))
+    return parseDockerHost(envHost);
   if (envHost) return {};
   return { socketPath: opts.dockerSocket ?? DEFAULT_DOCKER_SOCKET };
 }

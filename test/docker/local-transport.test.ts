@@ -84,6 +84,8 @@ describe('LocalTransport docker', () => {
       socketPath: '/run/f.sock',
       host: undefined,
     });
+    expect(dockerOptions({}, { DOCKER_HOST: '/run/g.sock' })).toMatchObject({ socketPath: '/run/g.sock' });
+    expect(dockerOptions({}, { DOCKER_HOST: 'unix://' })).toEqual({});
     expect(
       dockerOptions({ dockerHost: 'unix:///run/e.sock' }, { DOCKER_HOST: 'tcp://x:2375' }),
     ).toMatchObject({

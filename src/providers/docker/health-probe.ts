@@ -51,9 +51,13 @@ export class RateLimiter {
     const at = Math.max(now, this.next);
     const end = at + this.step;
     this.next = end;
+    let released = false;
     return {
       delayMs: at - now,
       release: () => {
+        // Once only: after a release the next reservation may end at the same time.
+        if (released) return;
+        released = true;
         if (this.next === end) this.next = at;
       },
     };

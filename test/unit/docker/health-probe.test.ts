@@ -47,5 +47,13 @@ describe("kolla's own health probe", () => {
     expect(fourth.delayMs).toBe(200);
     third.release(); // a later slot was reserved since: nothing moves
     expect(l.reserve(now).delayMs).toBe(300);
+    // A slot is given back once: a second release cannot free the slot reserved after it.
+    const fifth = l.reserve(now);
+    expect(fifth.delayMs).toBe(400);
+    fifth.release();
+    const sixth = l.reserve(now);
+    expect(sixth.delayMs).toBe(400);
+    fifth.release();
+    expect(l.reserve(now).delayMs).toBe(500);
   });
 });
