@@ -13,7 +13,9 @@ export default defineConfig({
     hookTimeout: 300_000,
     // Docker tests share one engine: files run one at a time, tests inside a file in order.
     fileParallelism: unitOnly,
-    ...(unitOnly ? { maxWorkers: Math.max(1, availableParallelism()) } : {}),
+    // Unit files share their worker's module cache (no isolation): importing src/ afresh for
+    // each of ~60 files took 18 s of a 55 s run; every unit file passes either way.
+    ...(unitOnly ? { maxWorkers: Math.max(1, availableParallelism()), isolate: false } : {}),
     pool: 'forks',
   },
 });
